@@ -1,0 +1,1 @@
+"""Headless subcommands: one module each, exposing `register(subparsers)` and `run(args)`."""
