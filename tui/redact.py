@@ -1,0 +1,111 @@
+"""Keep tokens and keys out of everything a person or a log can read.
+
+Why: the Easypromos token rides in a header, the Ezepo key in every URL's query string, and
+Ezepo affiliate keys inside the unsubscribe links themselves. Any of them may surface in an
+exception from httpx, in httpx's own INFO log line, in a notification or a screenshot.
+
+How: secret values are wrapped in `Secret` (its repr never shows the value) and registered
+once; `redact_text` is the backstop for text the code did not shape (a library's exception, a
+log record). The mask has a fixed width so it does not leak a secret's length.
+
+What it cannot reach: a secret the user pastes somewhere we never registered (e.g. typed into a
+search box), and output written by other processes.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+
+MASK = "***"
+
+_registered: set[str] = set()
+_lock = threading.Lock()
+# Secrets shorter than this are too likely to match ordinary text to be masked everywhere.
+_MIN_SECRET_LENGTH = 6
+
+_QUERY_KEY = re.compile(r"(?i)([?&;]key=)[^&#\s'\"]*")
+_BEARER = re.compile(r"(?i)(bearer\s+)[^\s'\",]+")
+
+
+class Secret:
+    """A secret value: shown as a mask everywhere, revealed only on purpose."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+        hide(value)
+
+    def reveal(self) -> str:
+        """The real value, for the one place that sends it."""
+        return self._value
+
+    def __repr__(self) -> str:
+        return f"Secret({MASK!r})"
+
+    def __str__(self) -> str:
+        return MASK
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(("Secret", self._value))
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+
+def hide(value: str) -> None:
+    """Register a value so `redact_text` masks it from now on."""
+    value = value.strip()
+    if len(value) >= _MIN_SECRET_LENGTH:
+        with _lock:
+            _registered.add(value)
+
+
+def redact_text(text: str) -> str:
+    """Mask registered secrets, `key=` query values and bearer tokens in any text."""
+    with _lock:
+        secrets = sorted(_registered, key=len, reverse=True)
+    for secret in secrets:
+        if secret in text:
+            text = text.replace(secret, MASK)
+    text = _QUERY_KEY.sub(rf"\g<1>{MASK}", text)
+    return _BEARER.sub(rf"\g<1>{MASK}", text)
+
+
+def redact_url(url: object) -> str:
+    """A URL fit to show: its `key` parameter and any registered secret masked."""
+    return redact_text(str(url))
+
+
+class RedactingFilter(logging.Filter):
+    """A logging filter that renders each record once and masks secrets in the result."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = redact_text(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        if record.exc_info and record.exc_info[1] is not None:
+            record.exc_text = redact_text(logging.Formatter().formatException(record.exc_info))
+            record.exc_info = None
+        return True
+
+
+_FILTER = RedactingFilter()
+_LOGGERS = ("", "httpx", "httpcore", "tui", "uvicorn", "uvicorn.access", "uvicorn.error")
+
+
+def install_log_redaction() -> None:
+    """Redact every record of the root logger, httpx's and ours (idempotent)."""
+    for name in _LOGGERS:
+        logger = logging.getLogger(name)
+        if _FILTER not in logger.filters:
+            logger.addFilter(_FILTER)
+        for handler in logger.handlers:
+            if _FILTER not in handler.filters:
+                handler.addFilter(_FILTER)
