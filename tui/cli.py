@@ -1,0 +1,90 @@
+"""The `promo-tui` command: the app by default, headless subcommands for scripts."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.util
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from tui import __version__
+from tui.config import ConfigError, Settings, load_settings
+from tui.redact import install_log_redaction, redact_text
+
+SUBCOMMANDS = ("sandbox", "export", "ezepo", "coins", "cache")
+
+EXAMPLES = """\
+examples:
+  promo-tui --demo                     try the app on the built-in sandbox
+  promo-tui --profile work             open the app with the 'work' profile
+  promo-tui export participations 1001 -o p.csv
+  promo-tui ezepo link --affid 7 --src internal --listid 3 --type unsub --copy
+  promo-tui coins add 1001 42 +50 --concept "Support: missing reward"
+"""
+
+
+def add_common_options(parser: argparse.ArgumentParser, *, top: bool = False) -> None:
+    """The flags every command takes: which profile of which config file.
+
+    Below the top level they default to SUPPRESS, so a subcommand never erases a value
+    given before it (`promo-tui --profile work export ...`).
+    """
+    default = None if top else argparse.SUPPRESS
+    options = {action.dest for action in parser._actions}
+    if "profile" not in options:
+        parser.add_argument("--profile", metavar="NAME", default=default, help="profile to use")
+    if "config" not in options:
+        parser.add_argument(
+            "--config", metavar="PATH", type=Path, default=default, help="config file (TOML)"
+        )
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                add_common_options(child)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="promo-tui",
+        description="Browse Easypromos promotions and Ezepo suppression lists from a terminal.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"promo-tui {__version__}")
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="run the app against the built-in sandbox (no account or network needed)",
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    subparsers.required = False
+    for name in SUBCOMMANDS:
+        if importlib.util.find_spec(f"tui.commands.{name}"):  # TODO(lead): drop once all exist
+            importlib.import_module(f"tui.commands.{name}").register(subparsers)
+    add_common_options(parser, top=True)
+    return parser
+
+
+def settings_from(args: argparse.Namespace, *, allow_new_profile: bool = False) -> Settings:
+    """Settings for a command's `--config`/`--profile` (ConfigError on bad input)."""
+    return load_settings(args.config, args.profile, allow_new_profile=allow_new_profile)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    install_log_redaction()
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command:
+            return int(args.func(args))
+        from tui.launch import launch_app
+
+        return launch_app(args)
+    except ConfigError as exc:
+        print(f"promo-tui: config error: {redact_text(str(exc))}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("promo-tui: interrupted", file=sys.stderr)
+        return 130
