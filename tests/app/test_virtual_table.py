@@ -1,0 +1,76 @@
+"""The virtual table over an in-memory row source: windowing, cursor, sort, filter, safe text."""
+
+from __future__ import annotations
+
+from textual.app import App, ComposeResult
+
+from tui.widgets.row_source import Column, ListRowSource
+from tui.widgets.virtual_table import VirtualTable, format_cell
+
+COLUMNS = (
+    Column("id", "Id", 8, numeric=True, sort="id"),
+    Column("nickname", "Nickname", 20, sort="nickname"),
+)
+
+
+class TableApp(App[None]):
+    def __init__(self, source: ListRowSource) -> None:
+        super().__init__()
+        self.source = source
+        self.highlighted: list[int] = []
+
+    def compose(self) -> ComposeResult:
+        yield VirtualTable(COLUMNS, self.source)
+
+    def on_mount(self) -> None:
+        self.query_one(VirtualTable).reload()
+
+    def on_virtual_table_row_highlighted(self, event: VirtualTable.RowHighlighted) -> None:
+        self.highlighted.append(event.index)
+
+
+def records(n: int) -> list[dict[str, object]]:
+    return [{"id": str(i), "nickname": f"player{i}"} for i in range(n)]
+
+
+async def test_large_source_renders_window_only() -> None:
+    source = ListRowSource(records(100_000))
+    app = TableApp(source)
+    async with app.run_test(size=(60, 20)) as pilot:
+        table = app.query_one(VirtualTable)
+        await pilot.pause()
+        assert table.row_count == 100_000
+        assert len(table._window) < 100
+        await pilot.press("end")
+        await pilot.pause()
+        await pilot.pause()
+        assert table.cursor == 99_999
+        assert table.highlighted == {"id": "99999", "nickname": "player99999"}
+
+
+async def test_sort_filter_and_keep_selection() -> None:
+    source = ListRowSource(records(50), search_keys=("nickname",))
+    app = TableApp(source)
+    async with app.run_test(size=(60, 20)) as pilot:
+        table = app.query_one(VirtualTable)
+        await pilot.pause()
+        await pilot.press("down", "down")
+        assert table.highlighted == {"id": "2", "nickname": "player2"}
+        source.extend([{"id": "100", "nickname": "new"}])
+        table.reload()
+        await pilot.pause()
+        assert table.highlighted is not None and table.highlighted["id"] == "2"
+        table.sort_by("id", descending=True)
+        await pilot.pause()
+        await pilot.pause()
+        assert table.record_at(0) == {"id": "100", "nickname": "new"}
+        table.set_filter("player4")
+        await pilot.pause()
+        await pilot.pause()
+        assert table.row_count == 11
+
+
+def test_cells_are_cleaned_and_fitted() -> None:
+    assert format_cell("\x1b]52;c;ZXZpbA==\x07bob\x1b[31m", 5) == "bob  "
+    assert format_cell("abcdefgh", 5) == "abcd…"
+    assert format_cell("42", 5, numeric=True) == "   42"

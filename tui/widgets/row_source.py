@@ -1,0 +1,136 @@
+"""What the virtual table reads: a row source (count, a window of rows, sort, filter, version).
+
+The table never holds a collection: it asks its source for the rows it shows. The store-backed
+source runs its queries in SQL; `ListRowSource` is the in-memory one (small lists, tests).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+Record = Mapping[str, Any]
+
+
+def dotted(record: Record, path: str) -> Any:
+    """The value at a dotted path (`"transaction.amount"`) of a record, or None."""
+    value: Any = record
+    for part in path.split("."):
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(part)
+    return value
+
+
+@dataclass(frozen=True)
+class Column:
+    """A table column: the record field it shows (a dotted path), its title and width.
+
+    `sort` names the order the source knows for this column (None: not sortable).
+    """
+
+    key: str
+    title: str
+    width: int = 12
+    numeric: bool = False
+    sort: str | None = None
+    render: Callable[[Any], str] | None = field(default=None, compare=False)
+
+    def cell(self, record: Record) -> str:
+        """The cell text for `record` (not yet cleaned of control characters)."""
+        value = dotted(record, self.key)
+        if self.render is not None:
+            return self.render(value)
+        return "" if value is None else str(value)
+
+
+@runtime_checkable
+class RowSource(Protocol):
+    """Rows the table shows. Methods may block (SQL): the table calls them from a worker thread."""
+
+    def count(self) -> int:
+        """How many rows match the current filter."""
+        ...
+
+    def rows(self, offset: int, limit: int) -> Sequence[Record]:
+        """Rows `offset` .. `offset + limit` in the current order and filter."""
+        ...
+
+    def set_sort(self, key: str | None, descending: bool) -> None:
+        """Order by the field `key` (None: the source's natural order)."""
+        ...
+
+    def set_filter(self, text: str) -> None:
+        """Keep only the rows that contain `text` ("" keeps all)."""
+        ...
+
+    def version(self) -> int:
+        """A number that changes whenever the underlying data changes."""
+        ...
+
+    def index_of(self, row_id: str) -> int | None:
+        """Position of the row with this id in the current order and filter, if present."""
+        ...
+
+
+class ListRowSource:
+    """A row source over a list of records held in memory."""
+
+    def __init__(self, records: Sequence[Record] = (), *, search_keys: Sequence[str] = ()) -> None:
+        self._all: list[Record] = list(records)
+        self._search_keys = tuple(search_keys)
+        self._sort: tuple[str | None, bool] = (None, False)
+        self._filter = ""
+        self._view: list[Record] = self._all
+        self._version = 0
+
+    def extend(self, records: Sequence[Record]) -> None:
+        """Append records (a page that just arrived)."""
+        self._all.extend(records)
+        self._version += 1
+        self._rebuild()
+
+    def count(self) -> int:
+        return len(self._view)
+
+    def rows(self, offset: int, limit: int) -> Sequence[Record]:
+        return self._view[max(offset, 0) : max(offset, 0) + limit]
+
+    def set_sort(self, key: str | None, descending: bool) -> None:
+        self._sort = (key, descending)
+        self._rebuild()
+
+    def set_filter(self, text: str) -> None:
+        self._filter = text.casefold()
+        self._rebuild()
+
+    def version(self) -> int:
+        return self._version
+
+    def index_of(self, row_id: str) -> int | None:
+        for index, record in enumerate(self._view):
+            if str(record.get("id")) == row_id:
+                return index
+        return None
+
+    def _matches(self, record: Record) -> bool:
+        keys = self._search_keys or tuple(record)
+        return any(self._filter in str(dotted(record, key) or "").casefold() for key in keys)
+
+    def _rebuild(self) -> None:
+        view = [r for r in self._all if self._matches(r)] if self._filter else list(self._all)
+        key, descending = self._sort
+        if key is not None:
+            view.sort(key=lambda r: _sort_key(dotted(r, key)), reverse=descending)
+        self._view = view
+
+
+def _sort_key(value: Any) -> tuple[int, Any]:
+    """Numbers before text, None last; numeric strings sort as numbers."""
+    if value is None:
+        return (2, "")
+    try:
+        return (0, float(value))
+    except (TypeError, ValueError):
+        return (1, str(value).casefold())

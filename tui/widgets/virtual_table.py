@@ -1,0 +1,405 @@
+"""A table that renders only its visible rows, read from a `RowSource` (Textual's Line API).
+
+Holding 100,000 rows costs nothing here: the table keeps one window of records around the viewport
+and asks its source for another window (in a worker thread) when the view moves or the data changes.
+Rows not yet fetched render as a dim placeholder for a frame. Cell text is cleaned of control
+characters and never parsed as markup.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from concurrent.futures import Executor, ThreadPoolExecutor
+from dataclasses import dataclass
+
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual import events, work
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from tui.widgets import tcss_beside
+from tui.widgets.row_source import Column, Record, RowSource
+from tui.widgets.safe_text import clean
+
+GAP = 1
+"""Cells between two columns."""
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    """What one query returned: row count, a window of rows and the data version."""
+
+    count: int
+    start: int
+    rows: Sequence[Record]
+    version: int
+    cursor: int | None
+
+
+def format_cell(text: str, width: int, *, numeric: bool = False) -> str:
+    """`text` cleaned and fitted to exactly `width` cells, with an ellipsis when cut."""
+    text = clean(text)
+    if cell_len(text) > width:
+        return set_cell_size(text, width - 1) + "…" if width > 1 else set_cell_size(text, width)
+    padding = " " * (width - cell_len(text))
+    return padding + text if numeric else text + padding
+
+
+class VirtualTable(ScrollView, can_focus=True):
+    """A read-only table over a row source; one cursor row; sortable columns."""
+
+    DEFAULT_CSS = tcss_beside(__file__)
+
+    BINDINGS = [
+        Binding("up,k", "cursor(-1)", "Up", show=False),
+        Binding("down,j", "cursor(1)", "Down", show=False),
+        Binding("pageup", "page(-1)", "Page up", show=False),
+        Binding("pagedown", "page(1)", "Page down", show=False),
+        Binding("home,g", "first", "First", show=False),
+        Binding("end,G", "last", "Last", show=False),
+        Binding("enter", "select", "Open", show=False),
+        Binding("s", "sort_next", "Sort"),
+        Binding("S", "sort_reverse", "Reverse"),
+    ]
+
+    COMPONENT_CLASSES = {
+        "virtual-table--header",
+        "virtual-table--sorted",
+        "virtual-table--cursor",
+        "virtual-table--odd",
+        "virtual-table--placeholder",
+    }
+
+    cursor: reactive[int] = reactive(0, always_update=True)
+    """Index of the highlighted row in the current order and filter."""
+
+    row_count: reactive[int] = reactive(0)
+    """Rows that match the filter (as of the last query)."""
+
+    class RowHighlighted(Message):
+        """The cursor moved to a row (its record, if already fetched)."""
+
+        def __init__(self, table: VirtualTable, index: int, record: Record | None) -> None:
+            super().__init__()
+            self.table = table
+            self.index = index
+            self.record = record
+
+        @property
+        def control(self) -> VirtualTable:
+            return self.table
+
+    class RowSelected(RowHighlighted):
+        """Enter or a double click on a row."""
+
+    class Reloaded(Message):
+        """A query finished: the row count is current."""
+
+        def __init__(self, table: VirtualTable, count: int) -> None:
+            super().__init__()
+            self.table = table
+            self.count = count
+
+        @property
+        def control(self) -> VirtualTable:
+            return self.table
+
+    def __init__(
+        self,
+        columns: Sequence[Column] = (),
+        source: RowSource | None = None,
+        *,
+        executor: Executor | None = None,
+        empty_text: str = "No rows",
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self._columns: tuple[Column, ...] = tuple(columns)
+        self._source = source
+        self._executor = executor
+        self._own_executor = False
+        self._window_start = 0
+        self._window: Sequence[Record] = ()
+        self._version = -1
+        self._sort: tuple[str | None, bool] = (None, False)
+        self._pending_window: int | None = None
+        self._generation = 0
+        self.empty_text = empty_text
+
+    # ---- public API -------------------------------------------------------------------------
+
+    @property
+    def source(self) -> RowSource | None:
+        """The row source shown."""
+        return self._source
+
+    @property
+    def columns(self) -> tuple[Column, ...]:
+        """The columns shown."""
+        return self._columns
+
+    @property
+    def sort(self) -> tuple[str | None, bool]:
+        """(column key, descending) of the current order; key None is the source's own."""
+        return self._sort
+
+    def set_source(self, source: RowSource | None, columns: Sequence[Column]) -> None:
+        """Show another source from its first row."""
+        self._generation += 1
+        self._source = source
+        self._columns = tuple(columns)
+        self._sort = (None, False)
+        self._window, self._window_start, self._version = (), 0, -1
+        self.row_count = 0
+        self.cursor = 0
+        self.scroll_to(0, 0, animate=False, immediate=True)
+        self._update_virtual_size()
+        self.reload(keep_selection=False)
+
+    @property
+    def highlighted(self) -> Record | None:
+        """The record under the cursor, if fetched."""
+        return self.record_at(self.cursor)
+
+    def record_at(self, index: int) -> Record | None:
+        """The record at `index` if it is in the fetched window."""
+        offset = index - self._window_start
+        return self._window[offset] if 0 <= offset < len(self._window) else None
+
+    def reload(self, *, keep_selection: bool = True) -> None:
+        """Query the source again (count and visible window), keeping the highlighted record."""
+        anchor = self.highlighted if keep_selection else None
+        anchor_id = str(anchor["id"]) if anchor is not None and "id" in anchor else None
+        self._query(anchor_id, self.cursor - round(self.scroll_y), self._generation)
+
+    def set_filter(self, text: str) -> None:
+        """Filter the rows (the source filters; this re-queries)."""
+        if self._source is not None:
+            self._run_then_reload(self._source.set_filter, text)
+
+    def sort_by(self, key: str | None, descending: bool = False) -> None:
+        """Order rows by the source's sort `key` (a column's `sort`)."""
+        self._sort = (key, descending)
+        if self._source is not None:
+            self._run_then_reload(self._source.set_sort, key, descending)
+        self.refresh()
+
+    # ---- querying ---------------------------------------------------------------------------
+
+    @property
+    def _body_height(self) -> int:
+        return max(self.size.height - 1, 1)
+
+    async def _in_thread(self, function, *args):  # type: ignore[no-untyped-def]
+        """Run a source call on the table's query thread (one thread keeps calls in order)."""
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="virtual-table")
+            self._own_executor = True
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, function, *args)
+
+    def on_unmount(self) -> None:
+        if self._own_executor and self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+
+    @work(exclusive=True, group="virtual-table-query")
+    async def _run_then_reload(self, function, *args) -> None:  # type: ignore[no-untyped-def]
+        generation = self._generation
+        await self._in_thread(function, *args)
+        self.cursor = 0
+        self.scroll_to(y=0, animate=False, immediate=True)
+        await self._requery(None, 0, generation)
+
+    @work(exclusive=True, group="virtual-table-query")
+    async def _query(self, anchor_id: str | None, anchor_offset: int, generation: int) -> None:
+        await self._requery(anchor_id, anchor_offset, generation)
+
+    async def _requery(self, anchor_id: str | None, anchor_offset: int, generation: int) -> None:
+        source = self._source
+        if source is None:
+            return
+        height = self._body_height
+        first_visible = round(self.scroll_y)
+
+        def query() -> _Snapshot:
+            version = source.version()
+            count = source.count()
+            cursor = source.index_of(anchor_id) if anchor_id is not None else None
+            top = first_visible if cursor is None else max(cursor - anchor_offset, 0)
+            start = max(top - height, 0)
+            return _Snapshot(count, start, source.rows(start, height * 3), version, cursor)
+
+        snapshot = await self._in_thread(query)
+        if generation == self._generation:
+            self._apply(snapshot, anchor_offset)
+
+    def _apply(self, snapshot: _Snapshot, anchor_offset: int) -> None:
+        self._window_start, self._window = snapshot.start, snapshot.rows
+        self._version = snapshot.version
+        self.row_count = snapshot.count
+        self._update_virtual_size()
+        if snapshot.cursor is not None and snapshot.cursor != self.cursor:
+            self.scroll_to(y=max(snapshot.cursor - anchor_offset, 0), animate=False, immediate=True)
+            self.cursor = snapshot.cursor
+        elif self.cursor >= snapshot.count:
+            self.cursor = max(snapshot.count - 1, 0)
+        self.refresh()
+        self.post_message(self.Reloaded(self, snapshot.count))
+        self.post_message(self.RowHighlighted(self, self.cursor, self.highlighted))
+
+    @work(exclusive=True, group="virtual-table-window")
+    async def _fetch_window(self, start: int, generation: int) -> None:
+        source = self._source
+        if source is None:
+            return
+        rows = await self._in_thread(source.rows, start, self._body_height * 3)
+        self._pending_window = None
+        if generation != self._generation:
+            return
+        self._window_start, self._window = start, rows
+        self.refresh()
+        if self.record_at(self.cursor) is not None:
+            self.post_message(self.RowHighlighted(self, self.cursor, self.highlighted))
+
+    def _want_row(self, index: int) -> None:
+        """Ask for a window around `index` (once per window)."""
+        height = self._body_height
+        start = max(index - height, 0)
+        if self._pending_window is not None and abs(self._pending_window - start) < height:
+            return
+        self._pending_window = start
+        self._fetch_window(start, self._generation)
+
+    # ---- geometry and rendering ---------------------------------------------------------------
+
+    @property
+    def _row_width(self) -> int:
+        return sum(column.width + GAP for column in self._columns)
+
+    def _update_virtual_size(self) -> None:
+        self.virtual_size = Size(self._row_width, self.row_count + 1)
+
+    def on_resize(self) -> None:
+        self._update_virtual_size()
+
+    def _header_text(self) -> str:
+        key, descending = self._sort
+        cells = []
+        for column in self._columns:
+            title = column.title
+            if column.sort is not None and column.sort == key:
+                title = f"{title} {'▼' if descending else '▲'}"
+            cells.append(format_cell(title, column.width, numeric=column.numeric))
+        return (" " * GAP).join(cells) + " " * GAP
+
+    def _row_text(self, record: Record) -> str:
+        cells = [
+            format_cell(column.cell(record), column.width, numeric=column.numeric)
+            for column in self._columns
+        ]
+        return (" " * GAP).join(cells) + " " * GAP
+
+    def _style(self, name: str) -> Style:
+        return self.get_component_rich_style(name)
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        width = self.size.width
+        base = self.rich_style
+        if y == 0:
+            text, style = self._header_text(), base + self._style("virtual-table--header")
+        else:
+            index = scroll_y + y - 1
+            text, style = self._body_line(index, base)
+        strip = Strip([Segment(text, style)], cell_len(text))
+        return strip.crop_extend(scroll_x, scroll_x + width, style)
+
+    def _body_line(self, index: int, base: Style) -> tuple[str, Style]:
+        if self.row_count == 0:
+            message = self.empty_text if index == 0 else ""
+            return message, base + self._style("virtual-table--placeholder")
+        if index >= self.row_count:
+            return "", base
+        record = self.record_at(index)
+        style = base + self._style("virtual-table--odd") if index % 2 else base
+        if index == self.cursor:
+            style = base + self._style("virtual-table--cursor")
+        if record is None:
+            self._want_row(index)
+            return "…", style + self._style("virtual-table--placeholder")
+        return self._row_text(record), style
+
+    # ---- cursor and input ---------------------------------------------------------------------
+
+    def validate_cursor(self, cursor: int) -> int:
+        return min(max(cursor, 0), max(self.row_count - 1, 0))
+
+    def watch_cursor(self, old: int, new: int) -> None:
+        if new < self.scroll_y:
+            self.scroll_to(y=new, animate=False, immediate=True)
+        elif new >= self.scroll_y + self._body_height:
+            self.scroll_to(y=new - self._body_height + 1, animate=False, immediate=True)
+        self.refresh()
+        if old != new and self.row_count:
+            self.post_message(self.RowHighlighted(self, new, self.record_at(new)))
+
+    def action_cursor(self, delta: int) -> None:
+        self.cursor += delta
+
+    def action_page(self, direction: int) -> None:
+        self.cursor += direction * self._body_height
+
+    def action_first(self) -> None:
+        self.cursor = 0
+
+    def action_last(self) -> None:
+        self.cursor = self.row_count - 1
+
+    def action_select(self) -> None:
+        if self.row_count:
+            self.post_message(self.RowSelected(self, self.cursor, self.highlighted))
+
+    def action_sort_next(self) -> None:
+        keys = [column.sort for column in self._columns if column.sort is not None]
+        if not keys:
+            return
+        current = self._sort[0]
+        following = keys[(keys.index(current) + 1) % len(keys)] if current in keys else keys[0]
+        self.sort_by(following)
+
+    def action_sort_reverse(self) -> None:
+        key, descending = self._sort
+        if key is None:
+            key = next((column.sort for column in self._columns if column.sort), None)
+        if key is not None:
+            self.sort_by(key, not descending)
+
+    def _column_at(self, x: int) -> Column | None:
+        edge = 0
+        for column in self._columns:
+            edge += column.width + GAP
+            if x < edge:
+                return column
+        return None
+
+    async def _on_click(self, event: events.Click) -> None:
+        if event.y == 0:
+            column = self._column_at(event.x + round(self.scroll_x))
+            if column is not None and column.sort is not None:
+                key, descending = self._sort
+                self.sort_by(column.sort, not descending if key == column.sort else False)
+            return
+        index = round(self.scroll_y) + event.y - 1
+        if index < self.row_count:
+            self.cursor = index
+            if event.chain == 2:
+                self.action_select()
