@@ -1,0 +1,117 @@
+"""The store's schema, its version (`PRAGMA user_version`) and the migrations between versions.
+
+`records` holds every cached record (raw JSON last, so sort-key reads never touch it) with its
+scope (`scopes`: one row per collection and promotion), id, created time, fetch time, four
+generic sort keys (see specs.KEY_SLOTS) and the text the filter searches (`records_fts`, an
+external-content FTS5 index of scope id and text, kept in step by triggers, which also keep
+`scopes.count`). Every sort column has an index on (sid, column), so ORDER BY col, rid walks it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+from tui.store.specs import KEY_SLOTS
+
+SCHEMA_VERSION = 1
+
+KEY_COLUMNS = tuple(f"k{i}" for i in range(1, KEY_SLOTS + 1))
+
+_KEY_INDEXES = "\n".join(
+    f"CREATE INDEX records_{col} ON records(sid, {col});" for col in KEY_COLUMNS
+)
+
+SCHEMA = f"""
+CREATE TABLE info (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE scopes (
+    sid INTEGER PRIMARY KEY,
+    collection TEXT NOT NULL,
+    promotion_id TEXT NOT NULL,
+    count INTEGER NOT NULL DEFAULT 0,
+    version INTEGER NOT NULL DEFAULT 0,
+    written_at REAL,
+    refreshed_at REAL,
+    complete INTEGER NOT NULL DEFAULT 0,
+    total_items INTEGER,
+    UNIQUE (collection, promotion_id)
+);
+CREATE TABLE records (
+    rid INTEGER PRIMARY KEY,
+    sid INTEGER NOT NULL REFERENCES scopes(sid),
+    id TEXT NOT NULL,
+    id_num INTEGER,
+    created REAL,
+    fetched_at REAL NOT NULL,
+    {", ".join(KEY_COLUMNS)},
+    ftext TEXT NOT NULL,
+    raw TEXT NOT NULL
+);
+CREATE UNIQUE INDEX records_key ON records(sid, id);
+CREATE INDEX records_created ON records(sid, created);
+CREATE INDEX records_id_num ON records(sid, id_num);
+{_KEY_INDEXES}
+CREATE VIRTUAL TABLE records_fts USING fts5(
+    sid, ftext, content='records', content_rowid='rid', tokenize='unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER records_ai AFTER INSERT ON records BEGIN
+    INSERT INTO records_fts(rowid, sid, ftext) VALUES (new.rid, new.sid, new.ftext);
+    UPDATE scopes SET count = count + 1 WHERE sid = new.sid;
+END;
+CREATE TRIGGER records_ad AFTER DELETE ON records BEGIN
+    INSERT INTO records_fts(records_fts, rowid, sid, ftext)
+        VALUES ('delete', old.rid, old.sid, old.ftext);
+    UPDATE scopes SET count = count - 1 WHERE sid = old.sid;
+END;
+CREATE TRIGGER records_au AFTER UPDATE OF ftext ON records BEGIN
+    INSERT INTO records_fts(records_fts, rowid, sid, ftext)
+        VALUES ('delete', old.rid, old.sid, old.ftext);
+    INSERT INTO records_fts(rowid, sid, ftext) VALUES (new.rid, new.sid, new.ftext);
+END;
+"""
+
+# from-version -> the step that brings a database of that version to the next one.
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {}
+
+
+class SchemaMismatch(Exception):
+    """The file's schema is newer than this code, or too old to migrate: it is rebuilt."""
+
+
+def ensure_schema(conn: sqlite3.Connection) -> int:
+    """Create or migrate the schema inside one transaction; returns the version found."""
+    found = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    if found == SCHEMA_VERSION:
+        return found
+    if found > SCHEMA_VERSION or (found and found not in MIGRATIONS):
+        raise SchemaMismatch(
+            f"cache schema version {found} (this promo-tui reads {SCHEMA_VERSION})"
+        )
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        version = int(conn.execute("PRAGMA user_version").fetchone()[0])  # another process?
+        if version == 0:
+            for statement in _statements(SCHEMA):
+                conn.execute(statement)
+            version = SCHEMA_VERSION
+        while version < SCHEMA_VERSION:
+            MIGRATIONS[version](conn)
+            version += 1
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return found
+
+
+def _statements(script: str) -> list[str]:
+    """Split a script into statements (triggers contain `;` inside BEGIN ... END)."""
+    statements: list[str] = []
+    current = ""
+    for line in script.splitlines(keepends=True):
+        current += line
+        if sqlite3.complete_statement(current):
+            statements.append(current.strip())
+            current = ""
+    return [s for s in statements if s]
