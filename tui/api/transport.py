@@ -1,0 +1,168 @@
+"""What both clients share: the httpx client set-up, response decoding and error mapping.
+
+Texts name a request by method and path only (`GET /v2/users/12`): never its query string.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from tui import __version__
+from tui.api.errors import (
+    ApiError,
+    AuthError,
+    BadResponse,
+    NetworkError,
+    NotFound,
+    PromoTuiApiError,
+    RateLimited,
+    ScopeError,
+    ServerError,
+    UnsupportedMediaType,
+)
+from tui.redact import install_log_redaction, redact_text
+
+USER_AGENT = f"promo-tui/{__version__}"
+CONNECT_TIMEOUT = 10.0
+
+# httpx errors raised before a single byte of the request left: safe to send again.
+NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+@dataclass(frozen=True)
+class Service:
+    """How errors name a service and its credential."""
+
+    name: str
+    credential: str
+
+
+EASYPROMOS = Service("Easypromos", "access token")
+EZEPO = Service("Ezepo", "API key")
+
+
+def make_timeout(seconds: float) -> httpx.Timeout:
+    """Explicit connect/read/write/pool timeouts (connect capped, it should be quick)."""
+    return httpx.Timeout(
+        connect=min(seconds, CONNECT_TIMEOUT), read=seconds, write=seconds, pool=seconds
+    )
+
+
+def new_client(
+    base_url: str,
+    *,
+    timeout: float,
+    headers: dict[str, str] | None = None,
+    auth: httpx.Auth | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> httpx.AsyncClient:
+    """One AsyncClient per service; httpx's own log lines get redacted."""
+    install_log_redaction()
+    return httpx.AsyncClient(
+        base_url=base_url.rstrip("/"),
+        timeout=make_timeout(timeout),
+        headers={"User-Agent": USER_AGENT, "Accept": "application/json", **(headers or {})},
+        auth=auth,
+        transport=transport,
+        follow_redirects=False,
+    )
+
+
+def describe(request: httpx.Request) -> str:
+    """`METHOD /path`, without the query string."""
+    return f"{request.method} {request.url.path}"
+
+
+async def send(
+    client: httpx.AsyncClient, request: httpx.Request, service: Service, *, stream: bool = False
+) -> httpx.Response:
+    """Send once; httpx errors become `NetworkError` (`.sent` False when provably never sent)."""
+    try:
+        return await client.send(request, stream=stream)
+    except httpx.DecodingError:
+        raise BadResponse(
+            f"{service.name} answered {describe(request)} with a body that could not be decoded."
+        ) from None
+    except httpx.RequestError as exc:
+        raise network_error(exc, request, service) from None
+
+
+def network_error(
+    exc: httpx.RequestError, request: httpx.Request, service: Service
+) -> NetworkError:
+    what = describe(request)
+    if isinstance(exc, NEVER_SENT):
+        text = f"Could not reach {service.name} for {what}"
+    elif isinstance(exc, httpx.TimeoutException):
+        text = f"{service.name} did not answer {what} in time"
+    else:
+        text = f"The connection to {service.name} broke during {what}"
+    detail = redact_text(str(exc)) or "no detail"
+    return NetworkError(
+        f"{text} ({type(exc).__name__}: {detail}).", sent=not isinstance(exc, NEVER_SENT)
+    )
+
+
+def json_body(response: httpx.Response, service: Service) -> Any:
+    """The decoded JSON of a response; HTML pages, truncated or invalid bodies -> BadResponse."""
+    what = describe(response.request)
+    content = response.content
+    ctype = response.headers.get("content-type", "").lower()
+    if "html" in ctype or content.lstrip()[:1] == b"<":
+        raise BadResponse(f"{service.name} answered {what} with an HTML page instead of JSON.")
+    try:
+        return json.loads(content)
+    except (ValueError, UnicodeDecodeError):
+        raise BadResponse(
+            f"{service.name} answered {what} with a body that is not valid JSON "
+            f"({len(content)} bytes; truncated?)."
+        ) from None
+
+
+def status_error(response: httpx.Response, service: Service) -> PromoTuiApiError | None:
+    """The typed error for a non-2xx response, or None for a success."""
+    status = response.status_code
+    if 200 <= status < 300:
+        return None
+    what = describe(response.request)
+    body = _error_body(response)
+    detail = str(body.get("message") or body.get("error") or "")
+    if status == 400:
+        code = body.get("code")
+        number = int(code) if isinstance(code, (int, str)) and str(code).isdigit() else None
+        return ApiError(number, detail, context=f"{service.name} refused {what}: ")
+    if status == 401:
+        suffix = f" ({detail})" if detail else ""
+        return AuthError(
+            f"{service.name} refused the {service.credential} for {what}{suffix}.", status=401
+        )
+    if status == 403:
+        return ScopeError(
+            f"{service.name} forbids {what} to this {service.credential} (its scope or plan).",
+            status=403,
+        )
+    if status == 404:
+        return NotFound(f"{service.name} found nothing at {what}.", status=404)
+    if status == 415:
+        return UnsupportedMediaType(
+            f"{service.name} refused the content type of {what} (415).", status=415
+        )
+    if status == 429:
+        return RateLimited(f"{service.name} rate limit exceeded for {what} (429).", status=429)
+    if status >= 500:
+        return ServerError(
+            f"{service.name} had a server error on {what} (HTTP {status}).", status=status
+        )
+    return BadResponse(f"{service.name} answered {what} with HTTP {status}.", status=status)
+
+
+def _error_body(response: httpx.Response) -> dict[str, Any]:
+    try:
+        body = json.loads(response.content)
+    except (ValueError, UnicodeDecodeError, httpx.ResponseNotRead):
+        return {}
+    return body if isinstance(body, dict) else {}
