@@ -34,7 +34,7 @@ from tui.api.models import (
 )
 from tui.api.pacing import Pacer, pacer_for
 from tui.api.retry import RetryPolicy, with_retries
-from tui.api.transport import EASYPROMOS, json_body, new_client, send, status_error
+from tui.api.transport import EASYPROMOS, checked_json, json_body, new_client, send, status_error
 from tui.redact import Secret, redact_url
 
 __all__ = ["Collection", "EasypromosClient", "Page"]
@@ -134,11 +134,7 @@ class EasypromosClient:
     async def _get_json(self, path: str, params: dict[str, Any] | None = None) -> Any:
         async def once() -> Any:
             request = self._client.build_request("GET", path, params=params)
-            response = await self._send(request)
-            error = status_error(response, EASYPROMOS)
-            if error is not None:
-                raise error
-            return json_body(response, EASYPROMOS)
+            return checked_json(await self._send(request), EASYPROMOS)
 
         return await with_retries(once, self.retry)
 

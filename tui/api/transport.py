@@ -123,6 +123,14 @@ def json_body(response: httpx.Response, service: Service) -> Any:
         ) from None
 
 
+def checked_json(response: httpx.Response, service: Service) -> Any:
+    """The JSON of a successful response; the typed error of any other."""
+    error = status_error(response, service)
+    if error is not None:
+        raise error
+    return json_body(response, service)
+
+
 def status_error(response: httpx.Response, service: Service) -> PromoTuiApiError | None:
     """The typed error for a non-2xx response, or None for a success."""
     status = response.status_code
