@@ -73,6 +73,10 @@ class RowSource(Protocol):
         """Position of the row with this id in the current order and filter, if present."""
         ...
 
+    def key_of(self, record: Record) -> str | None:
+        """The id of a record (what `index_of` takes)."""
+        ...
+
 
 class ListRowSource:
     """A row source over a list of records held in memory."""
@@ -113,6 +117,10 @@ class ListRowSource:
             if str(record.get("id")) == row_id:
                 return index
         return None
+
+    def key_of(self, record: Record) -> str | None:
+        value = record.get("id")
+        return None if value is None else str(value)
 
     def _matches(self, record: Record) -> bool:
         keys = self._search_keys or tuple(record)

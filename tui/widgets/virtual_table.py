@@ -178,7 +178,8 @@ class VirtualTable(ScrollView, can_focus=True):
     def reload(self, *, keep_selection: bool = True) -> None:
         """Query the source again (count and visible window), keeping the highlighted record."""
         anchor = self.highlighted if keep_selection else None
-        anchor_id = str(anchor["id"]) if anchor is not None and "id" in anchor else None
+        source = self._source
+        anchor_id = source.key_of(anchor) if anchor is not None and source is not None else None
         self._query(anchor_id, self.cursor - round(self.scroll_y), self._generation)
 
     def set_filter(self, text: str) -> None:

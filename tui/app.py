@@ -1,0 +1,202 @@
+"""The Textual app: one session per profile, the browser screen, global bindings, the palette."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from tui.api.errors import AuthError
+from tui.api.journal import CoinOutcome
+from tui.config import ConfigError, Settings, load_settings
+from tui.messages import AddCoins, ApiFailed
+from tui.redact import redact_text
+from tui.screens.browser import BrowserScreen
+from tui.screens.palette import PromotionById
+from tui.screens.prompt import PromptScreen, digits_only
+from tui.session import Session
+from tui.widgets.detail_pane import DetailPane
+from tui.widgets.safe_text import clean
+from tui.widgets.status_bar import StatusBar
+
+
+class PromoTuiApp(App[None]):
+    """Browse promotions, participants and coins; Ezepo lists and links."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "promo-tui"
+    COMMANDS = App.COMMANDS | {PromotionById}
+
+    BINDINGS = [
+        Binding("question_mark", "help", "Help"),
+        Binding("e", "ezepo", "Ezepo"),
+        Binding("a", "add_coins", "Coins by user id"),
+        Binding("J", "journal", "Journal"),
+        Binding("ctrl+q", "quit", "Quit"),
+    ]
+
+    def __init__(self, settings: Settings, *, demo: bool = False) -> None:
+        super().__init__()
+        self.settings = settings
+        self.demo = demo
+        self.session = Session(settings)
+        if demo:
+            self.sub_title = "demo (sandbox)"
+
+    async def on_mount(self) -> None:
+        if self.settings.has_easypromos:
+            await self.start_session(self.settings)
+        else:
+            self.run_setup()
+
+    async def on_unmount(self) -> None:
+        await self.session.close()
+
+    async def start_session(self, settings: Settings) -> None:
+        """Open `settings`' profile and show its browser (replacing any previous one)."""
+        previous, self.settings = self.session, settings
+        self.session = Session(settings)
+        await self.session.start()
+        while len(self.screen_stack) > 1:
+            await self.pop_screen()
+        await self.push_screen(BrowserScreen())
+        if previous is not self.session:
+            await previous.close()
+
+    def run_setup(self) -> None:
+        """The first-run setup screen; its saved settings start a new session."""
+        from tui.screens.setup import SetupScreen
+
+        async def done(settings: Settings | None) -> None:
+            if settings is not None:
+                await self.start_session(settings)
+            elif not self.session.easypromos:
+                self.exit()
+
+        self.push_screen(SetupScreen(self.settings.config_path, self.settings.profile), done)
+
+    # ---- errors ---------------------------------------------------------------------------------
+
+    def on_api_failed(self, message: ApiFailed) -> None:
+        self.report_error(message.error, message.context)
+
+    def report_error(self, error: BaseException, context: str = "") -> None:
+        """A notification and the status bar's last error; a revoked token opens the setup."""
+        text = clean(redact_text(f"{context}{error}"))
+        for status in self.screen.query(StatusBar):
+            status.last_error = text
+        self.notify(text, title="Error", severity="error", markup=False, timeout=6)
+        if isinstance(error, AuthError) and self.session.easypromos is not None:
+            self.notify("The token was refused: check the profile", severity="warning")
+            self.run_setup()
+
+    # ---- actions --------------------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        from tui.screens.help import HelpScreen
+
+        self.push_screen(HelpScreen())
+
+    def action_ezepo(self) -> None:
+        from tui.screens.ezepo import EzepoScreen
+
+        settings = self.session.settings
+        self.push_screen(EzepoScreen(self.session.ezepo, poll_seconds=settings.ezepo_poll_seconds))
+
+    def action_journal(self) -> None:
+        from tui.screens.journal import JournalScreen
+
+        self.push_screen(JournalScreen())
+
+    def _browser(self) -> BrowserScreen | None:
+        return next((s for s in self.screen_stack if isinstance(s, BrowserScreen)), None)
+
+    def action_add_coins(self) -> None:
+        browser = self._browser()
+        promotion_id = browser.current_promotion_id if browser else None
+        if promotion_id is None:
+            self.notify("Choose a promotion in the tree first", severity="warning")
+            return
+        self.open_coin_dialog(promotion_id, None)
+
+    def on_add_coins(self, message: AddCoins) -> None:
+        self.open_coin_dialog(message.promotion_id, message.user_id)
+
+    def open_coin_dialog(self, promotion_id: str, user_id: str | None) -> None:
+        from tui.screens.coins import CoinDialog
+
+        def done(outcome: CoinOutcome | None) -> None:
+            browser = self._browser()
+            if outcome is not None and outcome.applied and browser is not None:
+                browser.query_one(DetailPane).refresh_user(promotion_id, outcome.entry.user_id)
+
+        self.push_screen(CoinDialog(promotion_id, user_id), done)
+
+    def action_open_promotion(self) -> None:
+        def chosen(promotion_id: str | None) -> None:
+            if promotion_id:
+                self.open_promotion(promotion_id)
+
+        check = digits_only("A promotion id")
+        self.push_screen(PromptScreen("Open promotion by id", "480102", check), chosen)
+
+    def open_promotion(self, promotion_id: str) -> None:
+        browser = self._browser()
+        if browser is not None and not browser.open_promotion(promotion_id):
+            self.notify(f"No promotion {promotion_id} in this account", severity="warning")
+
+    def action_switch_profile(self) -> None:
+        async def chosen(profile: str | None) -> None:
+            if not profile:
+                return
+            try:
+                settings = load_settings(self.settings.config_path, profile)
+            except ConfigError as error:
+                self.notify(str(error), title="Profile", severity="error", markup=False)
+                return
+            if settings.has_easypromos:
+                await self.start_session(settings)
+            else:
+                self.settings = settings
+                self.run_setup()
+
+        self.push_screen(PromptScreen("Switch to profile", self.settings.profile), chosen)
+
+    def _in_browser(self, command: Callable[[BrowserScreen], object]) -> Callable[[], None]:
+        def run() -> None:
+            browser = self._browser()
+            if browser is not None:
+                command(browser)
+
+        return run
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand(
+            "Open promotion by id", "Jump to a promotion", self.action_open_promotion
+        )
+        yield SystemCommand("Add coins", "Coin transaction for a user id", self.action_add_coins)
+        yield SystemCommand("Coin journal", "Transactions sent from here", self.action_journal)
+        yield SystemCommand("Ezepo", "Lists, affiliates, links, fetch jobs", self.action_ezepo)
+        yield SystemCommand(
+            "Copy unsubscribe link", "Build and copy an Ezepo link", self.action_ezepo
+        )
+        yield SystemCommand("Switch profile", "Open another profile", self.action_switch_profile)
+        yield SystemCommand(
+            "Refresh collection",
+            "Read new records of the table's collection",
+            self._in_browser(lambda browser: browser.collection.load(full=False)),
+        )
+        yield SystemCommand(
+            "Full re-sync",
+            "Read the whole collection again, drop deleted records",
+            self._in_browser(lambda browser: browser.collection.load(full=True)),
+        )
+        yield SystemCommand(
+            "Reload account",
+            "Brands and promotions",
+            self._in_browser(lambda browser: browser.action_reload_account()),
+        )
+        yield SystemCommand("Help", "Every key", self.action_help)

@@ -1,0 +1,73 @@
+"""Messages that the browser's widgets and workers exchange (workers post, widgets react)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from textual.message import Message
+
+from tui.api.endpoints import Collection
+
+Record = dict[str, Any]
+
+
+@dataclass
+class PromotionHighlighted(Message):
+    """A promotion was highlighted in the tree (its list summary)."""
+
+    promotion: Record
+
+
+@dataclass
+class CollectionChosen(Message):
+    """Show one collection of a promotion in the table."""
+
+    promotion_id: str
+    collection: Collection
+    title: str
+
+
+@dataclass
+class RecordHighlighted(Message):
+    """A record is highlighted in the table: show it in the detail pane."""
+
+    promotion_id: str
+    collection: Collection
+    record: Record | None
+
+
+@dataclass
+class OpenUser(Message):
+    """Jump to a user (from a participation, a transaction...)."""
+
+    promotion_id: str
+    user_id: str
+
+
+@dataclass
+class AddCoins(Message):
+    """Open the coin dialog for a user (user_id None: ask for it)."""
+
+    promotion_id: str
+    user_id: str | None = None
+
+
+@dataclass
+class LoadProgress(Message):
+    """The table's collection load advanced (pages written through to the store)."""
+
+    promotion_id: str
+    collection: Collection
+    loaded: int
+    pages: int
+    total_pages: int | None
+    running: bool
+
+
+@dataclass
+class ApiFailed(Message):
+    """A worker's call failed; the app shows it (and handles a revoked token)."""
+
+    error: BaseException
+    context: str = ""

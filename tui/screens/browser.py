@@ -1,0 +1,185 @@
+"""The main screen: account and promotions tree, the collection table, the detail pane."""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Tree
+
+from tui.api.endpoints import Collection
+from tui.api.errors import ScopeError
+from tui.messages import (
+    ApiFailed,
+    CollectionChosen,
+    PromotionHighlighted,
+    RecordHighlighted,
+)
+from tui.session import session_of
+from tui.widgets.account_pane import AccountPane
+from tui.widgets.collection_view import CollectionView
+from tui.widgets.detail_pane import DetailPane
+from tui.widgets.promotions_tree import NodeData, PromotionData, PromotionsTree
+from tui.widgets.status_bar import StatusBar
+from tui.widgets.virtual_table import VirtualTable
+
+
+class BrowserScreen(Screen[None]):
+    """Browse brand -> promotion -> collection -> record."""
+
+    CSS_PATH = "browser.tcss"
+
+    BINDINGS = [
+        Binding("1", "focus_pane('tree')", "Tree", show=False),
+        Binding("2", "focus_pane('table')", "Table", show=False),
+        Binding("3", "focus_pane('detail')", "Detail", show=False),
+        Binding("f5", "reload_account", "Reload account"),
+        Binding("escape", "clear_tree_filter", show=False),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar(id="status")
+        with Horizontal(id="main"):
+            with Vertical(id="sidebar"):
+                yield AccountPane(id="account")
+                yield Input(placeholder="Type to filter promotions", id="tree-filter")
+                yield PromotionsTree(id="tree")
+            yield CollectionView(id="collection")
+            yield DetailPane(id="detail")
+        yield Footer()
+
+    @property
+    def tree(self) -> PromotionsTree:
+        return self.query_one(PromotionsTree)
+
+    @property
+    def collection(self) -> CollectionView:
+        return self.query_one(CollectionView)
+
+    def open_promotion(self, promotion_id: str) -> bool:
+        """Select (and expand) a promotion in the tree; False when the account has none such."""
+        self.query_one("#tree-filter", Input).value = ""
+        found = self.tree.select_promotion(promotion_id)
+        if found:
+            self.tree.focus()
+        return found
+
+    @property
+    def current_promotion_id(self) -> str | None:
+        """The promotion of the tree's cursor (or of the collection shown)."""
+        node = self.tree.cursor_node
+        while node is not None:
+            if isinstance(node.data, PromotionData):
+                return node.data.id
+            node = node.parent
+        showing = self.query_one(CollectionView).showing
+        return showing.promotion_id if showing else None
+
+    def on_mount(self) -> None:
+        session = session_of(self)
+        status = self.query_one(StatusBar)
+        status.profile = session.settings.profile
+        status.budget = session.pacer_state
+        self.set_interval(0.5, self._sync_status)
+        self.tree.focus()
+        self.action_reload_account()
+
+    def _sync_status(self) -> None:
+        status = self.query_one(StatusBar)
+        session = session_of(self)
+        status.offline = session.offline
+        status.role = session.ezepo_role.name.lower() if session.ezepo_role else None
+        status.jobs = sum(1 for worker in self.app.workers if worker.is_running)
+
+    # ---- account --------------------------------------------------------------------------------
+
+    def action_reload_account(self) -> None:
+        self._load_account()
+        self._load_role()
+
+    @work(exclusive=True, group="account")
+    async def _load_account(self) -> None:
+        session = session_of(self)
+        try:
+            brands, promotions = await session.load_account()
+        except Exception as error:  # an API error: inline and notified
+            self.query_one(AccountPane).show_problem(str(error))
+            self.post_message(ApiFailed(error, "Loading the account: "))
+            return
+        self.tree.show(brands, promotions)
+        self._show_account()
+
+    def _show_account(self) -> None:
+        tree = self.tree
+        brands = [node.data.brand for node in tree.root.children if hasattr(node.data, "brand")]
+        self.query_one(AccountPane).show(brands, tree.promotions, len(tree.locked))
+
+    @work(exclusive=True, group="ezepo-role")
+    async def _load_role(self) -> None:
+        try:
+            await session_of(self).load_ezepo_role()
+        except Exception as error:
+            self.post_message(ApiFailed(error, "Ezepo: "))
+
+    @on(Tree.NodeExpanded)
+    def _promotion_expanded(self, event: Tree.NodeExpanded[NodeData]) -> None:
+        if isinstance(event.node.data, PromotionData):
+            self._check_access(event.node.data.id)
+
+    @work(group="promotion-access")
+    async def _check_access(self, promotion_id: str) -> None:
+        """Read the promotion in full: a 403 marks it locked; the detail pane shows the rest."""
+        try:
+            promotion = await session_of(self).promotion(promotion_id)
+        except ScopeError:
+            self.tree.mark_locked(promotion_id)
+            self._show_account()
+            self.notify(
+                f"Promotion {promotion_id} is outside this token's scope: shown locked",
+                title="Locked",
+                timeout=4,
+            )
+            return
+        except Exception as error:
+            self.post_message(ApiFailed(error, f"Promotion {promotion_id}: "))
+            return
+        self.query_one(DetailPane).show(promotion_id, Collection.PROMOTIONS, promotion)
+
+    # ---- navigation -----------------------------------------------------------------------------
+
+    @on(PromotionsTree.TypeAhead)
+    def _type_ahead(self, event: PromotionsTree.TypeAhead) -> None:
+        field = self.query_one("#tree-filter", Input)
+        field.focus()
+        field.insert_text_at_cursor(event.character)
+
+    @on(Input.Changed, "#tree-filter")
+    def _tree_filter(self, event: Input.Changed) -> None:
+        self.tree.text_filter = event.value.strip()
+
+    @on(Input.Submitted, "#tree-filter")
+    def _tree_filter_done(self) -> None:
+        self.tree.focus()
+
+    def action_clear_tree_filter(self) -> None:
+        field = self.query_one("#tree-filter", Input)
+        if field.has_focus or field.value:
+            field.value = ""
+            self.tree.focus()
+
+    def on_promotion_highlighted(self, event: PromotionHighlighted) -> None:
+        promotion = event.promotion
+        self.query_one(DetailPane).show(str(promotion.get("id")), Collection.PROMOTIONS, promotion)
+
+    def on_collection_chosen(self, event: CollectionChosen) -> None:
+        self.query_one(CollectionView).show(event.promotion_id, event.collection, event.title)
+        self.query_one(VirtualTable).focus()
+
+    def on_record_highlighted(self, event: RecordHighlighted) -> None:
+        self.query_one(DetailPane).show(event.promotion_id, event.collection, event.record)
+
+    def action_focus_pane(self, pane: str) -> None:
+        target = {"tree": self.tree, "table": self.query_one(VirtualTable)}.get(pane)
+        (target or self.query_one(DetailPane)).focus()

@@ -1,0 +1,59 @@
+"""The local coin-transaction journal: every transaction sent from this machine and its state."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from tui.api.journal import JournalEntry
+from tui.session import session_of
+from tui.widgets.collection_columns import short_time
+from tui.widgets.row_source import Column, ListRowSource
+from tui.widgets.virtual_table import VirtualTable
+
+COLUMNS = (
+    Column("created_at", "When (UTC)", 16, render=short_time, sort="created_at"),
+    Column("state", "State", 11, sort="state"),
+    Column("promotion_id", "Promotion", 9, numeric=True, sort="promotion_id"),
+    Column("user_id", "User", 9, numeric=True, sort="user_id"),
+    Column("amount", "Amount", 7, numeric=True, sort="amount"),
+    Column("transaction_id", "Transaction", 11, numeric=True),
+    Column("concept", "Concept", 24),
+    Column("note", "Note", 40),
+)
+
+
+def entry_record(entry: JournalEntry) -> dict[str, Any]:
+    """A journal entry as a table row (amount with its sign)."""
+    record = asdict(entry)
+    record["created_at"] = entry.created_at.isoformat()
+    record["state"] = entry.state.value
+    record["amount"] = f"{entry.amount:+}"
+    return record
+
+
+class JournalScreen(Screen[None]):
+    """The journal, newest first (short: held in memory)."""
+
+    BINDINGS = [Binding("escape", "app.pop_screen", "Back")]
+
+    def compose(self) -> ComposeResult:
+        yield Static("Coin journal", id="journal-title")
+        yield VirtualTable(id="journal-table", empty_text="No coin transaction sent yet")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        entries = session_of(self).journal_entries()
+        table = self.query_one(VirtualTable)
+        table.set_source(ListRowSource([entry_record(e) for e in entries]), COLUMNS)
+        table.focus()
+        path = session_of(self).client.journal.path
+        self.query_one("#journal-title", Static).update(
+            Content(f"Coin journal · {len(entries)} entries · {path}")
+        )

@@ -1,0 +1,222 @@
+"""One profile's connections for the app: the Easypromos client, the Ezepo client and the store.
+
+Screens and widgets ask the session for data and never build a URL. The session knows nothing of
+Textual; `session_of(widget)` finds the app's session from any widget.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+from tui.api.easypromos import EasypromosClient
+from tui.api.endpoints import Collection
+from tui.api.errors import NetworkError
+from tui.api.ezepo import EzepoClient
+from tui.api.journal import CoinOutcome, JournalEntry
+from tui.api.models import Role
+from tui.api.pacing import PacerState
+from tui.config import Settings
+from tui.store import Freshness, Store, sync
+
+Record = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far a collection load got: pages read, new records, total pages when known."""
+
+    pages: int
+    items: int
+    total_pages: int | None
+
+
+class NotConfigured(Exception):
+    """The profile has no Easypromos token: the setup screen must run first."""
+
+
+class Session:
+    """The clients and the store of one profile; `start()` before use, `close()` after."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.easypromos: EasypromosClient | None = None
+        self.ezepo: EzepoClient | None = None
+        self.ezepo_role: Role | None = None
+        self._store: Store | None = None
+        self.offline = False
+
+    # ---- life cycle -----------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Create the clients (no network call yet)."""
+        settings = self.settings
+        if settings.easypromos_token is None:
+            raise NotConfigured("No Easypromos token in this profile")
+        self.easypromos = EasypromosClient(
+            settings.easypromos_url,
+            settings.easypromos_token,
+            rate_limit=settings.rate_limit,
+            rate_window=settings.rate_window_seconds,
+            timeout=settings.timeout_seconds,
+        )
+        if settings.ezepo_endpoint and settings.ezepo_key is not None:
+            self.ezepo = EzepoClient(
+                settings.ezepo_endpoint, settings.ezepo_key, timeout=settings.timeout_seconds
+            )
+
+    async def close(self) -> None:
+        """Close the clients and the store."""
+        for client in (self.easypromos, self.ezepo):
+            if client is not None:
+                await client.aclose()
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    @property
+    def client(self) -> EasypromosClient:
+        if self.easypromos is None:
+            raise NotConfigured("The session has not started")
+        return self.easypromos
+
+    @property
+    def store(self) -> Store:
+        """The profile's cache for this account (opened by `load_account`)."""
+        if self._store is None:
+            raise NotConfigured("The account has not been loaded yet")
+        return self._store
+
+    @property
+    def has_store(self) -> bool:
+        return self._store is not None
+
+    def pacer_state(self) -> PacerState | None:
+        """The Easypromos budget of this minute, for the status bar."""
+        return self.easypromos.pacer.state() if self.easypromos is not None else None
+
+    async def _online(self, call: Any) -> Any:
+        """Await an API call, noting whether the network answered."""
+        try:
+            result = await call
+        except NetworkError:
+            self.offline = True
+            raise
+        self.offline = False
+        return result
+
+    # ---- account --------------------------------------------------------------------------------
+
+    async def load_account(self) -> tuple[list[Record], list[Record]]:
+        """The organizing brands and every promotion (written through to the store)."""
+        client = self.client
+        brands = [brand.raw for brand in await self._online(client.organizing_brands())]
+        if self._store is None:
+            settings = self.settings
+            self._store = await asyncio.to_thread(
+                Store.open,
+                settings.profile,
+                settings.easypromos_url,
+                [brand.get("id") for brand in brands],
+                enabled=settings.cache_enabled,
+                max_age_days=settings.cache_max_age_days,
+            )
+        promotions = [p.raw for p in await self._online(client.promotions("all"))]
+        store = self._store
+        await asyncio.to_thread(store.write_page, Collection.ORGANIZING_BRANDS, None, brands)
+        await asyncio.to_thread(store.write_page, Collection.PROMOTIONS, None, promotions)
+        return brands, promotions
+
+    async def load_ezepo_role(self) -> Role | None:
+        """Which kind of Ezepo key this profile holds (None without Ezepo)."""
+        if self.ezepo is not None:
+            self.ezepo_role = await self.ezepo.test()
+        return self.ezepo_role
+
+    async def promotion(self, promotion_id: str) -> Record:
+        """One promotion in full (raises ScopeError when the token may not read it)."""
+        return (await self._online(self.client.promotion(promotion_id))).raw
+
+    # ---- collections ----------------------------------------------------------------------------
+
+    def freshness(self, collection: Collection, promotion_id: str) -> Freshness:
+        return self.store.freshness(collection, promotion_id)
+
+    async def refresh(
+        self,
+        collection: Collection,
+        promotion_id: str,
+        full: bool,
+        on_progress: Callable[[Progress], None],
+    ) -> sync.SyncReport:
+        """Stream a collection into the store (incremental unless `full`); what it found."""
+
+        def progress(report: sync.SyncProgress) -> None:
+            on_progress(Progress(report.pages_done, report.added, report.pages_estimate))
+
+        return await self._online(
+            sync.refresh(
+                self.client, self.store, collection, promotion_id, full=full, on_progress=progress
+            )
+        )
+
+    # ---- users and coins ------------------------------------------------------------------------
+
+    async def user(self, promotion_id: str, user_id: str) -> Record:
+        """A user from the cache, else from the API."""
+        cached = await asyncio.to_thread(self.store.get, Collection.USERS, promotion_id, user_id)
+        if cached is not None:
+            return cached
+        return (await self._online(self.client.user(promotion_id, user_id))).raw
+
+    async def user_transactions(self, promotion_id: str, user_id: str) -> list[Record]:
+        """A user's coin transactions, newest first (one API call)."""
+        found = await self._online(self.client.user_coin_transactions(promotion_id, user_id))
+        found.sort(key=lambda t: (t.created is not None, t.created), reverse=True)
+        return [t.raw for t in found]
+
+    @staticmethod
+    def balance_of(transactions: Sequence[Record]) -> int | float:
+        """The balance after the newest transaction (0 without any)."""
+        if not transactions:
+            return 0
+        newest = transactions[0]
+        balance = newest.get("transaction", newest).get("balance")
+        return balance if isinstance(balance, (int, float)) else float(balance or 0)
+
+    async def user_participations(
+        self, promotion_id: str, user_id: str, limit: int
+    ) -> tuple[int | None, list[Record]]:
+        """(count, newest `limit`) of a user's cached participations; count None if not cached."""
+        store = self.store
+
+        def query() -> tuple[int | None, list[Record]]:
+            if store.freshness(Collection.PARTICIPATIONS, promotion_id).written_at is None:
+                return None, []
+            found: list[Record] = []
+            count = 0
+            for record in store.iter_records(Collection.PARTICIPATIONS, promotion_id, user_id):
+                if str(record.get("user_id")) == user_id:
+                    count += 1
+                    if len(found) < limit:
+                        found.append(record)
+            return count, found
+
+        return await asyncio.to_thread(query)
+
+    async def add_coins(
+        self, promotion_id: str, user_id: str, amount: int, concept: str
+    ) -> CoinOutcome:
+        """Send a coin transaction (journaled; see `EasypromosClient.add_coins`)."""
+        return await self._online(self.client.add_coins(promotion_id, user_id, amount, concept))
+
+    def journal_entries(self) -> list[JournalEntry]:
+        """The local coin-transaction journal, newest first."""
+        return list(reversed(self.client.journal.entries()))
+
+
+def session_of(node: object) -> Session:
+    """The session of the app a widget or screen belongs to."""
+    return cast(Session, cast(Any, node).app.session)

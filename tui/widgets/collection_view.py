@@ -1,0 +1,254 @@
+"""One collection of a promotion: progress line, filter box and the virtual table.
+
+The collection streams into the store page by page in an exclusive worker while the table shows
+what is cached (re-queried at most a few times a second, keeping the selection). Esc stops the
+load, `r` resumes it (an incremental refresh), `R` re-syncs everything.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.content import Content
+from textual.reactive import reactive
+from textual.timer import Timer
+from textual.widgets import Input, Static
+
+from tui.api.endpoints import Collection
+from tui.api.errors import NetworkError
+from tui.messages import AddCoins, ApiFailed, LoadProgress, RecordHighlighted
+from tui.session import Progress, session_of
+from tui.widgets import tcss_beside
+from tui.widgets.collection_columns import COLUMNS, user_id_of
+from tui.widgets.safe_text import clean
+from tui.widgets.store_source import StoreRowSource
+from tui.widgets.virtual_table import VirtualTable
+
+RELOAD_INTERVAL = 0.3
+"""Seconds between two table re-queries while pages arrive."""
+FILTER_DELAY = 0.2
+"""Seconds of typing pause before the filter runs."""
+
+
+def ago(moment: float | None, now: float) -> str:
+    """`just now`, `5 min ago`, `3 h ago`, `2 days ago`."""
+    if moment is None:
+        return "never"
+    seconds = max(now - moment, 0)
+    if seconds < 60:
+        return "just now"
+    if seconds < 3600:
+        return f"{int(seconds // 60)} min ago"
+    if seconds < 86400:
+        return f"{int(seconds // 3600)} h ago"
+    return f"{int(seconds // 86400)} days ago"
+
+
+@dataclass(frozen=True)
+class Showing:
+    """The collection on screen."""
+
+    promotion_id: str
+    collection: Collection
+    title: str
+
+
+class CollectionView(Vertical):
+    """Title, load status, filter and table of the chosen collection."""
+
+    DEFAULT_CSS = tcss_beside(__file__)
+
+    BINDINGS = [
+        Binding("slash", "focus_filter", "Filter"),
+        Binding("escape", "stop", "Stop load", show=False),
+        Binding("r", "refresh", "Refresh"),
+        Binding("R", "resync", "Full re-sync"),
+        Binding("c", "add_coins", "Add coins"),
+    ]
+
+    showing: reactive[Showing | None] = reactive(None, init=False)
+    state: reactive[str] = reactive("idle")
+    """idle | loading | stopped | offline | failed"""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._progress: Progress | None = None
+        self._last_reload = 0.0
+        self._filter_timer: Timer | None = None
+        self._problem = ""
+
+    def compose(self) -> ComposeResult:
+        yield Static(Content.styled("Choose a collection in the tree", "bold"), id="view-title")
+        yield Static(id="view-status")
+        yield Input(placeholder="Filter: words match as prefixes  (/)", id="view-filter")
+        yield VirtualTable(id="view-table", empty_text="Nothing cached yet")
+
+    @property
+    def table(self) -> VirtualTable:
+        return self.query_one(VirtualTable)
+
+    # ---- showing a collection -------------------------------------------------------------------
+
+    def show(self, promotion_id: str, collection: Collection, title: str) -> None:
+        """Show a collection from the cache and start streaming it in."""
+        self.showing = Showing(promotion_id, collection, title)
+
+    def watch_showing(self, showing: Showing | None) -> None:
+        if showing is None:
+            return
+        self.query_one("#view-title", Static).update(Content.styled(clean(showing.title), "bold"))
+        self.query_one("#view-filter", Input).value = ""
+        store = session_of(self).store
+        source = StoreRowSource(store, showing.collection, showing.promotion_id)
+        self.table.set_source(source, COLUMNS[showing.collection])
+        self.load(full=False)
+
+    def load(self, *, full: bool) -> None:
+        """(Re)start streaming the shown collection into the store."""
+        if self.showing is not None:
+            self._progress, self._problem = None, ""
+            self.state = "loading"
+            self._stream(self.showing, full)
+
+    @work(exclusive=True, group="collection")
+    async def _stream(self, showing: Showing, full: bool) -> None:
+        def on_progress(progress: Progress) -> None:
+            self._progress = progress
+            self.post_message(
+                LoadProgress(
+                    showing.promotion_id,
+                    showing.collection,
+                    progress.items,
+                    progress.pages,
+                    progress.total_pages,
+                    running=True,
+                )
+            )
+
+        session = session_of(self)
+        try:
+            report = await session.refresh(
+                showing.collection, showing.promotion_id, full, on_progress
+            )
+        except NetworkError as error:
+            self._problem = str(error)
+            self.state = "offline"
+            self.post_message(ApiFailed(error, "Offline: "))
+        except Exception as error:  # an API error: said inline and notified
+            self._problem = str(error)
+            self.state = "failed"
+            self.post_message(ApiFailed(error, f"{showing.title}: "))
+        else:
+            self.state = "idle"
+            if full:
+                self.notify(report.summary(), title="Re-sync done", markup=False)
+        self.table.reload()
+        self._render_status()
+
+    def on_load_progress(self, event: LoadProgress) -> None:
+        now = time.monotonic()
+        if now - self._last_reload >= RELOAD_INTERVAL:
+            self._last_reload = now
+            self.table.reload()
+        self._render_status()
+
+    def watch_state(self) -> None:
+        self._render_status()
+
+    # ---- status line ----------------------------------------------------------------------------
+
+    def on_virtual_table_reloaded(self, event: VirtualTable.Reloaded) -> None:
+        self._render_status()
+
+    def _render_status(self) -> None:
+        if self.showing is None or not self.is_mounted:
+            return
+        session = session_of(self)
+        freshness = session.freshness(self.showing.collection, self.showing.promotion_id)
+        now = time.time()
+        total, count = freshness.total_items, freshness.count
+        if freshness.complete and self.state != "loading":
+            parts = [f"{count:,} rows"]
+        elif total and total > count:
+            parts = [f"{count:,} of ~{total:,} loaded"]
+        else:
+            parts = [f"{count:,} of ~? loaded"]
+        if self.table.source is not None and self.query_one("#view-filter", Input).value.strip():
+            parts.append(f"{self.table.row_count:,} match")
+        if freshness.refreshed_at is not None:
+            parts.append(f"cached {ago(freshness.refreshed_at, now)}")
+        style = "$text-muted"
+        progress = self._progress
+        if self.state == "loading":
+            pages = progress.pages if progress else 0
+            known = progress.total_pages if progress and progress.total_pages else None
+            parts.append(
+                f"refreshing {pages:,}/{known:,} pages" if known else f"refreshing {pages:,} pages"
+            )
+            parts.append("Esc stops")
+            style = "$accent"
+        elif self.state == "stopped":
+            parts.append("stopped · r resumes")
+            style = "$warning"
+        elif self.state == "offline":
+            parts.append("offline: showing the cache · r retries")
+            style = "$warning"
+        elif self.state == "failed":
+            parts.append(f"⚠ {clean(self._problem)}")
+            style = "$error"
+        self.query_one("#view-status", Static).update(Content.styled(" · ".join(parts), style))
+
+    # ---- selection, filter ----------------------------------------------------------------------
+
+    @on(VirtualTable.RowHighlighted)
+    def _highlighted(self, event: VirtualTable.RowHighlighted) -> None:
+        event.stop()
+        if self.showing is not None and event.record is not None:
+            self.post_message(
+                RecordHighlighted(
+                    self.showing.promotion_id, self.showing.collection, dict(event.record)
+                )
+            )
+
+    @on(Input.Changed, "#view-filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        if self._filter_timer is not None:
+            self._filter_timer.stop()
+        text = event.value
+        self._filter_timer = self.set_timer(FILTER_DELAY, lambda: self.table.set_filter(text))
+
+    @on(Input.Submitted, "#view-filter")
+    def _filter_submitted(self) -> None:
+        self.table.focus()
+
+    # ---- actions --------------------------------------------------------------------------------
+
+    def action_focus_filter(self) -> None:
+        self.query_one("#view-filter", Input).focus()
+
+    def action_stop(self) -> None:
+        if self.query_one("#view-filter", Input).has_focus:
+            self.query_one("#view-filter", Input).value = ""
+            self.table.focus()
+        elif self.state == "loading":
+            self.workers.cancel_group(self, "collection")
+            self.state = "stopped"
+            self.table.reload()
+
+    def action_refresh(self) -> None:
+        self.load(full=False)
+
+    def action_resync(self) -> None:
+        self.load(full=True)
+
+    def action_add_coins(self) -> None:
+        if self.showing is None:
+            return
+        record = self.table.highlighted
+        user_id = user_id_of(self.showing.collection, dict(record)) if record else None
+        self.post_message(AddCoins(self.showing.promotion_id, user_id))

@@ -1,0 +1,185 @@
+"""The selected record in full; for a user also their coin balance, transactions and cached
+participations (loaded in a worker); for any record with a user, a key to open that user."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.reactive import reactive
+from textual.widgets import Static
+
+from tui.api.endpoints import Collection
+from tui.messages import AddCoins, ApiFailed
+from tui.session import session_of
+from tui.widgets import tcss_beside
+from tui.widgets.collection_columns import TITLES, short_time, user_id_of
+from tui.widgets.record_view import record_table
+from tui.widgets.safe_text import clean
+
+Record = dict[str, Any]
+RELATED_ROWS = 10
+
+
+@dataclass(frozen=True)
+class Shown:
+    """What the pane shows: a record of a collection of a promotion."""
+
+    promotion_id: str
+    collection: Collection
+    record: Record
+
+
+def transaction_line(transaction: Record) -> Content:
+    """`2024-05-01 10:00  +50 → 120  concept` for one coin transaction (raw or wrapped)."""
+    inner = transaction.get("transaction", transaction)
+    amount = inner.get("amount")
+    sign = "+" if isinstance(amount, (int, float)) and amount > 0 else ""
+    concept = inner.get("concept") or inner.get("reason")
+    return Content.assemble(
+        (short_time(inner.get("created")).ljust(17), "$text-muted"),
+        (f"{sign}{clean(amount)}".rjust(7), "$success" if sign else "$error"),
+        f" → {clean(inner.get('balance'))}  ",
+        clean(concept),
+    )
+
+
+def participation_line(participation: Record) -> Content:
+    """`#id  stage 3  12 pts  2024-05-01 10:00` for one participation."""
+    return Content.assemble(
+        (f"#{clean(participation.get('id'))}".ljust(10), "bold"),
+        f"stage {clean(participation.get('stage_id'))}  ",
+        f"{clean(participation.get('points'))} pts  ",
+        (short_time(participation.get("created")), "$text-muted"),
+    )
+
+
+class DetailPane(VerticalScroll):
+    """Shows one record; `u` opens its user, `c` adds coins to that user, backspace goes back."""
+
+    DEFAULT_CSS = tcss_beside(__file__)
+
+    BINDINGS = [
+        Binding("u", "open_user", "User"),
+        Binding("c", "add_coins", "Add coins"),
+        Binding("backspace", "back", "Back"),
+    ]
+
+    shown: reactive[Shown | None] = reactive(None, init=False)
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._history: list[Shown] = []
+
+    def compose(self) -> ComposeResult:
+        hint = Content.styled("Select a record to see it here.", "$text-muted")
+        yield Static(id="detail-title")
+        yield Static(hint, id="detail-body")
+        yield Static(id="detail-related")
+
+    # ---- showing --------------------------------------------------------------------------------
+
+    def show(self, promotion_id: str, collection: Collection, record: Record | None) -> None:
+        """Show a record (None clears the pane); starts loading what relates to it."""
+        if record is None:
+            return
+        if self.shown is not None and self.shown.record is not record:
+            self._history = [*self._history[-19:], self.shown]
+        self.shown = Shown(promotion_id, collection, record)
+
+    def watch_shown(self, shown: Shown | None) -> None:
+        self.workers.cancel_group(self, "detail")
+        if shown is None:
+            return
+        singular = TITLES[shown.collection].rstrip("s")
+        record_id = shown.record.get("id") or (shown.record.get("transaction") or {}).get("id")
+        self.query_one("#detail-title", Static).update(
+            Content.styled(f"{singular} #{clean(record_id)}", "bold $accent")
+        )
+        self.query_one("#detail-body", Static).update(record_table(shown.record))
+        self.scroll_home(animate=False)
+        related = self.query_one("#detail-related", Static)
+        user_id = user_id_of(shown.collection, shown.record)
+        if shown.collection is Collection.USERS and user_id:
+            related.update(Content.styled("Loading balance and transactions…", "$text-muted"))
+            self._load_user_extras(shown.promotion_id, user_id)
+        elif user_id:
+            related.update(Content.styled(f"User {user_id} · u opens it", "$text-muted"))
+        else:
+            related.update("")
+
+    def refresh_user(self, promotion_id: str, user_id: str) -> None:
+        """Load a user's balance again if that user is shown (after a coin transaction)."""
+        shown = self.shown
+        if (
+            shown is not None
+            and shown.collection is Collection.USERS
+            and shown.promotion_id == promotion_id
+            and user_id_of(shown.collection, shown.record) == user_id
+        ):
+            self._load_user_extras(promotion_id, user_id)
+
+    def _say(self, content: Content) -> None:
+        self.query_one("#detail-related", Static).update(content)
+
+    @work(exclusive=True, group="detail")
+    async def _load_user_extras(self, promotion_id: str, user_id: str) -> None:
+        session = session_of(self)
+        lines: list[Content] = []
+        try:
+            transactions = await session.user_transactions(promotion_id, user_id)
+        except Exception as error:  # an API error: shown inline and notified
+            self.post_message(ApiFailed(error, f"Transactions of user {user_id}: "))
+            lines.append(Content.styled(f"Transactions: {clean(error)}", "$error"))
+        else:
+            balance = session.balance_of(transactions)
+            lines.append(Content.styled(f"Coin balance: {clean(balance)}", "bold"))
+            lines.append(Content.styled(f"Coin transactions ({len(transactions)})", "$accent"))
+            lines += [transaction_line(t) for t in transactions[:RELATED_ROWS]]
+        count, participations = await session.user_participations(
+            promotion_id, user_id, RELATED_ROWS
+        )
+        if count is None:
+            lines.append(Content.styled("Participations: not cached yet", "$text-muted"))
+        else:
+            lines.append(Content.styled(f"Participations ({count} cached)", "$accent"))
+            lines += [participation_line(p) for p in participations]
+        lines.append(Content.styled("c adds coins · backspace goes back", "$text-muted"))
+        self._say(Content("\n").join(lines))
+
+    @work(exclusive=True, group="detail")
+    async def _open_user(self, promotion_id: str, user_id: str) -> None:
+        self._say(Content.styled(f"Opening user {user_id}…", "$text-muted"))
+        try:
+            user = await session_of(self).user(promotion_id, user_id)
+        except Exception as error:
+            self.post_message(ApiFailed(error, f"User {user_id}: "))
+            self._say(Content.styled(clean(error), "$error"))
+            return
+        self.show(promotion_id, Collection.USERS, user)
+
+    # ---- actions --------------------------------------------------------------------------------
+
+    def _user_id(self) -> str | None:
+        shown = self.shown
+        return user_id_of(shown.collection, shown.record) if shown else None
+
+    def action_open_user(self) -> None:
+        shown, user_id = self.shown, self._user_id()
+        if shown is None or user_id is None:
+            self.notify("This record has no user", severity="warning")
+        elif shown.collection is not Collection.USERS:
+            self._open_user(shown.promotion_id, user_id)
+
+    def action_add_coins(self) -> None:
+        if self.shown is not None:
+            self.post_message(AddCoins(self.shown.promotion_id, self._user_id()))
+
+    def action_back(self) -> None:
+        if self._history:
+            self.shown = self._history.pop()

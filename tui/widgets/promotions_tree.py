@@ -1,0 +1,270 @@
+"""The account's brands and promotions as a tree; a promotion expands into its collections.
+
+Promotions are listed once (status=all) and filtered here by status and by typed text, so the
+filters cost no API call. A promotion the token may not read is shown locked, not as an error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from rich.text import Text
+from textual import events
+from textual.binding import Binding
+from textual.message import Message
+from textual.reactive import reactive
+from textual.widgets import Tree
+from textual.widgets.tree import TreeNode
+
+from tui.api.endpoints import Collection
+from tui.messages import CollectionChosen, PromotionHighlighted
+from tui.widgets import tcss_beside
+from tui.widgets.collection_columns import PROMOTION_CHILDREN, TITLES
+from tui.widgets.safe_text import clean
+
+Record = dict[str, Any]
+STATUSES = ("all", "active", "draft", "expired")
+STATUS_STYLES = {"active": "green", "draft": "yellow", "expired": "red"}
+
+
+@dataclass
+class BrandData:
+    brand: Record
+
+
+@dataclass
+class PromotionData:
+    promotion: Record
+    locked: bool = False
+
+    @property
+    def id(self) -> str:
+        return str(self.promotion.get("id", ""))
+
+
+@dataclass
+class CollectionData:
+    promotion_id: str
+    collection: Collection
+    promotion_title: str = field(default="")
+
+
+NodeData = BrandData | PromotionData | CollectionData
+
+
+def brand_id_of(promotion: Record) -> str:
+    brand = promotion.get("organizing_brand")
+    return str(brand.get("id", "")) if isinstance(brand, dict) else ""
+
+
+def promotion_label(promotion: Record, locked: bool) -> Text:
+    """`● Title  #id` coloured by status; a lock and dim text when the token may not read it."""
+    status = clean(promotion.get("status"))
+    title = clean(promotion.get("title")) or "(untitled)"
+    number = (f"  #{clean(promotion.get('id'))}", "dim")
+    if locked:
+        return Text.assemble("🔒 ", (title, "dim"), number, (" locked", "dim italic"))
+    return Text.assemble(("● ", STATUS_STYLES.get(status, "")), title, number)
+
+
+def matches(promotion: Record, status: str, text: str) -> bool:
+    """Whether a promotion passes the status filter and contains the typed text."""
+    if status != "all" and promotion.get("status") != status:
+        return False
+    if not text:
+        return True
+    haystack = " ".join(
+        clean(promotion.get(key)) for key in ("id", "title", "internal_ref", "status")
+    )
+    return text.casefold() in haystack.casefold()
+
+
+class PromotionsTree(Tree[NodeData]):
+    """Brands -> promotions (filtered, ordered) -> collections, expanded lazily."""
+
+    DEFAULT_CSS = tcss_beside(__file__)
+
+    BINDINGS = [
+        Binding("f", "cycle_status", "Status filter"),
+        Binding("o", "toggle_order", "Order"),
+        Binding("right", "open_node", "Expand", show=False),
+        Binding("left", "close_node", "Collapse", show=False),
+    ]
+
+    class TypeAhead(Message):
+        """A letter typed on the tree that no binding takes: it starts the text filter."""
+
+        def __init__(self, character: str) -> None:
+            super().__init__()
+            self.character = character
+
+    status_filter: reactive[str] = reactive("all")
+    newest_first: reactive[bool] = reactive(True)
+    text_filter: reactive[str] = reactive("")
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__("Account", id=id)
+        self.show_root = False
+        self.guide_depth = 3
+        self._brands: list[Record] = []
+        self._promotions: list[Record] = []
+        self.locked: set[str] = set()
+
+    # ---- data -----------------------------------------------------------------------------------
+
+    def show(self, brands: Sequence[Record], promotions: Sequence[Record]) -> None:
+        """Show the account's brands and promotions."""
+        self._brands = list(brands)
+        self._promotions = list(promotions)
+        self.rebuild()
+
+    @property
+    def promotions(self) -> list[Record]:
+        return self._promotions
+
+    def mark_locked(self, promotion_id: str) -> None:
+        """Show a promotion as locked (403) and drop its collections."""
+        self.locked.add(promotion_id)
+        for node in self._promotion_nodes():
+            data = node.data
+            if isinstance(data, PromotionData) and data.id == promotion_id:
+                data.locked = True
+                node.remove_children()
+                node.collapse()
+                node.allow_expand = False
+                node.set_label(promotion_label(data.promotion, True))
+
+    def select_promotion(self, promotion_id: str) -> bool:
+        """Move the cursor to a promotion (clearing the filters) and expand it."""
+        if not any(str(p.get("id")) == promotion_id for p in self._promotions):
+            return False
+        if self.status_filter != "all" or self.text_filter:
+            self.status_filter, self.text_filter = "all", ""
+        for node in self._promotion_nodes():
+            if isinstance(node.data, PromotionData) and node.data.id == promotion_id:
+                node.expand()
+                self.move_cursor(node)
+                return True
+        return False
+
+    def _promotion_nodes(self) -> Iterable[TreeNode[NodeData]]:
+        for brand_node in self.root.children:
+            yield from brand_node.children
+
+    def _visible_promotions(self, brand_id: str | None) -> list[Record]:
+        chosen = [
+            p
+            for p in self._promotions
+            if (brand_id is None or brand_id_of(p) == brand_id)
+            and matches(p, self.status_filter, self.text_filter)
+        ]
+        chosen.sort(key=lambda p: str(p.get("created") or ""), reverse=self.newest_first)
+        return chosen
+
+    def rebuild(self) -> None:
+        """Recreate brand and promotion nodes for the current filters, keeping expansions."""
+        expanded = {
+            data.id
+            for node in self._promotion_nodes()
+            if isinstance(data := node.data, PromotionData) and node.is_expanded
+        }
+        self.clear()
+        known = {str(b.get("id", "")) for b in self._brands}
+        groups: list[tuple[Record, str | None]] = [(b, str(b.get("id", ""))) for b in self._brands]
+        if any(brand_id_of(p) not in known for p in self._promotions):
+            groups.append(({"id": "", "name": "Other brands"}, None))
+        for brand, brand_id in groups:
+            promotions = self._visible_promotions(brand_id)
+            if brand_id is None:
+                promotions = [p for p in promotions if brand_id_of(p) not in known]
+            label = Text.assemble(
+                (clean(brand.get("name")) or "(unnamed brand)", "bold"),
+                (f"  ({len(promotions)})", "dim"),
+            )
+            brand_node = self.root.add(label, BrandData(brand), expand=True)
+            for promotion in promotions:
+                self._add_promotion(brand_node, promotion, str(promotion.get("id")) in expanded)
+
+    def _add_promotion(self, parent: TreeNode[NodeData], promotion: Record, expand: bool) -> None:
+        data = PromotionData(promotion, str(promotion.get("id", "")) in self.locked)
+        label = promotion_label(promotion, data.locked)
+        node = parent.add(label, data, allow_expand=not data.locked)
+        if expand:
+            self._add_collections(node)
+            node.expand()
+
+    @staticmethod
+    def _add_collections(node: TreeNode[NodeData]) -> None:
+        data = node.data
+        if not isinstance(data, PromotionData) or node.children:
+            return
+        title = clean(data.promotion.get("title"))
+        for collection in PROMOTION_CHILDREN:
+            node.add_leaf(TITLES[collection], CollectionData(data.id, collection, title))
+
+    # ---- filters --------------------------------------------------------------------------------
+
+    def watch_status_filter(self) -> None:
+        self.rebuild()
+
+    def watch_newest_first(self) -> None:
+        self.rebuild()
+
+    def watch_text_filter(self) -> None:
+        self.rebuild()
+
+    def action_open_node(self) -> None:
+        node = self.cursor_node
+        if node is None:
+            return
+        if node.allow_expand and not node.is_expanded:
+            node.expand()
+        elif node.children:
+            self.move_cursor(node.children[0])
+
+    def action_close_node(self) -> None:
+        node = self.cursor_node
+        if node is None:
+            return
+        if node.is_expanded and node.children:
+            node.collapse()
+        elif node.parent is not None and node.parent is not self.root:
+            self.move_cursor(node.parent)
+
+    def action_cycle_status(self) -> None:
+        self.status_filter = STATUSES[(STATUSES.index(self.status_filter) + 1) % len(STATUSES)]
+        self.notify(f"Promotions: {self.status_filter}", timeout=1.5)
+
+    def action_toggle_order(self) -> None:
+        self.newest_first = not self.newest_first
+        self.notify(f"Promotions: {'newest' if self.newest_first else 'oldest'} first", timeout=1.5)
+
+    # ---- events ---------------------------------------------------------------------------------
+
+    async def _on_key(self, event: events.Key) -> None:
+        character = event.character
+        if (
+            character is not None
+            and event.is_printable
+            and character.isalnum()
+            and event.key not in self.screen.active_bindings
+        ):
+            event.stop()
+            event.prevent_default()
+            self.post_message(self.TypeAhead(character))
+
+    def on_tree_node_expanded(self, event: Tree.NodeExpanded[NodeData]) -> None:
+        self._add_collections(event.node)
+
+    def on_tree_node_highlighted(self, event: Tree.NodeHighlighted[NodeData]) -> None:
+        data = event.node.data
+        if isinstance(data, PromotionData):
+            self.post_message(PromotionHighlighted(data.promotion))
+
+    def on_tree_node_selected(self, event: Tree.NodeSelected[NodeData]) -> None:
+        data = event.node.data
+        if isinstance(data, CollectionData):
+            title = f"{data.promotion_title} · {TITLES[data.collection]}"
+            self.post_message(CollectionChosen(data.promotion_id, data.collection, title))

@@ -1,0 +1,81 @@
+"""The one-line status bar: profile, API budget this minute, rate-limit countdown, Ezepo role,
+background jobs, offline mode and the last error."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Protocol
+
+from textual.content import Content
+from textual.reactive import reactive
+from textual.widget import Widget
+
+from tui.widgets import tcss_beside
+from tui.widgets.safe_text import clean
+
+GAUGE_CELLS = 10
+SEPARATOR = " │ "
+
+
+class Budget(Protocol):
+    """What the bar reads of the API pacer (`PacerState`)."""
+
+    used: int
+    limit: int
+    window_seconds: float
+    waiting_until: float | None
+
+
+def gauge(used: int, limit: int, cells: int = GAUGE_CELLS) -> str:
+    """A bar of `cells` blocks filled in proportion to `used` of `limit`."""
+    filled = 0 if limit <= 0 else min(cells, round(cells * used / limit))
+    return "▰" * filled + "▱" * (cells - filled)
+
+
+def budget_text(state: Budget | None, now: float) -> Content:
+    """The budget gauge, or the countdown while the account is rate-limited."""
+    if state is None:
+        return Content.styled("API idle", "dim")
+    if state.waiting_until is not None and state.waiting_until > now:
+        seconds = max(1, round(state.waiting_until - now))
+        return Content.styled(f"⏳ rate-limited · resumes in {seconds} s", "bold $warning")
+    style = "$error" if state.used >= state.limit else "$success"
+    minute = "minute" if state.window_seconds == 60 else f"{state.window_seconds:g} s"
+    return Content.assemble(
+        (gauge(state.used, state.limit), style),
+        f" {state.used} of {state.limit} calls this {minute}",
+    )
+
+
+class StatusBar(Widget):
+    """Reactive pieces of session state, rendered as one line."""
+
+    DEFAULT_CSS = tcss_beside(__file__)
+
+    profile: reactive[str] = reactive("")
+    role: reactive[str | None] = reactive(None)
+    jobs: reactive[int] = reactive(0)
+    offline: reactive[bool] = reactive(False)
+    last_error: reactive[str] = reactive("")
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.budget: Callable[[], Budget | None] = lambda: None
+
+    def on_mount(self) -> None:
+        self.set_interval(0.5, self.refresh)
+
+    def render(self) -> Content:
+        parts = [Content.styled(f" {clean(self.profile) or '-'}", "bold")]
+        parts.append(budget_text(self.budget(), time.time()))
+        if self.role:
+            parts.append(Content(f"Ezepo {self.role}"))
+        if self.jobs:
+            plural = "s" if self.jobs != 1 else ""
+            parts.append(Content.styled(f"⟳ {self.jobs} job{plural}", "$accent"))
+        if self.offline:
+            parts.append(Content.styled("offline: showing cache", "bold $warning"))
+        if self.last_error:
+            parts.append(Content.styled(f"⚠ {clean(self.last_error)}", "$error"))
+        return Content.styled(SEPARATOR, "dim").join(parts)

@@ -1,0 +1,64 @@
+"""The row source of a cached collection: every query runs in SQL in the store."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from tui.api.endpoints import Collection
+from tui.store import Store
+from tui.store.specs import spec_for
+from tui.widgets.row_source import Record, dotted
+
+
+class StoreRowSource:
+    """One collection of one promotion in the store, filtered and sorted by the store."""
+
+    def __init__(self, store: Store, collection: Collection, promotion_id: str | None) -> None:
+        self.store = store
+        self.collection = collection
+        self.promotion_id = promotion_id or ""
+        self._id_paths = spec_for(collection).id_paths
+        self._filter: str | None = None
+        self._sort: str | None = None
+        self._descending: bool | None = None
+
+    def count(self) -> int:
+        return self.store.count(self.collection, self.promotion_id, self._filter)
+
+    def rows(self, offset: int, limit: int) -> Sequence[Record]:
+        return self.store.rows(
+            self.collection,
+            self.promotion_id,
+            offset,
+            limit,
+            filter_text=self._filter,
+            sort=self._sort,
+            descending=self._descending,
+        )
+
+    def set_sort(self, key: str | None, descending: bool) -> None:
+        self._sort = key
+        self._descending = descending if key is not None else None
+
+    def set_filter(self, text: str) -> None:
+        self._filter = text.strip() or None
+
+    def version(self) -> int:
+        return self.store.version(self.collection, self.promotion_id)
+
+    def index_of(self, row_id: str) -> int | None:
+        return self.store.index_of(
+            self.collection,
+            self.promotion_id,
+            row_id,
+            filter_text=self._filter,
+            sort=self._sort,
+            descending=self._descending,
+        )
+
+    def key_of(self, record: Record) -> str | None:
+        for path in self._id_paths:
+            value = dotted(record, path)
+            if value not in (None, ""):
+                return str(value)
+        return None
