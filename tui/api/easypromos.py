@@ -114,8 +114,9 @@ class EasypromosClient:
 
     # -- sending --------------------------------------------------------------------------------
 
-    async def _send(self, request: httpx.Request) -> httpx.Response:
-        """Send through the pacer; on a 429 wait for the next window and send the same again."""
+    async def _send(self, request: httpx.Request, *, wait_out_429: bool = True) -> httpx.Response:
+        """Send through the pacer; after a 429 every request of the account waits for the next
+        window, and this one is sent again (or, with `wait_out_429=False`, the 429 returned)."""
         for _ in range(MAX_RATE_LIMITED_ROUNDS):
             async with self.pacer.slot():
                 response = await send(self._client, request, EASYPROMOS)
@@ -240,18 +241,30 @@ class EasypromosClient:
         path = endpoints.ADD_COIN_TRANSACTION.format(promotion_id=entry.promotion_id)
         body = {"user_id": entry.user_id, "amount": entry.amount, "concept": entry.concept}
         request = self._client.build_request("POST", path, json=body)
-        try:
-            # Only a request that provably never left is sent again (a 429 is waited out inside).
-            response = await with_retries(
-                lambda: self._send(request),
-                self.retry,
-                retryable=lambda exc: isinstance(exc, NetworkError) and not exc.sent,
-            )
-        except NetworkError as exc:
-            if not exc.sent:
-                self.journal.mark(entry, EntryState.NOT_APPLIED, note=exc.message)
-                raise
-            return await self._settle(entry, exc.message)
+        for _ in range(MAX_RATE_LIMITED_ROUNDS):
+            try:
+                # Sent again only if it provably never left; a 429 is handled below.
+                response = await with_retries(
+                    lambda: self._send(request, wait_out_429=False),
+                    self.retry,
+                    retryable=lambda exc: isinstance(exc, NetworkError) and not exc.sent,
+                )
+            except NetworkError as exc:
+                if not exc.sent:
+                    self.journal.mark(entry, EntryState.NOT_APPLIED, note=exc.message)
+                    raise
+                return await self._settle(entry, exc.message)
+            if response.status_code != 429:
+                return await self._coin_answer(entry, response)
+            # A 429 means refused; once the window has passed, check before sending it again.
+            match = await self._read_back(entry, "Easypromos answered 429")
+            if match is not None:
+                return self._applied(entry, match, reconciled=True)
+        error = status_error(response, EASYPROMOS) or RateLimited("Rate limited.")
+        self.journal.mark(entry, EntryState.NOT_APPLIED, note=error.message)
+        raise error
+
+    async def _coin_answer(self, entry: JournalEntry, response: httpx.Response) -> CoinOutcome:
         error = status_error(response, EASYPROMOS)
         if isinstance(error, ServerError):
             return await self._settle(entry, error.message)
@@ -262,11 +275,16 @@ class EasypromosClient:
             data = json_body(response, EASYPROMOS)
         except BadResponse as exc:
             return await self._settle(entry, exc.message)
-        transaction = CoinTransaction.from_raw(data)
-        applied = self.journal.mark(
-            entry, EntryState.APPLIED, transaction_id=transaction.id or None
+        return self._applied(entry, CoinTransaction.from_raw(data), reconciled=False)
+
+    def _applied(
+        self, entry: JournalEntry, transaction: CoinTransaction, *, reconciled: bool
+    ) -> CoinOutcome:
+        note = "reconciled" if reconciled else ""
+        settled = self.journal.mark(
+            entry, EntryState.APPLIED, transaction_id=transaction.id or None, note=note
         )
-        return CoinOutcome(EntryState.APPLIED, applied, transaction)
+        return CoinOutcome(EntryState.APPLIED, settled, transaction, reconciled)
 
     async def _settle(self, entry: JournalEntry, reason: str) -> CoinOutcome:
         unknown = self.journal.mark(entry, EntryState.UNKNOWN, note=reason)
@@ -275,9 +293,19 @@ class EasypromosClient:
     async def reconcile(self, entry: JournalEntry, *, reason: str = "") -> CoinOutcome:
         """Settle an `intent`/`unknown` entry by reading the user's transactions back.
 
-        Waits `reconcile_delay` first, so a POST the server is still processing has landed.
+        Waits `reconcile_delay` first, so that a POST the server is still processing has landed.
         """
         await asyncio.sleep(self.reconcile_delay)
+        match = await self._read_back(entry, reason)
+        if match is not None:
+            return self._applied(entry, match, reconciled=True)
+        settled = self.journal.mark(
+            entry, EntryState.NOT_APPLIED, note="reconciled: not among the user's transactions"
+        )
+        return CoinOutcome(EntryState.NOT_APPLIED, settled, None, reconciled=True)
+
+    async def _read_back(self, entry: JournalEntry, reason: str) -> CoinTransaction | None:
+        """The user's transaction that matches `entry`; OutcomeUnknown if they cannot be read."""
         try:
             transactions = await self.user_coin_transactions(entry.promotion_id, entry.user_id)
         except PromoTuiApiError as exc:
@@ -285,16 +313,7 @@ class EasypromosClient:
             raise OutcomeUnknown(entry, f"{why} ({exc.message})") from None
         claimed = self.journal.claimed_transaction_ids(entry.promotion_id, entry.user_id)
         claimed.discard(entry.transaction_id or "")
-        match = find_match(entry, transactions, claimed)
-        if match is None:
-            settled = self.journal.mark(
-                entry, EntryState.NOT_APPLIED, note="reconciled: not among the user's transactions"
-            )
-            return CoinOutcome(EntryState.NOT_APPLIED, settled, None, reconciled=True)
-        settled = self.journal.mark(
-            entry, EntryState.APPLIED, transaction_id=match.id or None, note="reconciled"
-        )
-        return CoinOutcome(EntryState.APPLIED, settled, match, reconciled=True)
+        return find_match(entry, transactions, claimed)
 
 
 def _collection_page(data: Any, path: str) -> tuple[list[dict[str, Any]], str | None]:

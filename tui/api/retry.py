@@ -17,7 +17,8 @@ from tenacity import (
     RetryCallState,
     retry_if_exception,
     stop_after_attempt,
-    wait_exponential_jitter,
+    wait_exponential,
+    wait_random,
 )
 
 from tui.api.errors import BadResponse, NetworkError, PromoTuiApiError, ServerError
@@ -57,7 +58,8 @@ async def with_retries(
     """Run `call` until it succeeds or the policy gives up; then raise a clear, typed error."""
     retrying = AsyncRetrying(
         stop=stop_after_attempt(policy.attempts),
-        wait=wait_exponential_jitter(policy.initial, policy.maximum, jitter=policy.jitter),
+        wait=wait_exponential(multiplier=policy.initial, max=policy.maximum)
+        + wait_random(0, policy.jitter),
         retry=retry_if_exception(retryable),
         before_sleep=_log_retry,
         reraise=True,
