@@ -1,20 +1,22 @@
 """The store's schema, its version (`PRAGMA user_version`) and the migrations between versions.
 
 `records` holds every cached record (raw JSON last, so sort-key reads never touch it) with its
-scope (`scopes`: one row per collection and promotion), id, created time, fetch time, four
-generic sort keys (see specs.KEY_SLOTS) and the text the filter searches (`records_fts`, an
-external-content FTS5 index of scope id and text, kept in step by triggers, which also keep
-`scopes.count`). Every sort column has an index on (sid, column), so ORDER BY col, rid walks it.
-"""
+scope (`scopes`: one row per collection and promotion, with its count kept by triggers and a
+`version` bumped by every write), id, created time, fetch time, four generic sort keys (see
+specs.KEY_SLOTS) and the text the filter searches (indexed in one FTS5 table per scope, fts.py).
+Every sort column has an index on (sid, column), so ORDER BY column, rid walks it.
+`BASELINE` is version 1; the migrations bring it up to date, so new and migrated databases are
+alike."""
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
 
+from tui.store import fts
 from tui.store.specs import KEY_SLOTS
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 KEY_COLUMNS = tuple(f"k{i}" for i in range(1, KEY_SLOTS + 1))
 
@@ -22,7 +24,7 @@ _KEY_INDEXES = "\n".join(
     f"CREATE INDEX records_{col} ON records(sid, {col});" for col in KEY_COLUMNS
 )
 
-SCHEMA = f"""
+BASELINE = f"""
 CREATE TABLE info (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE scopes (
     sid INTEGER PRIMARY KEY,
@@ -70,8 +72,35 @@ CREATE TRIGGER records_au AFTER UPDATE OF ftext ON records BEGIN
 END;
 """
 
-# from-version -> the step that brings a database of that version to the next one.
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {}
+
+def _v1_to_v2(conn: sqlite3.Connection) -> None:
+    """One FTS table per scope (fts.py); sync bookkeeping (resume cursors, full-read marks)."""
+    for trigger in ("records_ai", "records_ad", "records_au"):
+        conn.execute(f"DROP TRIGGER {trigger}")
+    conn.execute("DROP TABLE records_fts")
+    conn.execute("ALTER TABLE scopes ADD COLUMN pending TEXT NOT NULL DEFAULT '[]'")
+    conn.execute("ALTER TABLE scopes ADD COLUMN sweep INTEGER NOT NULL DEFAULT 0")
+    conn.execute("ALTER TABLE scopes ADD COLUMN edits INTEGER NOT NULL DEFAULT 0")
+    conn.execute("ALTER TABLE records ADD COLUMN sweep INTEGER NOT NULL DEFAULT 0")
+    conn.execute(
+        "CREATE TRIGGER records_ai AFTER INSERT ON records BEGIN"
+        " UPDATE scopes SET count = count + 1 WHERE sid = new.sid; END"
+    )
+    conn.execute(
+        "CREATE TRIGGER records_ad AFTER DELETE ON records BEGIN"
+        " UPDATE scopes SET count = count - 1, edits = edits + 1 WHERE sid = old.sid; END"
+    )
+    conn.execute(
+        "CREATE TRIGGER records_au AFTER UPDATE OF ftext ON records BEGIN"
+        " UPDATE scopes SET edits = edits + 1 WHERE sid = new.sid; END"
+    )
+    for (sid,) in conn.execute("SELECT sid FROM scopes").fetchall():
+        fts.create(conn, sid)
+        fts.add(conn, sid, conn.execute("SELECT rid, ftext FROM records WHERE sid = ?", (sid,)))
+
+
+# from-version -> the step to the next version; a new database is the baseline plus every step.
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _v1_to_v2}
 
 
 class SchemaMismatch(Exception):
@@ -91,9 +120,9 @@ def ensure_schema(conn: sqlite3.Connection) -> int:
     try:
         version = int(conn.execute("PRAGMA user_version").fetchone()[0])  # another process?
         if version == 0:
-            for statement in _statements(SCHEMA):
+            for statement in _statements(BASELINE):
                 conn.execute(statement)
-            version = SCHEMA_VERSION
+            version = 1
         while version < SCHEMA_VERSION:
             MIGRATIONS[version](conn)
             version += 1

@@ -1,12 +1,13 @@
 """The local cache of fetched collections (SQLite): write-through of pages, SQL-side read API.
 
 Made for a virtual table: `count`, `rows(offset, limit)` and `index_of` materialise only what is
-asked, sorting walks an index on the sort column and filtering uses an FTS5 index, so a million
-rows scroll and filter without being loaded. `version` is a cheap per-collection change counter
-(it also sees other processes' writes) telling a view when to query again.
+asked; sorting walks an index on the sort column (from whichever end is nearer) and a filter is
+evaluated once into a match set, so a million rows scroll and filter without being loaded.
+`version` is a cheap per-collection change counter (it also sees other processes' writes)
+telling a view when to query again.
 
 Thread-safe (one connection behind a lock); several processes may share a file (WAL, busy
-timeout, writes in `BEGIN IMMEDIATE` so there is one writer at a time and no deadlock).
+timeout, writes in `BEGIN IMMEDIATE`, so one writer at a time and no deadlock).
 """
 
 from __future__ import annotations
@@ -24,9 +25,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tui.store import files
+from tui.store import files, fts, query
 from tui.store.schema import KEY_COLUMNS, SchemaMismatch, ensure_schema
-from tui.store.specs import Spec, collection_name, extract, spec_for
+from tui.store.specs import collection_name, extract, spec_for
 
 log = logging.getLogger(__name__)
 
@@ -52,15 +53,15 @@ class Freshness:
     """How complete and recent a cached collection is."""
 
     count: int
-    refreshed_at: float | None  # end of the last completed refresh (epoch seconds)
+    refreshed_at: float | None  # end of the last finished refresh (epoch seconds)
     written_at: float | None  # last page written
-    complete: bool  # the whole collection was read at least once and the last refresh finished
-    total_items: int | None  # upstream total the API last reported
+    complete: bool  # every record was read and no interrupted read is left to resume
+    total_items: int | None  # records counted when the last refresh finished
 
     @property
     def pages_known(self) -> int:
-        """Pages the collection spans (upstream total when known, else what is cached)."""
-        return math.ceil((self.total_items or self.count) / PAGE_SIZE)
+        """API pages the collection spans, as far as the cache knows."""
+        return math.ceil(max(self.total_items or 0, self.count) / PAGE_SIZE)
 
 
 @dataclass(frozen=True)
@@ -79,27 +80,13 @@ def _pid(promotion_id: object) -> str:
     return "" if promotion_id is None else str(promotion_id)
 
 
-def _match_expression(sid: int, filter_text: str | None) -> str | None:
-    """FTS5 query: the scope AND every word as a prefix ("jo gmail" -> jo* AND gmail*)."""
-    if not filter_text:
-        return None
-    terms = [
-        '"' + word.replace('"', '""') + '"*'
-        for word in filter_text.split()
-        if any(ch.isalnum() for ch in word)
-    ]
-    if not terms:
-        return None
-    return f'sid : "{sid}" AND ftext : ({" AND ".join(terms)})'
-
-
 class Store:
     """A cache database (a file, or memory when caching is off). Use `Store.open`."""
 
     def __init__(self, conn: sqlite3.Connection, path: Path | None, warnings: list[str]):
         self._conn = conn
         self._lock = threading.RLock()
-        self._counts: dict[tuple[int, str], tuple[int, int]] = {}
+        self._matches = query.MatchSets()
         self._writes = 0
         self.path = path
         self.warnings = warnings
@@ -119,29 +106,28 @@ class Store:
     ) -> Store:
         """Open (creating, migrating or rebuilding) the profile's cache for this account.
 
-        With `enabled=False` the store lives in memory and nothing touches the disk.
-        `max_age_days` deletes collections not refreshed for that long.
+        `brands_key`: the account's brand ids (or one string). With `enabled=False` the store
+        lives in memory and nothing touches the disk. `max_age_days` deletes the collections
+        not refreshed for that long. `directory` defaults to `tui.paths.cache_dir()`.
         """
         if not enabled:
             conn = files.connect(":memory:")
             ensure_schema(conn)
             return cls(conn, None, [])
-        path = files.database_path(profile, api_base_url, files.brands_text(brands_key), directory)
+        brands = files.brands_text(brands_key)
+        path = files.database_path(profile, api_base_url, brands, directory)
         warnings: list[str] = []
         try:
-            conn = _open_file(path, warnings)
+            store = cls(_open_file(path, warnings), path, warnings)
+            store._set_info(profile=profile, api_base_url=api_base_url, brands=brands)
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open the cache {path}: {exc}") from exc
-        store = cls(conn, path, warnings)
-        store._set_info(
-            profile=profile, api_base_url=api_base_url, brands=files.brands_text(brands_key)
-        )
         if max_age_days is not None:
             store.prune(max_age_days * 86400.0)
         return store
 
     def close(self) -> None:
-        """Close the connection (the WAL is checkpointed when the last one closes)."""
+        """Close the connection (the last one to close checkpoints the WAL)."""
         with self._lock:
             self._conn.close()
 
@@ -155,29 +141,63 @@ class Store:
     def in_memory(self) -> bool:
         return self.path is None
 
-    # -- writing ---------------------------------------------------------------------------
+    @contextmanager
+    def _locked(self) -> Iterator[sqlite3.Connection]:
+        """The connection, under the lock; a damaged file is moved aside and rebuilt.
+
+        The call that meets the damage raises StoreError with the message (also appended to
+        `warnings`); later calls work on the new, empty file.
+        """
+        with self._lock:
+            try:
+                yield self._conn
+            except sqlite3.DatabaseError as exc:
+                if self.path is None or not files.is_corrupt(exc):
+                    raise
+                self._conn.close()
+                self._matches.forget()
+                aside = files.move_aside(self.path)
+                message = f"The cache file was damaged ({exc}); moved it to {aside}."
+                log.warning("%s", message)
+                self.warnings.append(message)
+                files.create_private(self.path)
+                self._conn = _connect_checked(self.path)
+                raise StoreError(message) from exc
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
+        """A write transaction; BEGIN IMMEDIATE waits (busy timeout) for other writers."""
+        with self._locked() as conn:
+            conn.execute("BEGIN IMMEDIATE")
             try:
-                yield self._conn
+                yield conn
             except BaseException:
-                self._conn.execute("ROLLBACK")
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
                 raise
-            self._conn.execute("COMMIT")
+            conn.execute("COMMIT")
             self._writes += 1
 
+    # -- writing ---------------------------------------------------------------------------
+
     def _scope(self, conn: sqlite3.Connection, collection: str, pid: str) -> int:
-        conn.execute(
-            "INSERT OR IGNORE INTO scopes (collection, promotion_id) VALUES (?, ?)",
-            (collection, pid),
-        )
+        """The scope id, creating the scope (and its FTS table) on first use."""
         row = conn.execute(
             "SELECT sid FROM scopes WHERE collection = ? AND promotion_id = ?", (collection, pid)
         ).fetchone()
-        return int(row[0])
+        if row is not None:
+            return int(row[0])
+        # Never reuse the id of a deleted scope: other connections may still cache it.
+        used = conn.execute("SELECT value FROM info WHERE key = 'last_sid'").fetchone()
+        top = conn.execute("SELECT coalesce(max(sid), 0) FROM scopes").fetchone()[0]
+        sid = max(int(used[0]) if used else 0, int(top)) + 1
+        conn.execute("INSERT OR REPLACE INTO info (key, value) VALUES ('last_sid', ?)", (sid,))
+        conn.execute(
+            "INSERT INTO scopes (sid, collection, promotion_id) VALUES (?, ?, ?)",
+            (sid, collection, pid),
+        )
+        fts.create(conn, sid)
+        return sid
 
     def write_page(
         self,
@@ -185,8 +205,13 @@ class Store:
         promotion_id: object,
         items: Sequence[dict[str, Any]],
         fetched_at: float | None = None,
+        *,
+        sweep: int | None = None,
     ) -> WriteResult:
-        """Store a page of raw records (insert new ones, update changed ones) atomically."""
+        """Store a page of raw records (insert new ones, update changed ones) atomically.
+
+        `sweep` (from `begin_sweep`) marks every record of the page as seen by a full read.
+        """
         spec = spec_for(collection)
         fetched = time.time() if fetched_at is None else fetched_at
         prepared = {}
@@ -194,41 +219,82 @@ class Store:
             columns = extract(spec, item)
             prepared[columns.id] = (columns, json.dumps(item, ensure_ascii=False))
         added = changed = 0
+        unchanged: list[str] = []
         with self._write() as conn:
             sid = self._scope(conn, spec.name, _pid(promotion_id))
-            stored = self._stored_raw(conn, sid, list(prepared))
+            mark = sweep
+            if mark is None:
+                mark = conn.execute("SELECT sweep FROM scopes WHERE sid = ?", (sid,)).fetchone()[0]
+            stored = self._stored(conn, sid, list(prepared))
+            indexed: list[tuple[int, str]] = []
+            unindexed: list[tuple[int, str]] = []
             for record_id, (columns, raw) in prepared.items():
-                values = (
-                    columns.id_num,
-                    columns.created,
-                    fetched,
-                    *columns.keys,
-                    columns.text,
-                    raw,
-                )
-                if record_id not in stored:
-                    conn.execute(_INSERT, (sid, record_id, *values))
+                values = (columns.id_num, columns.created, fetched, *columns.keys, columns.text)
+                old = stored.get(record_id)
+                if old is None:
+                    cur = conn.execute(_INSERT, (sid, record_id, *values, mark, raw))
+                    indexed.append((int(cur.lastrowid or 0), columns.text))
                     added += 1
-                elif stored[record_id] != raw:
-                    conn.execute(_UPDATE, (*values, sid, record_id))
+                elif old[2] != raw:
+                    conn.execute(_UPDATE, (*values, mark, raw, old[0]))
+                    if old[1] != columns.text:
+                        unindexed.append((old[0], old[1]))
+                        indexed.append((old[0], columns.text))
                     changed += 1
+                else:
+                    unchanged.append(record_id)
+            fts.remove(conn, sid, unindexed)
+            fts.add(conn, sid, indexed)
+            if sweep is not None:
+                _in_chunks(conn, "UPDATE records SET sweep = ?", (sweep,), sid, unchanged)
             conn.execute(
                 "UPDATE scopes SET version = version + 1, written_at = ? WHERE sid = ?",
                 (fetched, sid),
             )
-        return WriteResult(added, changed, len(prepared) - added - changed)
+        return WriteResult(added, changed, len(unchanged))
 
-    def _stored_raw(self, conn: sqlite3.Connection, sid: int, ids: list[str]) -> dict[str, str]:
-        found: dict[str, str] = {}
+    @staticmethod
+    def _stored(
+        conn: sqlite3.Connection, sid: int, ids: list[str]
+    ) -> dict[str, tuple[int, str, str]]:
+        """id -> (rid, ftext, raw) of the cached records among `ids`."""
+        found: dict[str, tuple[int, str, str]] = {}
         for start in range(0, len(ids), _CHUNK):
             chunk = ids[start : start + _CHUNK]
             marks = ",".join("?" * len(chunk))
-            found.update(
-                conn.execute(
-                    f"SELECT id, raw FROM records WHERE sid = ? AND id IN ({marks})", (sid, *chunk)
-                ).fetchall()
-            )
+            for record_id, rid, text, raw in conn.execute(
+                f"SELECT id, rid, ftext, raw FROM records WHERE sid = ? AND id IN ({marks})",
+                (sid, *chunk),
+            ):
+                found[record_id] = (rid, text, raw)
         return found
+
+    @staticmethod
+    def _delete_where(
+        conn: sqlite3.Connection, sid: int, where: str, params: tuple[object, ...]
+    ) -> list[str]:
+        """Delete the scope's records matching `where` (and unindex them); their ids."""
+        rows = conn.execute(
+            f"SELECT id, rid, ftext FROM records WHERE sid = ? AND ({where})", (sid, *params)
+        ).fetchall()
+        fts.remove(conn, sid, [(rid, text) for _, rid, text in rows])
+        conn.executemany("DELETE FROM records WHERE rid = ?", [(rid,) for _, rid, _ in rows])
+        if rows:
+            fts.optimize(conn, sid)  # leave no deleted text in the index
+            conn.execute("UPDATE scopes SET version = version + 1 WHERE sid = ?", (sid,))
+        return [record_id for record_id, _, _ in rows]
+
+    def delete_records(self, collection: object, promotion_id: object, ids: Iterable[str]) -> int:
+        """Delete records by id; returns how many were cached."""
+        wanted = [str(i) for i in ids]
+        deleted = 0
+        with self._write() as conn:
+            sid = self._scope(conn, collection_name(collection), _pid(promotion_id))
+            for start in range(0, len(wanted), _CHUNK):
+                chunk = wanted[start : start + _CHUNK]
+                marks = ",".join("?" * len(chunk))
+                deleted += len(self._delete_where(conn, sid, f"id IN ({marks})", tuple(chunk)))
+        return deleted
 
     def mark_refreshed(
         self,
@@ -248,27 +314,57 @@ class Store:
                 (time.time() if at is None else at, int(complete), total_items, sid),
             )
 
-    def delete_records(self, collection: object, promotion_id: object, ids: Iterable[str]) -> int:
-        """Delete records by id; returns how many were there."""
-        ids = list(ids)
-        deleted = 0
+    # -- sync bookkeeping (see sync.py) ----------------------------------------------------
+
+    def pending(self, collection: object, promotion_id: object) -> list[str]:
+        """Cursors where interrupted reads of the collection must resume."""
+        with self._locked() as conn:
+            row = conn.execute(
+                "SELECT pending FROM scopes WHERE collection = ? AND promotion_id = ?",
+                (collection_name(collection), _pid(promotion_id)),
+            ).fetchone()
+        return [] if row is None else [str(c) for c in json.loads(row[0])]
+
+    def replace_pending(
+        self, collection: object, promotion_id: object, old: str | None, new: str | None
+    ) -> None:
+        """Atomically swap one resume cursor: add `new` (old None), drop `old` (new None)."""
         with self._write() as conn:
             sid = self._scope(conn, collection_name(collection), _pid(promotion_id))
-            for start in range(0, len(ids), _CHUNK):
-                chunk = ids[start : start + _CHUNK]
-                marks = ",".join("?" * len(chunk))
-                cur = conn.execute(
-                    f"DELETE FROM records WHERE sid = ? AND id IN ({marks})", (sid, *chunk)
-                )
-                deleted += cur.rowcount
-            conn.execute("UPDATE scopes SET version = version + 1 WHERE sid = ?", (sid,))
-        return deleted
+            row = conn.execute("SELECT pending FROM scopes WHERE sid = ?", (sid,)).fetchone()
+            cursors = [str(c) for c in json.loads(row[0])]
+            if old is not None and old in cursors:
+                cursors.remove(old)
+            if new is not None:
+                cursors.append(new)
+            _save_pending(conn, sid, cursors)
+
+    def set_pending(self, collection: object, promotion_id: object, cursors: list[str]) -> None:
+        """Replace the resume cursors."""
+        with self._write() as conn:
+            sid = self._scope(conn, collection_name(collection), _pid(promotion_id))
+            _save_pending(conn, sid, cursors)
+
+    def begin_sweep(self, collection: object, promotion_id: object) -> int:
+        """Start a full read: returns the mark to pass to `write_page(sweep=...)`."""
+        with self._write() as conn:
+            sid = self._scope(conn, collection_name(collection), _pid(promotion_id))
+            conn.execute("UPDATE scopes SET sweep = sweep + 1 WHERE sid = ?", (sid,))
+            return int(conn.execute("SELECT sweep FROM scopes WHERE sid = ?", (sid,)).fetchone()[0])
+
+    def end_sweep(self, collection: object, promotion_id: object, sweep: int) -> list[str]:
+        """Finish a full read: delete the records it did not see; returns their ids."""
+        with self._write() as conn:
+            sid = self._scope(conn, collection_name(collection), _pid(promotion_id))
+            return self._delete_where(conn, sid, "sweep < ?", (sweep,))
+
+    # -- deleting personal data --------------------------------------------------------------
 
     def prune(self, max_age_seconds: float) -> int:
         """Delete every collection not refreshed (or written) for `max_age_seconds`."""
         cutoff = time.time() - max_age_seconds
-        with self._lock:
-            old = self._conn.execute(
+        with self._locked() as conn:
+            old = conn.execute(
                 "SELECT sid FROM scopes WHERE coalesce(refreshed_at, written_at, 0) < ?", (cutoff,)
             ).fetchall()
         if old:
@@ -276,89 +372,79 @@ class Store:
         return len(old)
 
     def clear(self, promotion_id: object | None = None) -> int:
-        """Delete the cached records of one promotion (or all) and scrub them from the file.
+        """Delete the cached records of one promotion (or all); returns how many.
 
-        Returns the number of records deleted. Afterwards neither the file nor its WAL holds
-        them: secure_delete zeroes freed content, the FTS index is rebuilt, the file vacuumed
-        and the WAL truncated.
+        Afterwards neither the file nor its WAL holds them: secure_delete zeroes freed
+        content, the scopes' FTS tables are dropped, the file vacuumed, the WAL truncated.
         """
-        with self._lock:
+        with self._locked() as conn:
             if promotion_id is None:
-                rows = self._conn.execute("SELECT sid, count FROM scopes").fetchall()
+                rows = conn.execute("SELECT sid, count FROM scopes").fetchall()
             else:
-                rows = self._conn.execute(
+                rows = conn.execute(
                     "SELECT sid, count FROM scopes WHERE promotion_id = ?", (_pid(promotion_id),)
                 ).fetchall()
-            self._delete_scopes([sid for sid, _ in rows])
-            return sum(count for _, count in rows)
+        self._delete_scopes([sid for sid, _ in rows])
+        return sum(count for _, count in rows)
 
     def _delete_scopes(self, sids: list[int]) -> None:
         with self._write() as conn:
             for sid in sids:
                 conn.execute("DELETE FROM records WHERE sid = ?", (sid,))
                 conn.execute("DELETE FROM scopes WHERE sid = ?", (sid,))
-            conn.execute("INSERT INTO records_fts(records_fts) VALUES ('rebuild')")
-        self._counts.clear()
+                fts.drop(conn, sid)
         self.scrub()
 
     def scrub(self) -> None:
         """Rewrite the file without free pages and empty the WAL (no deleted data left)."""
         if self.in_memory:
             return
-        with self._lock:
-            self._conn.execute("VACUUM")
-            self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        with self._locked() as conn:
+            conn.execute("VACUUM")
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
-    # -- reading ---------------------------------------------------------------------------
-
-    def _sid(self, collection: object, promotion_id: object) -> int | None:
-        row = self._conn.execute(
-            "SELECT sid FROM scopes WHERE collection = ? AND promotion_id = ?",
-            (collection_name(collection), _pid(promotion_id)),
-        ).fetchone()
-        return None if row is None else int(row[0])
+    # -- reading -------------------------------------------------------------------------------
 
     def sortable(self, collection: object) -> tuple[str, ...]:
         """The sort keys `rows` accepts for a collection (the first is its default)."""
         spec = spec_for(collection)
-        names = spec.sortable()
-        return (spec.default_sort, *(n for n in names if n != spec.default_sort))
+        return (spec.default_sort, *(n for n in spec.sortable() if n != spec.default_sort))
 
     def default_descending(self, collection: object) -> bool:
         """The default direction of the collection's default sort."""
         return spec_for(collection).default_descending
 
+    def _scope_row(self, conn: sqlite3.Connection, collection: object, pid: object) -> Any:
+        return conn.execute(
+            "SELECT sid, count, version, edits, refreshed_at, written_at, complete, total_items"
+            " FROM scopes WHERE collection = ? AND promotion_id = ?",
+            (collection_name(collection), _pid(pid)),
+        ).fetchone()
+
     def version(self, collection: object, promotion_id: object) -> int:
         """A counter that changes whenever the cached collection changes (any process)."""
-        with self._lock:
-            row = self._conn.execute(
-                "SELECT version FROM scopes WHERE collection = ? AND promotion_id = ?",
-                (collection_name(collection), _pid(promotion_id)),
-            ).fetchone()
-        return -1 if row is None else int(row[0])
+        with self._locked() as conn:
+            row = self._scope_row(conn, collection, promotion_id)
+        return -1 if row is None else int(row[2])
 
     def data_version(self) -> int:
         """Changes whenever anything in the database changes (this or another process)."""
-        with self._lock:
-            other = int(self._conn.execute("PRAGMA data_version").fetchone()[0])
+        with self._locked() as conn:
+            other = int(conn.execute("PRAGMA data_version").fetchone()[0])
         return other * 1_000_000_007 + self._writes
 
     def freshness(self, collection: object, promotion_id: object) -> Freshness:
-        """Count, last refresh, completeness and upstream total of a cached collection."""
-        with self._lock:
-            row = self._conn.execute(
-                "SELECT count, refreshed_at, written_at, complete, total_items FROM scopes"
-                " WHERE collection = ? AND promotion_id = ?",
-                (collection_name(collection), _pid(promotion_id)),
-            ).fetchone()
+        """Count, last refresh, completeness and known total of a cached collection."""
+        with self._locked() as conn:
+            row = self._scope_row(conn, collection, promotion_id)
         if row is None:
             return Freshness(0, None, None, False, None)
-        return Freshness(int(row[0]), row[1], row[2], bool(row[3]), row[4])
+        return Freshness(int(row[1]), row[4], row[5], bool(row[6]), row[7])
 
     def scopes(self) -> list[ScopeInfo]:
         """Every cached collection, for `cache info`."""
-        with self._lock:
-            rows = self._conn.execute(
+        with self._locked() as conn:
+            rows = conn.execute(
                 "SELECT collection, promotion_id, count, refreshed_at, written_at, complete"
                 " FROM scopes ORDER BY promotion_id, collection"
             ).fetchall()
@@ -366,59 +452,37 @@ class Store:
 
     def info(self) -> dict[str, str]:
         """What the file is for: profile, api_base_url, brands."""
-        with self._lock:
-            return dict(self._conn.execute("SELECT key, value FROM info").fetchall())
+        with self._locked() as conn:
+            rows = conn.execute("SELECT key, value FROM info WHERE key != 'last_sid'").fetchall()
+        return dict(rows)
 
     def _set_info(self, **values: str) -> None:
-        if self.info() == values:
-            return
-        with self._write() as conn:
-            conn.executemany(
-                "INSERT OR REPLACE INTO info (key, value) VALUES (?, ?)", values.items()
-            )
+        if self.info() != values:
+            with self._write() as conn:
+                conn.executemany("INSERT OR REPLACE INTO info VALUES (?, ?)", values.items())
+
+    def _view(
+        self, conn: sqlite3.Connection, collection: object, pid: object, filter_text: str | None
+    ) -> tuple[int, int, query.MatchSet | None] | None:
+        """(sid, scope count, match set or None) of a scope, None if nothing is cached."""
+        row = self._scope_row(conn, collection, pid)
+        if row is None:
+            return None
+        sid, count, version, edits = (int(v) for v in row[:4])
+        match = fts.match_expression(filter_text)
+        if match is None:
+            return sid, count, None
+        return sid, count, self._matches.get(conn, sid, match, version, edits)
 
     def count(
         self, collection: object, promotion_id: object, filter_text: str | None = None
     ) -> int:
         """How many cached records (matching the filter: every word as a word prefix)."""
-        with self._lock:
-            sid = self._sid(collection, promotion_id)
-            if sid is None:
-                return 0
-            return self._count(sid, _match_expression(sid, filter_text))
-
-    def _count(self, sid: int, match: str | None) -> int:
-        row = self._conn.execute(
-            "SELECT count, version FROM scopes WHERE sid = ?", (sid,)
-        ).fetchone()
-        if row is None:
+        with self._locked() as conn:
+            view = self._view(conn, collection, promotion_id, filter_text)
+        if view is None:
             return 0
-        total, version = int(row[0]), int(row[1])
-        if match is None:
-            return total
-        cached = self._counts.get((sid, match))
-        if cached and cached[0] == version:
-            return cached[1]
-        found = int(
-            self._conn.execute(
-                "SELECT count(*) FROM records_fts WHERE records_fts MATCH ?", (match,)
-            ).fetchone()[0]
-        )
-        self._counts[(sid, match)] = (version, found)
-        return found
-
-    def _order(self, spec: Spec, sort: str | None, descending: bool | None) -> tuple[str, bool]:
-        name = sort or spec.default_sort
-        names = spec.sortable()
-        if name not in names:
-            raise ValueError(f"{spec.name} cannot be sorted by {name!r}; use one of {names}")
-        if name == "created":
-            column = "created"
-        elif name == "id":
-            column = "id_num"
-        else:
-            column = KEY_COLUMNS[[key.name for key in spec.keys].index(name)]
-        return column, spec.default_descending if descending is None else descending
+        return view[1] if view[2] is None else view[2].count
 
     def rows(
         self,
@@ -430,19 +494,19 @@ class Store:
         sort: str | None = None,
         descending: bool | None = None,
     ) -> list[dict[str, Any]]:
-        """Raw records `offset` to `offset + limit` in the given order (ties by storage order).
+        """Raw records `offset` to `offset + limit` in the given order (ties: storage order).
 
         `sort` is one of `sortable(collection)` (default: the first); `descending` None means
         the collection's default direction.
         """
         spec = spec_for(collection)
-        column, desc = self._order(spec, sort, descending)
-        with self._lock:
-            sid = self._sid(spec.name, promotion_id)
-            if sid is None or limit <= 0:
+        column, desc = query.order_column(spec, sort, descending)
+        with self._locked() as conn:
+            view = self._view(conn, spec.name, promotion_id, filter_text)
+            if view is None:
                 return []
-            match = _match_expression(sid, filter_text)
-            total = self._count(sid, match)
+            sid, scope_count, matches = view
+            total = scope_count if matches is None else matches.count
             offset = max(offset, 0)
             limit = min(limit, total - offset)
             if limit <= 0:
@@ -450,68 +514,23 @@ class Store:
             reverse = offset + limit / 2 > total / 2  # walk from the nearer end
             if reverse:
                 offset, desc = total - offset - limit, not desc
-            rids = self._page_rids(sid, match, total, column, desc, offset, limit)
-            raws = self._raw_by_rid(rids)
+            rids = query.page_rids(conn, sid, scope_count, matches, column, desc, offset, limit)
+            marks = ",".join("?" * len(rids))
+            raws = dict(conn.execute(f"SELECT rid, raw FROM records WHERE rid IN ({marks})", rids))
         ordered = [json.loads(raws[rid]) for rid in rids if rid in raws]
         return ordered[::-1] if reverse else ordered
-
-    def _page_rids(
-        self,
-        sid: int,
-        match: str | None,
-        matches: int,
-        column: str,
-        desc: bool,
-        offset: int,
-        limit: int,
-    ) -> list[int]:
-        direction = "DESC" if desc else "ASC"
-        order = f"ORDER BY {column} {direction}, rid {direction} LIMIT ? OFFSET ?"
-        index = f"records_{column}"
-        if match is None:
-            sql = f"SELECT rid FROM records INDEXED BY {index} WHERE sid = ? {order}"
-            params: tuple[object, ...] = (sid, limit, offset)
-        else:
-            scope_total = self._count(sid, None)
-            walk_cost = (offset + limit) * scope_total / max(matches, 1)
-            matched = "SELECT rowid FROM records_fts WHERE records_fts MATCH ?"
-            if walk_cost < matches * 8:  # many matches: walk the sort index, probe the set
-                sql = (
-                    f"SELECT rid FROM records INDEXED BY {index}"
-                    f" WHERE sid = ? AND rid IN ({matched}) {order}"
-                )
-                params = (sid, match, limit, offset)
-            else:  # few matches: read just those rows and sort them
-                sql = f"SELECT rid FROM records NOT INDEXED WHERE rid IN ({matched}) {order}"
-                params = (match, limit, offset)
-        return [rid for (rid,) in self._conn.execute(sql, params)]
-
-    def _raw_by_rid(self, rids: list[int]) -> dict[int, str]:
-        marks = ",".join("?" * len(rids))
-        return dict(
-            self._conn.execute(f"SELECT rid, raw FROM records WHERE rid IN ({marks})", rids)
-        )
 
     def get(
         self, collection: object, promotion_id: object, record_id: object
     ) -> dict[str, Any] | None:
         """One cached record by id."""
-        with self._lock:
-            sid = self._sid(collection, promotion_id)
-            row = None
-            if sid is not None:
-                row = self._conn.execute(
-                    "SELECT raw FROM records WHERE sid = ? AND id = ?", (sid, str(record_id))
-                ).fetchone()
+        with self._locked() as conn:
+            row = conn.execute(
+                "SELECT raw FROM records JOIN scopes USING (sid)"
+                " WHERE collection = ? AND promotion_id = ? AND id = ?",
+                (collection_name(collection), _pid(promotion_id), str(record_id)),
+            ).fetchone()
         return None if row is None else json.loads(row[0])
-
-    def known_ids(self, collection: object, promotion_id: object, ids: Iterable[str]) -> set[str]:
-        """Which of these ids are cached."""
-        with self._lock:
-            sid = self._sid(collection, promotion_id)
-            if sid is None:
-                return set()
-            return set(self._stored_raw(self._conn, sid, [str(i) for i in ids]))
 
     def index_of(
         self,
@@ -524,35 +543,26 @@ class Store:
     ) -> int | None:
         """The row number of a record in that order and filter (to keep a selection in place)."""
         spec = spec_for(collection)
-        column, desc = self._order(spec, sort, descending)
-        with self._lock:
-            sid = self._sid(spec.name, promotion_id)
-            if sid is None:
+        column, desc = query.order_column(spec, sort, descending)
+        with self._locked() as conn:
+            view = self._view(conn, spec.name, promotion_id, filter_text)
+            if view is None:
                 return None
-            row = self._conn.execute(
+            sid, _, matches = view
+            row = conn.execute(
                 f"SELECT rid, {column} FROM records WHERE sid = ? AND id = ?", (sid, str(record_id))
             ).fetchone()
             if row is None:
                 return None
             rid, value = row
-            match = _match_expression(sid, filter_text)
-            if (
-                match is not None
-                and not self._conn.execute(
-                    "SELECT 1 FROM records_fts WHERE records_fts MATCH ? AND rowid = ?",
-                    (match, rid),
-                ).fetchone()
-            ):
-                return None
-            before = _before(column, value, desc)
-            sql = f"SELECT count(*) FROM records WHERE sid = ? AND ({before})"
-            params: tuple[object, ...] = (
-                (sid, value, value, rid) if value is not None else (sid, rid)
-            )
-            if match is not None:
-                sql += " AND rid IN (SELECT rowid FROM records_fts WHERE records_fts MATCH ?)"
-                params += (match,)
-            return int(self._conn.execute(sql, params).fetchone()[0])
+            where, params = query.before(column, value, desc)
+            sql = f"SELECT count(*) FROM records WHERE sid = ? AND ({where})"
+            if matches is not None:
+                member = f"SELECT 1 FROM temp.{matches.table} WHERE rid = ?"
+                if conn.execute(member, (rid,)).fetchone() is None:
+                    return None
+                sql += f" AND rid IN (SELECT rid FROM temp.{matches.table})"
+            return int(conn.execute(sql, (sid, *params, rid)).fetchone()[0])
 
     def iter_records(
         self,
@@ -563,27 +573,30 @@ class Store:
         descending: bool | None = None,
         batch_size: int = 500,
     ) -> Iterator[dict[str, Any]]:
-        """Every matching record in order, streamed in batches from one consistent snapshot.
+        """Every matching record in order, streamed from one consistent snapshot.
 
-        A file store reads through its own read-only connection, so writers are not held up.
+        Constant memory; a file store reads through its own read-only connection, so writers
+        are not held up while an export runs.
         """
         spec = spec_for(collection)
-        column, desc = self._order(spec, sort, descending)
+        column, desc = query.order_column(spec, sort, descending)
         direction = "DESC" if desc else "ASC"
-        with self._lock:
-            sid = self._sid(spec.name, promotion_id)
-        if sid is None:
+        with self._locked() as conn:
+            row = self._scope_row(conn, spec.name, promotion_id)
+        if row is None:
             return
-        match = _match_expression(sid, filter_text)
-        index = f"records_{column}"
-        sql = f"SELECT raw FROM records INDEXED BY {index} WHERE sid = ?"
+        sid = int(row[0])
+        sql = f"SELECT raw FROM records INDEXED BY records_{column} WHERE sid = ?"
         params: tuple[object, ...] = (sid,)
+        match = fts.match_expression(filter_text)
         if match is not None:
-            sql += " AND rid IN (SELECT rowid FROM records_fts WHERE records_fts MATCH ?)"
+            table = fts.table(sid)
+            sql += f" AND rid IN (SELECT rowid FROM {table} WHERE {table} MATCH ?)"
             params += (match,)
         sql += f" ORDER BY {column} {direction}, rid {direction}"
-        reader = self._conn if self.path is None else files.connect(self.path, read_only=True)
-        guard = self._lock if reader is self._conn else contextlib.nullcontext()
+        private = self.path is not None
+        reader = files.connect(self.path, read_only=True) if self.path else self._conn
+        guard = contextlib.nullcontext() if private else self._lock
         try:
             with guard:
                 cursor = reader.execute(sql, params)
@@ -591,32 +604,38 @@ class Store:
                 with guard:
                     batch = cursor.fetchmany(batch_size)
                 if not batch:
-                    break
+                    return
                 for (raw,) in batch:
                     yield json.loads(raw)
         finally:
-            if reader is not self._conn:
+            if private:
                 reader.close()
 
 
-def _before(column: str, value: object, desc: bool) -> str:
-    """SQL for "comes before (value, rid)" in ORDER BY column, rid (NULLs sort lowest)."""
-    if value is None:  # NULLs come first ascending, last descending
-        if desc:
-            return f"{column} IS NOT NULL OR ({column} IS NULL AND rid > ?)"
-        return f"{column} IS NULL AND rid < ?"
-    if desc:
-        return f"{column} > ? OR ({column} = ? AND rid > ?)"
-    return f"{column} IS NULL OR {column} < ? OR ({column} = ? AND rid < ?)"
+def _in_chunks(
+    conn: sqlite3.Connection, head: str, params: tuple[object, ...], sid: int, ids: list[str]
+) -> None:
+    """Run `head WHERE sid = ? AND id IN (...)` over ids, a chunk at a time."""
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        marks = ",".join("?" * len(chunk))
+        conn.execute(f"{head} WHERE sid = ? AND id IN ({marks})", (*params, sid, *chunk))
+
+
+def _save_pending(conn: sqlite3.Connection, sid: int, cursors: list[str]) -> None:
+    conn.execute(
+        "UPDATE scopes SET pending = ?, complete = complete AND ? WHERE sid = ?",
+        (json.dumps(cursors), not cursors, sid),
+    )
 
 
 _INSERT = (
     f"INSERT INTO records (sid, id, id_num, created, fetched_at, {', '.join(KEY_COLUMNS)},"
-    f" ftext, raw) VALUES (?, ?, ?, ?, ?, {', '.join('?' * len(KEY_COLUMNS))}, ?, ?)"
+    f" ftext, sweep, raw) VALUES (?, ?, ?, ?, ?, {', '.join('?' * len(KEY_COLUMNS))}, ?, ?, ?)"
 )
 _UPDATE = (
     f"UPDATE records SET id_num = ?, created = ?, fetched_at = ?,"
-    f" {', '.join(c + ' = ?' for c in KEY_COLUMNS)}, ftext = ?, raw = ? WHERE sid = ? AND id = ?"
+    f" {', '.join(c + ' = ?' for c in KEY_COLUMNS)}, ftext = ?, sweep = ?, raw = ? WHERE rid = ?"
 )
 
 
@@ -632,9 +651,7 @@ def _open_file(path: Path, warnings: list[str]) -> sqlite3.Connection:
         if not files.is_corrupt(exc):
             raise
         aside = files.move_aside(path)
-        warnings.append(
-            f"The cache file was damaged ({exc}); moved it to {aside}, starting afresh."
-        )
+        warnings.append(f"The cache file was damaged ({exc}); moved it to {aside}.")
     for warning in warnings:
         log.warning("%s", warning)
     files.create_private(path)
@@ -642,10 +659,12 @@ def _open_file(path: Path, warnings: list[str]) -> sqlite3.Connection:
 
 
 def _connect_checked(path: Path) -> sqlite3.Connection:
+    """Connect, create or migrate the schema, and read every table's first page."""
     conn = files.connect(path)
     try:
         ensure_schema(conn)
-        conn.execute("SELECT count(*) FROM scopes").fetchone()
+        for table in ("info", "scopes", "records"):
+            conn.execute(f"SELECT * FROM {table} LIMIT 1").fetchall()
     except BaseException:
         conn.close()
         raise

@@ -1,0 +1,310 @@
+"""The store: write-through, SQL-side sort/filter/paging, files, privacy, recovery, migration."""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tui.store import Store, files, schema
+from tui.store.specs import parse_time
+
+PID = "1001"
+NAMES = ["Ana", "John", "Maria", "Wei", "Olga", "Zoë"]
+
+
+def participation(n: int, *, points: int | None = None, user: int | None = None) -> dict[str, Any]:
+    uid = user if user is not None else n % 37
+    name = NAMES[n % len(NAMES)]
+    return {
+        "id": str(n),
+        "promotion_id": PID,
+        "stage_id": str(n % 3 + 1),
+        "user_id": str(uid),
+        "created": f"2024-03-{1 + n // 1440 % 28:02d}T{n // 60 % 24:02d}:{n % 60:02d}:00Z",
+        "points": str(points if points is not None else (n * 7919) % 101),
+        "user": {"id": str(uid), "first_name": name, "email": f"{name.lower()}.x{n}@mail.test"},
+    }
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    return tmp_path / "store"
+
+
+@pytest.fixture
+def store(folder: Path) -> Iterator[Store]:
+    opened = Store.open("test", "http://127.0.0.1/v2", ["7", "3"], directory=folder)
+    yield opened
+    opened.close()
+
+
+def fill(store: Store, count: int, page: int = 100) -> list[dict[str, Any]]:
+    items = [participation(n) for n in range(1, count + 1)]
+    for start in range(0, count, page):
+        store.write_page("participations", PID, items[start : start + page])
+    return items
+
+
+def ids(rows: list[dict[str, Any]]) -> list[str]:
+    return [row["id"] for row in rows]
+
+
+def test_write_page_counts_new_changed_unchanged(store: Store) -> None:
+    first = store.write_page("participations", PID, [participation(1), participation(2)])
+    assert (first.added, first.changed, first.unchanged) == (2, 0, 0)
+    again = store.write_page("participations", 1001, [participation(1), participation(2, points=5)])
+    assert (again.added, again.changed, again.unchanged) == (0, 1, 1)
+    assert store.get("participations", PID, 2) == participation(2, points=5)
+    assert store.count("participations", PID) == 2
+    assert store.count("participations", "other") == 0
+
+
+def test_sort_and_paging_match_python(store: Store) -> None:
+    items = fill(store, 1000)
+    by_points = sorted(items, key=lambda r: (int(r["points"]), int(r["id"])))
+    for offset in (0, 10, 480, 990, 999):
+        got = store.rows("participations", PID, offset, 25, sort="points", descending=False)
+        assert ids(got) == ids(by_points[offset : offset + 25])
+        desc = store.rows("participations", PID, offset, 25, sort="points", descending=True)
+        assert ids(desc) == ids(by_points[::-1][offset : offset + 25])
+    newest = store.rows("participations", PID, 0, 3)  # default: created, newest first
+    assert ids(newest) == ["1000", "999", "998"]
+    assert store.rows("participations", PID, 1000, 10) == []
+    assert store.sortable("participations")[0] == "created"
+    with pytest.raises(ValueError):
+        store.rows("participations", PID, 0, 10, sort="nonsense")
+
+
+def test_filter_matches_word_prefixes_and_sorts(store: Store) -> None:
+    items = fill(store, 600)
+    olgas = [r for r in items if r["user"]["first_name"] == "Olga"]
+    assert store.count("participations", PID, "olg") == len(olgas)
+    assert store.count("participations", PID, "OLGA mail.test") == len(olgas)
+    assert store.count("participations", PID, "zoe") == len(items) // len(NAMES)  # diacritics
+    assert store.count("participations", PID, "olga.x4") == len(
+        [r for r in olgas if r["user"]["email"].startswith("olga.x4")]
+    )
+    assert store.count("participations", PID, '"; DROP') == 0
+    assert store.count("participations", PID, "  ") == 600
+    expected = sorted(olgas, key=lambda r: (int(r["user_id"]), int(r["id"])))
+    for offset in (0, 40, len(olgas) - 5):
+        got = store.rows(
+            "participations", PID, offset, 10, "olga", sort="user_id", descending=False
+        )
+        assert ids(got) == ids(expected[offset : offset + 10])
+    rare = store.rows("participations", PID, 0, 10, "olga.x412", sort="points")
+    assert ids(rare) == ["412"]
+
+
+def test_index_of_follows_order_and_filter(store: Store) -> None:
+    fill(store, 300)
+    for sort, desc in (("created", True), ("points", False), ("points", True), ("id", False)):
+        rows = store.rows("participations", PID, 0, 300, sort=sort, descending=desc)
+        for pos in (0, 17, 150, 299):
+            found = store.index_of(
+                "participations", PID, rows[pos]["id"], sort=sort, descending=desc
+            )
+            assert found == pos
+    olga = store.rows("participations", PID, 0, 100, "olga", sort="points")
+    assert store.index_of("participations", PID, olga[7]["id"], "olga", sort="points") == 7
+    assert store.index_of("participations", PID, "1", "olga") is None  # filtered out
+    assert store.index_of("participations", PID, "nope") is None
+
+
+def test_sort_keys_with_missing_values(store: Store) -> None:
+    users = [
+        {"id": str(n), "created": "2024-01-01T00:00:00Z", "email": f"U{n}@x.test"} for n in range(5)
+    ]
+    users += [{"id": "9", "created": "2024-01-02T00:00:00Z"}]  # no email
+    store.write_page("users", PID, users)
+    asc = ids(store.rows("users", PID, 0, 10, sort="email", descending=False))
+    assert asc == ["9", "0", "1", "2", "3", "4"]  # missing first ascending, case ignored
+    desc = ids(store.rows("users", PID, 0, 10, sort="email", descending=True))
+    assert desc == asc[::-1]
+    for pos, record_id in enumerate(desc):
+        assert store.index_of("users", PID, record_id, sort="email", descending=True) == pos
+
+
+def test_iter_records_streams_everything_in_order(store: Store) -> None:
+    items = fill(store, 450)
+    streamed = list(store.iter_records("participations", PID, sort="id", descending=False))
+    assert streamed == items
+    olga = list(store.iter_records("participations", PID, "olga", batch_size=7))
+    assert ids(olga) == ids(store.rows("participations", PID, 0, 1000, "olga"))
+
+
+def test_coin_transactions_are_keyed_by_the_wrapped_transaction(store: Store) -> None:
+    rows = [
+        {
+            "transaction": {
+                "id": str(n),
+                "user_id": "5",
+                "amount": n - 2,
+                "created": f"2024-01-0{n}",
+            },
+            "user": {"id": "5", "nickname": "coiner"},
+        }
+        for n in range(1, 5)
+    ]
+    store.write_page("coin_transactions", PID, rows)
+    got = store.rows("coin_transactions", PID, 0, 10, "coiner", sort="amount", descending=False)
+    assert [r["transaction"]["id"] for r in got] == ["1", "2", "3", "4"]
+
+
+def test_freshness_and_version(store: Store) -> None:
+    assert store.version("participations", PID) == -1
+    assert store.freshness("participations", PID).count == 0
+    fill(store, 250)
+    version = store.version("participations", PID)
+    data = store.data_version()
+    store.write_page("participations", PID, [participation(999)])
+    assert store.version("participations", PID) > version
+    assert store.data_version() != data
+    store.mark_refreshed("participations", PID, complete=True, total_items=251)
+    fresh = store.freshness("participations", PID)
+    assert (fresh.count, fresh.complete, fresh.pages_known) == (251, True, 3)
+    assert fresh.refreshed_at is not None
+
+
+def test_other_process_writes_bump_version(store: Store, folder: Path) -> None:
+    fill(store, 10)
+    other = Store.open("test", "http://127.0.0.1/v2", ["3", "7"], directory=folder)
+    assert other.path == store.path  # brands in any order: same file
+    before = store.version("participations", PID)
+    other.write_page("participations", PID, [participation(500)])
+    other.close()
+    assert store.version("participations", PID) > before
+    assert store.count("participations", PID) == 11
+
+
+def test_files_are_private(store: Store, folder: Path) -> None:
+    fill(store, 10)
+    assert store.path is not None and store.path.parent == folder
+    for path in folder.iterdir():
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+    assert "token" not in store.path.name
+    assert store.info()["api_base_url"] == "http://127.0.0.1/v2"
+
+
+def test_caching_off_touches_no_disk(folder: Path) -> None:
+    cache = folder / "cache"
+    mem = Store.open("test", "http://x/v2", "b", enabled=False, directory=cache)
+    mem.write_page("participations", PID, [participation(n) for n in range(1, 50)])
+    assert mem.count("participations", PID, "olga") == 8
+    assert len(list(mem.iter_records("participations", PID))) == 49
+    assert mem.in_memory and mem.path is None
+    mem.clear()
+    mem.close()
+    assert not cache.exists()
+
+
+def _disk_bytes(store: Store) -> bytes:
+    assert store.path is not None
+    found = b""
+    for suffix in ("", "-wal"):
+        path = Path(f"{store.path}{suffix}")
+        if path.exists():
+            found += path.read_bytes()
+    return found
+
+
+def test_clear_leaves_no_personal_data_in_file_or_wal(store: Store) -> None:
+    fill(store, 300)
+    store.write_page("users", "2002", [{"id": "1", "email": "keeper@other.test"}])
+    assert b"olga.x4@mail.test" in _disk_bytes(store)
+    assert store.clear(PID) == 300
+    on_disk = _disk_bytes(store)
+    assert b"mail.test" not in on_disk and b"Olga" not in on_disk and b"olga" not in on_disk
+    assert store.count("users", "2002") == 1
+    assert store.clear() == 1
+    assert b"keeper" not in _disk_bytes(store)
+
+
+def test_max_age_deletes_old_collections(folder: Path) -> None:
+    with Store.open("p", "u", "b", directory=folder) as first:
+        first.write_page("participations", PID, [participation(1)], fetched_at=1_000.0)
+        first.write_page("participations", "2", [participation(1)])
+    with Store.open("p", "u", "b", directory=folder, max_age_days=30) as second:
+        assert second.count("participations", PID) == 0
+        assert second.count("participations", "2") == 1
+
+
+def test_corrupt_file_is_moved_aside_and_rebuilt(folder: Path) -> None:
+    with Store.open("p", "u", "b", directory=folder) as good:
+        good.write_page("participations", PID, [participation(1)])
+        path = good.path
+    assert path is not None
+    path.write_bytes(b"this is not a database" * 300)
+    with Store.open("p", "u", "b", directory=folder) as rebuilt:
+        assert rebuilt.count("participations", PID) == 0
+        assert rebuilt.warnings and "damaged" in rebuilt.warnings[0]
+        rebuilt.write_page("participations", PID, [participation(2)])
+    aside = [p for p in folder.iterdir() if ".corrupt-" in p.name]
+    assert len(aside) == 1 and stat.S_IMODE(aside[0].stat().st_mode) == 0o600
+    assert aside[0] in files.profile_databases("p", folder)
+
+
+def test_corrupt_pages_inside_a_database_are_detected(folder: Path) -> None:
+    with Store.open("p", "u", "b", directory=folder) as good:
+        path = good.path
+    assert path is not None
+    data = bytearray(path.read_bytes())
+    data[4096:8192] = bytes(random.Random(1).randrange(256) for _ in range(4096))
+    path.write_bytes(bytes(data))
+    with Store.open("p", "u", "b", directory=folder) as rebuilt:
+        assert rebuilt.warnings
+        assert rebuilt.count("participations", PID) == 0
+
+
+def test_newer_schema_is_rebuilt(folder: Path) -> None:
+    with Store.open("p", "u", "b", directory=folder) as good:
+        good.write_page("participations", PID, [participation(1)])
+        path = good.path
+    conn = sqlite3.connect(str(path))
+    conn.execute(f"PRAGMA user_version = {schema.SCHEMA_VERSION + 1}")
+    conn.close()
+    with Store.open("p", "u", "b", directory=folder) as rebuilt:
+        assert "rebuilt" in rebuilt.warnings[0]
+        assert rebuilt.count("participations", PID) == 0
+
+
+def test_version_1_database_is_migrated(folder: Path) -> None:
+    path = files.database_path("p", "u", "b", folder)
+    files.create_private(path)
+    conn = sqlite3.connect(str(path), isolation_level=None)
+    for statement in schema._statements(schema.BASELINE):
+        conn.execute(statement)
+    conn.execute("PRAGMA user_version = 1")
+    conn.execute("INSERT INTO scopes (collection, promotion_id) VALUES ('users', '1001')")
+    conn.execute(
+        "INSERT INTO records (sid, id, id_num, created, fetched_at, ftext, raw)"
+        ' VALUES (1, \'5\', 5, ?, 0, \'ana\', \'{"id": "5", "first_name": "Ana"}\')',
+        (parse_time("2024-01-01T00:00:00Z"),),
+    )
+    conn.close()
+    with Store.open("p", "u", "b", directory=folder) as migrated:
+        assert not migrated.warnings
+        assert migrated.rows("users", PID, 0, 5, "ana") == [{"id": "5", "first_name": "Ana"}]
+        assert migrated.pending("users", PID) == []
+        sweep = migrated.begin_sweep("users", PID)
+        assert migrated.end_sweep("users", PID, sweep) == ["5"]
+    conn = sqlite3.connect(str(path))
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION
+    conn.close()
+
+
+def test_profile_databases_and_remove(folder: Path) -> None:
+    Store.open("work", "u", "a", directory=folder).close()
+    Store.open("work", "u", "b", directory=folder).close()
+    Store.open("work--x", "u", "a", directory=folder).close()
+    found = files.profile_databases("work", folder)
+    assert len(found) == 2
+    for path in found:
+        files.remove_database(path)
+    assert [p.name for p in folder.iterdir() if not p.name.startswith("work--x")] == []

@@ -1,0 +1,58 @@
+"""The filter's full-text index: one contentless FTS5 table per scope, kept in step by Store.
+
+One table per scope (rather than one shared table with the scope as a term) keeps a filter from
+merging a million-entry scope doclist on every query, and lets `cache clear` drop a scope's
+index outright. Prefix indexes for 2 and 3 characters make the first keystrokes of a filter
+cheap. A filter matches records containing every word as a word prefix ("jo gmail").
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+
+TOKENIZE = "unicode61 remove_diacritics 2"
+
+
+def table(sid: int) -> str:
+    return f"fts_{int(sid)}"
+
+
+def create(conn: sqlite3.Connection, sid: int) -> None:
+    conn.execute(
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS {table(sid)} USING fts5("
+        f"ftext, content='', tokenize='{TOKENIZE}', prefix='2 3')"
+    )
+
+
+def drop(conn: sqlite3.Connection, sid: int) -> None:
+    conn.execute(f"DROP TABLE IF EXISTS {table(sid)}")
+
+
+def add(conn: sqlite3.Connection, sid: int, rows: Iterable[tuple[int, str]]) -> None:
+    """Index (rid, text) pairs."""
+    conn.executemany(f"INSERT INTO {table(sid)} (rowid, ftext) VALUES (?, ?)", rows)
+
+
+def remove(conn: sqlite3.Connection, sid: int, rows: Iterable[tuple[int, str]]) -> None:
+    """Unindex (rid, text) pairs (a contentless table needs the text it indexed)."""
+    name = table(sid)
+    conn.executemany(f"INSERT INTO {name} ({name}, rowid, ftext) VALUES ('delete', ?, ?)", rows)
+
+
+def optimize(conn: sqlite3.Connection, sid: int) -> None:
+    """Merge the index segments, dropping what deleted records left behind."""
+    name = table(sid)
+    conn.execute(f"INSERT INTO {name} ({name}) VALUES ('optimize')")
+
+
+def match_expression(filter_text: str | None) -> str | None:
+    """An FTS5 query for a filter, or None when it has no word to look for."""
+    if not filter_text:
+        return None
+    terms = [
+        '"' + word.replace('"', '""') + '"*'
+        for word in filter_text.split()
+        if any(ch.isalnum() for ch in word)
+    ]
+    return " AND ".join(terms) or None
