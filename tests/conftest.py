@@ -1,0 +1,63 @@
+"""Shared fixtures: an isolated environment for every test, and the sandbox over real HTTP.
+
+- `isolated_env` (autouse): XDG config/data/cache dirs in tmp, no EASYPROMOS_*/EZEPO_*/PROMO_TUI_*.
+- `sandbox`: one SandboxServer per session (minute_seconds=1.0, job_seconds=0.5); after each
+  test its faults are cleared, its statistics and rate windows reset, its Ezepo settings restored.
+- `sandbox_factory(**options)`: starts a private SandboxServer, stopped at teardown.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tui.sandbox.server import SandboxServer
+
+_ENV_PREFIXES = ("EASYPROMOS_", "EZEPO_", "PROMO_TUI_")
+SESSION_SANDBOX_OPTIONS: dict[str, Any] = {"seed": 1, "minute_seconds": 1.0, "job_seconds": 0.5}
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME"):
+        directory = tmp_path / name.lower()
+        directory.mkdir()
+        monkeypatch.setenv(name, str(directory))
+    for name in list(os.environ):
+        if name.startswith(_ENV_PREFIXES):
+            monkeypatch.delenv(name)
+
+
+@pytest.fixture(scope="session")
+def _session_sandbox() -> Iterator[SandboxServer]:
+    with SandboxServer(**SESSION_SANDBOX_OPTIONS) as server:
+        yield server
+
+
+@pytest.fixture
+def sandbox(_session_sandbox: SandboxServer) -> Iterator[SandboxServer]:
+    """The session's sandbox, left clean for the next test."""
+    yield _session_sandbox
+    state = _session_sandbox.state
+    state.faults.clear()
+    state.reset_stats()
+    state.ezepo.configure(SESSION_SANDBOX_OPTIONS["job_seconds"], "complete", 0)
+
+
+@pytest.fixture
+def sandbox_factory() -> Iterator[Callable[..., SandboxServer]]:
+    """Start private sandboxes with custom options (e.g. `rate_limit=None`, `faults="500:1"`)."""
+    started: list[SandboxServer] = []
+
+    def start(**options: Any) -> SandboxServer:
+        server = SandboxServer(**options).start()
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
