@@ -1,0 +1,98 @@
+"""The pacer against the sandbox's rate limit with a 1 s minute; counts come from its stats.
+
+In steady state a window gets `limit - requests in flight at its boundary` (those complete in
+the previous window and free their slot one window later), so one stream loses one request per
+window. The export reads the small collections of every promotion, so that the sandbox on two
+shared cores answers faster than the budget (its big pages take ~20-30 ms here).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Callable
+
+import httpx
+
+from tests.api.conftest import Control
+from tui.api.easypromos import Collection, EasypromosClient
+from tui.api.pacing import pacer_for
+from tui.redact import Secret
+from tui.sandbox import credentials as cr
+from tui.sandbox.server import SandboxServer
+
+LIMIT = 34  # one request in flight at a boundary costs 1/34 < 3%
+
+
+async def drain(ep: EasypromosClient, collection: Collection, pid: int) -> list[str]:
+    return [str(item["id"]) async for page in ep.pages(collection, pid) for item in page.items]
+
+
+def demo_windows(control: Control) -> list[dict]:
+    windows = [w for w in control.stats()["windows"] if w["account"] == cr.DEMO_ACCOUNT]
+    return sorted(windows, key=lambda w: w["index"])
+
+
+async def test_long_export_gets_no_429_and_uses_the_budget(
+    make_sandbox: Callable[..., SandboxServer],
+) -> None:
+    sb = make_sandbox(rate_limit=LIMIT)
+    control = Control(sb)
+    async with EasypromosClient(
+        sb.easypromos_url, Secret(cr.DEMO_TOKEN), rate_limit=LIMIT, rate_window=1.0
+    ) as ep:
+        promotions = [p.id for p in await ep.promotions()]
+
+        async def export() -> None:
+            for pid in promotions * 2:
+                for collection in (Collection.STAGES, Collection.PRIZE_TYPES):
+                    await drain(ep, collection, int(pid))
+
+        export_task = asyncio.ensure_future(export())
+        await asyncio.sleep(5.3)  # four or more full windows
+        export_task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await export_task
+    stats = control.stats()
+    windows = demo_windows(control)
+    full = windows[1:-1]
+    assert "429" not in stats["by_status"] and all(w["rejected"] == 0 for w in windows)
+    assert len(full) >= 4
+    assert all(w["count"] >= 0.97 * LIMIT for w in full), [w["count"] for w in full]
+    assert all(w["count"] <= LIMIT for w in windows)
+
+
+async def test_another_client_burns_the_budget_and_ours_waits_and_resumes(
+    make_sandbox: Callable[..., SandboxServer],
+) -> None:
+    sb = make_sandbox(rate_limit=30)
+    pid = cr.ACTIVE_PROMOTION_ID
+    expected = sb.state.count(pid, "participations")
+    headers = {"Authorization": f"Bearer {cr.DEMO_TOKEN}"}
+    async with httpx.AsyncClient(base_url=sb.easypromos_url, headers=headers) as raw:
+        first_429 = asyncio.Event()
+
+        async def burn(seconds: float) -> None:
+            deadline = time.monotonic() + seconds
+            while time.monotonic() < deadline:
+                if (await raw.get("/organizing_brands")).status_code == 429:
+                    first_429.set()
+
+        burner = asyncio.ensure_future(burn(1.5))
+        await first_429.wait()
+        async with EasypromosClient(
+            sb.easypromos_url, Secret(cr.DEMO_TOKEN), rate_limit=30, rate_window=1.0
+        ) as ep:
+            ids = await drain(ep, Collection.PARTICIPATIONS, pid)
+            assert ep.pacer.rate_limited_count >= 1
+        await burner
+    assert len(ids) == len(set(ids)) == expected
+
+
+def test_clients_of_one_account_share_a_pacer() -> None:
+    token = Secret("shared-token-for-pacer")
+    first = pacer_for("http://x/v2", token, 200, 60.0)
+    assert pacer_for("http://x/v2/", token, 200, 60.0) is first
+    assert pacer_for("http://x/v2", Secret("another-token-123"), 200, 60.0) is not first
+    assert pacer_for("http://x/v2", token, 100, 1.0) is first and first.limit == 100
