@@ -1,0 +1,141 @@
+"""The Ezepo screen: lists, affiliates, link builder, bulk links, fetch jobs, new list (tabs)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
+
+from tui.api.ezepo import EzepoClient
+from tui.api.models import Affiliate, EzepoList, Role
+from tui.widgets.ezepo.affiliates import AffiliatesPane
+from tui.widgets.ezepo.base import EzepoPane, reporting
+from tui.widgets.ezepo.bulk import BulkLinks
+from tui.widgets.ezepo.jobs import FetchJobs
+from tui.widgets.ezepo.link_builder import LinkBuilder
+from tui.widgets.ezepo.lists import ListsPane
+from tui.widgets.ezepo.messages import AffiliatesLoaded, ListCreated, ListsLoaded, RoleChecked
+from tui.widgets.ezepo.new_list import NewListForm
+
+# (tab id, title, admin only)
+TABS: tuple[tuple[str, str, bool], ...] = (
+    ("lists", "Lists", False),
+    ("affiliates", "Affiliates", True),
+    ("link", "Link builder", False),
+    ("bulk", "Bulk links", True),
+    ("jobs", "Fetch jobs", False),
+    ("new-list", "New list", True),
+)
+NOT_CONFIGURED = (
+    "Ezepo is not configured for this profile: set the endpoint and key in the setup screen "
+    "(or EZEPO_ENDPOINT and EZEPO_KEY)."
+)
+
+
+class EzepoScreen(Screen[None]):
+    """Everything Ezepo; admin-only tabs appear once the key is known to be an admin key."""
+
+    CSS_PATH = "ezepo.tcss"
+    TITLE = "Ezepo"
+    BINDINGS = [
+        Binding("escape", "close", "Back"),
+        *(
+            Binding(str(number), f"show_tab('{tab}')", title, show=False)
+            for number, (tab, title, _) in enumerate(TABS, 1)
+        ),
+    ]
+
+    role: reactive[Role | None] = reactive(None, init=False)
+    lists: reactive[tuple[EzepoList, ...]] = reactive(())
+    affiliates: reactive[tuple[Affiliate, ...]] = reactive(())
+
+    def __init__(
+        self,
+        client: EzepoClient | None,
+        *,
+        poll_seconds: float = 30.0,
+        download_dir: Path | None = None,
+    ) -> None:
+        super().__init__()
+        self.client = client
+        self.poll_seconds = poll_seconds
+        self.download_dir = download_dir
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("Checking the key…", id="ezepo-status", markup=False)
+        if self.client is None:
+            yield Static(NOT_CONFIGURED, id="ezepo-missing", markup=False)
+        else:
+            panes: dict[str, EzepoPane] = {
+                "lists": ListsPane(self.client),
+                "affiliates": AffiliatesPane(self.client),
+                "link": LinkBuilder(self.client),
+                "bulk": BulkLinks(self.client),
+                "jobs": FetchJobs(
+                    self.client, poll_seconds=self.poll_seconds, download_dir=self.download_dir
+                ),
+                "new-list": NewListForm(self.client),
+            }
+            with TabbedContent(id="ezepo-tabs"):
+                for tab, title, _ in TABS:
+                    with TabPane(title, id=tab):
+                        yield panes[tab].data_bind(
+                            EzepoScreen.role, EzepoScreen.lists, EzepoScreen.affiliates
+                        )
+        yield Footer()
+
+    def on_mount(self) -> None:
+        if self.client is None:
+            self.query_one("#ezepo-status", Static).update("Ezepo: not configured")
+            return
+        self._show_admin_tabs(False)
+        self.check_role()
+
+    def _show_admin_tabs(self, admin: bool) -> None:
+        tabs = self.query_one(TabbedContent)
+        for tab, _, admin_only in TABS:
+            if admin_only:
+                (tabs.show_tab if admin else tabs.hide_tab)(tab)
+
+    @work(exclusive=True, group="role")
+    async def check_role(self) -> None:
+        """Ask Ezepo which role the key has (`/api/test/`)."""
+        assert self.client is not None
+        status = self.query_one("#ezepo-status", Static)
+        async with reporting(self, "Checking the Ezepo key", lambda text: status.update(text)):
+            self.post_message(RoleChecked(await self.client.test()))
+
+    @on(RoleChecked)
+    def _role_known(self, message: RoleChecked) -> None:
+        self.role = message.role
+        self.query_one("#ezepo-status", Static).update(f"Ezepo key role: {message.role.label}")
+        self._show_admin_tabs(message.role is Role.ADMIN)
+
+    @on(ListsLoaded)
+    def _lists_loaded(self, message: ListsLoaded) -> None:
+        self.lists = tuple(message.lists)
+
+    @on(AffiliatesLoaded)
+    def _affiliates_loaded(self, message: AffiliatesLoaded) -> None:
+        self.affiliates = tuple(message.affiliates)
+
+    @on(ListCreated)
+    def _list_created(self) -> None:
+        self.query_one(ListsPane).reload()
+
+    def action_show_tab(self, tab: str) -> None:
+        if self.client is None:
+            return
+        admin_only = next(admin for tab_id, _, admin in TABS if tab_id == tab)
+        if not admin_only or self.role is Role.ADMIN:
+            self.query_one(TabbedContent).active = tab
+
+    def action_close(self) -> None:
+        if len(self.app.screen_stack) > 1:
+            self.dismiss()

@@ -1,0 +1,122 @@
+"""The help screen: every key binding, read from the BINDINGS of the app and screens; a how-to."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from rich.table import Table
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.dom import DOMNode
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Footer, Markdown, Static
+
+from tui.screens.ezepo import EzepoScreen
+from tui.screens.setup import SetupScreen
+from tui.widgets.ezepo.affiliates import AffiliatesPane
+from tui.widgets.ezepo.bulk import BulkLinks
+from tui.widgets.ezepo.jobs import FetchJobs
+from tui.widgets.ezepo.link_builder import LinkBuilder
+from tui.widgets.ezepo.lists import ListsPane
+
+HOW_TO = """\
+## How to
+
+- **Move** between panes with `Tab` / `Shift+Tab`, or click; tables scroll with the arrows,
+  `PgUp`/`PgDn`, `Home`/`End`. `Ctrl+P` opens the command palette with every action.
+- **Copy an unsubscribe link**: open the Ezepo screen, *Link builder* tab, choose the affiliate,
+  source, list and link type; the link appears at once, `c` copies it. Over SSH the copy goes
+  through your terminal (OSC 52); if nothing could copy it, the link is shown selected for a manual
+  copy.
+- **Fetch a suppression list**: *Fetch jobs* tab, choose the list and format, Start. Jobs run in
+  the background (several at once); the table shows status, elapsed time and the next poll; `x`
+  cancels the selected job.
+- **Credentials** live in the config file (mode 0600). The setup screen edits them, tests them
+  and saves; `EASYPROMOS_TOKEN`, `EASYPROMOS_API_URL`, `EZEPO_ENDPOINT`, `EZEPO_KEY` win over it.
+"""
+
+# Screens that may not be open now, with the panes whose keys they add.
+GUIDES: tuple[tuple[str, tuple[type[DOMNode], ...]], ...] = (
+    ("Ezepo screen", (EzepoScreen, ListsPane, AffiliatesPane, LinkBuilder, BulkLinks, FetchJobs)),
+    ("Setup screen", (SetupScreen,)),
+)
+
+
+def class_bindings(cls: type[DOMNode]) -> list[Binding]:
+    """The bindings a class declares or inherits, most specific first, each key once."""
+    seen: set[str] = set()
+    bindings: list[Binding] = []
+    for klass in cls.__mro__:
+        for binding in Binding.make_bindings(vars(klass).get("BINDINGS", [])):
+            if binding.key not in seen and binding.description:
+                seen.add(binding.key)
+                bindings.append(binding)
+    return bindings
+
+
+def binding_table(app: App[object], classes: Iterable[type[DOMNode]]) -> Table | None:
+    """A two-column table (keys, action) of the classes' bindings; keys of one action joined."""
+    rows: dict[str, list[str]] = {}
+    for cls in classes:
+        for binding in class_bindings(cls):
+            keys = rows.setdefault(binding.description, [])
+            shown = app.get_key_display(binding)
+            if shown not in keys:
+                keys.append(shown)
+    if not rows:
+        return None
+    table = Table(show_header=False, box=None, padding=(0, 2, 0, 0))
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column()
+    for description, keys in rows.items():
+        table.add_row(" / ".join(keys), description)
+    return table
+
+
+Section = tuple[str, list[type[DOMNode]]]
+
+
+def open_sections(app: App[object], below: Sequence[Screen[object]]) -> list[Section]:
+    """The app's bindings, then each open screen's with those of our widgets on it."""
+    sections: list[Section] = [("Everywhere", [type(app)])]
+    for screen in reversed(below):
+        classes: list[type[DOMNode]] = [type(screen)]
+        for node in screen.walk_children():
+            if type(node).__module__.startswith("tui.") and type(node) not in classes:
+                classes.append(type(node))
+        title = screen.title or type(screen).__name__
+        sections.append((f"{title} (open)", classes))
+    return sections
+
+
+class HelpScreen(ModalScreen[None]):
+    """Keys of the app and of every screen, then a short how-to; any of Esc, q, ? closes it."""
+
+    CSS_PATH = "help.tcss"
+    BINDINGS = [
+        Binding("escape", "close", "Close help"),
+        Binding("q", "close", "Close help", show=False),
+        Binding("question_mark", "close", "Close help", show=False),
+    ]
+
+    def compose(self) -> ComposeResult:
+        below = [screen for screen in self.app.screen_stack if screen is not self]
+        sections = open_sections(self.app, below)
+        shown = {cls for _, classes in sections for cls in classes}
+        for title, classes in GUIDES:
+            missing = [cls for cls in classes if cls not in shown]
+            if missing:
+                sections.append((title, missing))
+        with VerticalScroll(id="help-body"):
+            yield Static("Keys", classes="help-title")
+            for title, classes in sections:
+                table = binding_table(self.app, classes)
+                if table is not None:
+                    yield Static(title, classes="help-section", markup=False)
+                    yield Static(table, classes="help-table")
+            yield Markdown(HOW_TO, id="help-howto")
+        yield Footer()
+
+    def action_close(self) -> None:
+        self.dismiss()

@@ -1,0 +1,80 @@
+"""What every Ezepo pane shares: the client, an inline error line, and failure reporting."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+
+from textual.containers import Vertical
+from textual.reactive import reactive
+from textual.widget import Widget
+from textual.widgets import Static
+
+from tui.api.errors import PromoTuiApiError
+from tui.api.ezepo import EzepoClient
+from tui.api.models import Affiliate, EzepoList, Role
+from tui.redact import redact_text
+from tui.widgets.safe_text import clean
+
+
+def describe_error(exc: BaseException) -> str:
+    """One readable line for an exception, secrets masked; never a traceback."""
+    if isinstance(exc, PromoTuiApiError):
+        text = str(exc) or type(exc).__name__
+    else:
+        text = f"unexpected {type(exc).__name__}: {exc}"
+    return clean(redact_text(text))
+
+
+@asynccontextmanager
+async def reporting(node: Widget, action: str, show: Callable[[str], None]) -> AsyncIterator[None]:
+    """Turn an exception in the block into a notification plus `show(text)`; success clears it."""
+    try:
+        yield
+    except Exception as exc:
+        text = f"{action} failed: {describe_error(exc)}"
+        show(text)
+        node.notify(text, title="Ezepo", severity="error", timeout=8)
+    else:
+        show("")
+
+
+class ErrorLine(Static):
+    """The last error of a pane, in one line; empty and hidden when all is well."""
+
+    DEFAULT_CSS = """
+    ErrorLine { color: $text-error; height: auto; display: none; }
+    ErrorLine.-shown { display: block; }
+    """
+
+    def show(self, text: str) -> None:
+        self.update(text)
+        self.set_class(bool(text), "-shown")
+
+
+class EzepoPane(Vertical):
+    """A tab of the Ezepo screen: runs its calls in workers and reports failures inline.
+
+    `role`, `lists` and `affiliates` are bound to the screen's, which panes fill by messages.
+    """
+
+    role: reactive[Role | None] = reactive(None, init=False)
+    lists: reactive[tuple[EzepoList, ...]] = reactive((), init=False)
+    affiliates: reactive[tuple[Affiliate, ...]] = reactive((), init=False)
+
+    def __init__(self, client: EzepoClient, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.client = client
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is Role.ADMIN
+
+    def report(self, text: str) -> None:
+        """Show `text` in this pane's error line (empty clears it)."""
+        for line in self.query(ErrorLine):
+            line.show(text)
+
+    def failure(self, action: str) -> AbstractAsyncContextManager[None]:
+        """Report an exception in the block as a notification and in the pane's error line."""
+        return reporting(self, action, self.report)
