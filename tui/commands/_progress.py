@@ -29,6 +29,7 @@ class Progress:
         *,
         stream: TextIO | None = None,
         waiting_until: Callable[[], float | None] | None = None,
+        waiting_label: str = "rate limit: next call in",
     ) -> None:
         self.stream = stream or sys.stderr
         self.enabled = is_tty(self.stream)
@@ -38,6 +39,7 @@ class Progress:
         self.total: int | None = None
         self.status = ""
         self._waiting_until = waiting_until
+        self._waiting_label = waiting_label
         self._drawn = False
 
     def update(
@@ -75,7 +77,7 @@ class Progress:
             parts.append(self.status)
         until = self._waiting_until() if self._waiting_until else None
         if until is not None and until > time.time():
-            parts.append(f"rate limit: next call in {until - time.time():.0f} s")
+            parts.append(f"{self._waiting_label} {until - time.time():.0f} s")
         return " · ".join(parts)
 
     def draw(self) -> None:

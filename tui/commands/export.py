@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
+import sqlite3
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from tui.api.endpoints import Collection
 from tui.commands import _csv
 from tui.commands._common import (
+    CliError,
     UsageError,
     check_writable_file,
     command_parser,
@@ -20,7 +23,9 @@ from tui.commands._common import (
     run_async,
     say,
 )
-from tui.store.specs import parse_time, spec_for
+from tui.store import files
+from tui.store.specs import extract, parse_time, spec_for
+from tui.store.store import Store, StoreError
 
 if TYPE_CHECKING:
     from tui.api.easypromos import EasypromosClient
@@ -276,7 +281,83 @@ async def _store_pages(
 ) -> PageStream:
     """Refresh the cache (unless --cached), then stream it in the API's order (newest first).
 
-    The cursor of a cache export is the id of the last record written.
+    The cursor of a cache export is the id of the last record written: a resumed export skips
+    the records up to it.
     """
-    raise NotImplementedError
-    yield [], None  # pragma: no cover
+    from tui.store import sync
+    from tui.store.store import PAGE_SIZE
+
+    try:
+        if request.cached:
+            store = await asyncio.to_thread(_open_cached_store, settings)
+        else:
+            brands = [brand.raw.get("id") for brand in await client.organizing_brands()]
+            store = await asyncio.to_thread(
+                Store.open,
+                settings.profile,
+                settings.easypromos_url,
+                brands,
+                max_age_days=settings.cache_max_age_days,
+            )
+    except StoreError as exc:
+        raise CliError(
+            f"{exc}; try `promo-tui cache clear`, or turn caching off (cache_enabled = false)"
+        ) from None
+    with store:
+        name, pid = request.collection, request.promotion_id
+        if not request.cached:
+            await sync.refresh(
+                client, store, name, pid, on_progress=lambda p: progress.update(status=p.text())
+            )
+            progress.update(status="writing")
+        elif not store.freshness(name, pid).complete:
+            say(f"promo-tui: the cache of {request.kind} is incomplete; exporting what it holds")
+        spec = spec_for(name)
+        skipping = cursor is not None
+        batch: list[dict[str, Any]] = []
+        for record in store.iter_records(name, pid, batch_size=PAGE_SIZE):
+            if skipping:
+                skipping = extract(spec, record).id != cursor
+                continue
+            batch.append(record)
+            if len(batch) == PAGE_SIZE:
+                yield batch, extract(spec, record).id
+                batch = []
+                await asyncio.sleep(0)
+        if skipping:
+            raise CliError(
+                f"the last record written ({cursor}) is no longer in the cache; "
+                "run without --resume to start over"
+            )
+        yield batch, None
+
+
+def _open_cached_store(settings: Settings) -> Store:
+    """The profile's cache for this API, found without asking the API for the account."""
+    candidates = []
+    for path in files.profile_databases(settings.profile):
+        info = _database_info(path)
+        if info.get("api_base_url") == settings.easypromos_url and "brands" in info:
+            candidates.append((path.stat().st_mtime, info["brands"]))
+    if not candidates:
+        raise CliError(
+            f"nothing is cached for profile {settings.profile!r}; run without --cached first"
+        )
+    brands = max(candidates)[1]
+    return Store.open(
+        settings.profile, settings.easypromos_url, brands, max_age_days=settings.cache_max_age_days
+    )
+
+
+def _database_info(path: Path) -> dict[str, str]:
+    """A cache file's `info` table (empty when it cannot be read)."""
+    try:
+        conn = files.connect(path, read_only=True)
+    except sqlite3.Error:
+        return {}
+    try:
+        return dict(conn.execute("SELECT key, value FROM info").fetchall())
+    except sqlite3.Error:
+        return {}
+    finally:
+        conn.close()
