@@ -116,7 +116,11 @@ def run(args: argparse.Namespace) -> int:
     if not _is_loopback(host):
         print(f"warning: listening on {host}: reachable from other machines", file=sys.stderr)
     print(_describe(server.base_url), flush=True)
-    server.serve_forever()
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:  # uvicorn re-raises Ctrl-C once it has shut down
+        pass
+    print("Sandbox stopped.")
     return 0
 
 

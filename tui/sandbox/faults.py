@@ -33,12 +33,13 @@ Fault SPEC: comma-separated rules KIND[:PROBABILITY[:SECONDS]][:KEY=VALUE...]
             truncate: a complete response whose JSON is cut in half
             html: an HTML error page (status=502 by default; status=200 possible)
             gzip: Content-Encoding gzip on a body that is not gzip
-            hang: accepts the request and answers nothing for SECONDS (default 30)
+            hang: accepts the request, answers nothing for SECONDS (default 30), then
+                  breaks off like reset
             slow: answers after SECONDS (default 2)
   keys      nth=1+3+5 (fire on those matching requests instead of by probability),
             path=/v2/participations (prefix), method=GET|POST, phase=before|after
             (after: the request is applied first, e.g. a coin POST that then fails),
-            seconds=S, status=N, seed=N (first rule only: seeds the probabilities)
+            seconds=S, status=N, seed=N (seeds the probabilities; in any rule)
 Examples:
   500:0.05,reset:0.02,slow:0.1:2.0
   reset:1:method=POST:phase=after:nth=1
