@@ -8,6 +8,7 @@ sorting ignores case; the raw record is what callers get back.
 from __future__ import annotations
 
 import enum
+import functools
 import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -185,8 +186,13 @@ def spec_for(collection: object) -> Spec:
     return SPECS.get(name) or Spec(name, False)
 
 
+@functools.lru_cache(maxsize=256)
+def _parts(dotted: str) -> tuple[str, ...]:
+    return tuple(dotted.split("."))
+
+
 def _get(raw: Any, dotted: str) -> Any:
-    for part in dotted.split("."):
+    for part in _parts(dotted):
         if not isinstance(raw, dict):
             return None
         raw = raw.get(part)

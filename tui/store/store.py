@@ -218,7 +218,7 @@ class Store:
         for item in items:
             columns = extract(spec, item)
             prepared[columns.id] = (columns, json.dumps(item, ensure_ascii=False))
-        added = changed = 0
+        changed = 0
         unchanged: list[str] = []
         with self._write() as conn:
             sid = self._scope(conn, spec.name, _pid(promotion_id))
@@ -226,25 +226,27 @@ class Store:
             if mark is None:
                 mark = conn.execute("SELECT sweep FROM scopes WHERE sid = ?", (sid,)).fetchone()[0]
             stored = self._stored(conn, sid, list(prepared))
-            indexed: list[tuple[int, str]] = []
-            unindexed: list[tuple[int, str]] = []
+            top = conn.execute("SELECT coalesce(max(rid), 0) FROM records").fetchone()[0]
+            inserts: list[tuple[object, ...]] = []
+            reindexed: list[tuple[int, str, str]] = []
             for record_id, (columns, raw) in prepared.items():
                 values = (columns.id_num, columns.created, fetched, *columns.keys, columns.text)
                 old = stored.get(record_id)
                 if old is None:
-                    cur = conn.execute(_INSERT, (sid, record_id, *values, mark, raw))
-                    indexed.append((int(cur.lastrowid or 0), columns.text))
-                    added += 1
+                    inserts.append((sid, record_id, *values, mark, raw))
                 elif old[2] != raw:
                     conn.execute(_UPDATE, (*values, mark, raw, old[0]))
                     if old[1] != columns.text:
-                        unindexed.append((old[0], old[1]))
-                        indexed.append((old[0], columns.text))
+                        reindexed.append((old[0], old[1], columns.text))
                     changed += 1
                 else:
                     unchanged.append(record_id)
-            fts.remove(conn, sid, unindexed)
-            fts.add(conn, sid, indexed)
+            conn.executemany(_INSERT, inserts)
+            added = len(inserts)
+            fts.remove(conn, sid, [(rid, text) for rid, text, _ in reindexed])
+            fts.add(conn, sid, [(rid, text) for rid, _, text in reindexed])
+            # We hold the write lock: the new rows are exactly those above the old top rid.
+            fts.add(conn, sid, conn.execute("SELECT rid, ftext FROM records WHERE rid > ?", (top,)))
             if sweep is not None:
                 _in_chunks(conn, "UPDATE records SET sweep = ?", (sweep,), sid, unchanged)
             conn.execute(

@@ -1,0 +1,188 @@
+"""Refresh over real HTTP against the sandbox: calls counted at /_sandbox/stats."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tui.api.easypromos import Collection, EasypromosClient
+from tui.redact import Secret
+from tui.sandbox import credentials as cr
+from tui.sandbox.server import SandboxServer
+from tui.store import Store
+from tui.store.sync import SyncProgress, SyncReport, refresh
+
+BIG = cr.BIG_PROMOTION_ID
+SMALL = cr.ACTIVE_PROMOTION_ID
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[SandboxServer]:
+    """A private sandbox (records get added and deleted) without a rate limit."""
+    with SandboxServer(seed=1, minute_seconds=1.0, rate_limit=None) as sandbox:
+        yield sandbox
+
+
+@pytest.fixture(scope="module")
+def big_store(server: SandboxServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    """A store holding BIG's 1,000 pages of participations, read once for the module."""
+    store = Store.open("sync", server.easypromos_url, "b", directory=tmp_path_factory.mktemp("s"))
+    report = asyncio.run(run_refresh(server, store, Collection.PARTICIPATIONS, BIG))
+    assert report.calls == 1000 and report.added == 100_000 and report.complete
+    yield store
+    store.close()
+
+
+async def run_refresh(
+    server: SandboxServer, store: Store, collection: Any, pid: object, **options: Any
+) -> SyncReport:
+    async with EasypromosClient(
+        server.easypromos_url, Secret(cr.DEMO_TOKEN), rate_limit=1_000_000, rate_window=1.0
+    ) as client:
+        return await refresh(client, store, collection, pid, **options)
+
+
+def calls(server: SandboxServer, fn: Any) -> tuple[Any, int]:
+    """Run `fn()` and count the API requests the sandbox answered meanwhile."""
+    control = httpx.Client(base_url=server.base_url)
+    control.post("/_sandbox/stats/reset")
+    result = fn()
+    counted = int(control.get("/_sandbox/stats").json()["requests"])
+    control.close()
+    return result, counted
+
+
+def api_records(
+    server: SandboxServer, collection: Collection, pid: int, pages: int | None = None
+) -> dict[str, Any]:
+    """The records the API lists (its first `pages` pages), by id."""
+
+    async def read() -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        async with EasypromosClient(
+            server.easypromos_url, Secret(cr.DEMO_TOKEN), rate_limit=1_000_000, rate_window=1.0
+        ) as client:
+            async for page in client.pages(collection, pid):
+                found.update((key(item), item) for item in page.items)
+                if page.number == pages:
+                    break
+        return found
+
+    return asyncio.run(read())
+
+
+def sandbox_ids(server: SandboxServer, collection: str, pid: int) -> set[str]:
+    """Every id the sandbox holds (read in-process: 1,000 pages over HTTP would be slow)."""
+    ids: set[str] = set()
+    cursor = None
+    while True:
+        records, cursor = server.state.page(pid, collection, True, cursor, brief=True)
+        ids.update(str(r["id"]) for r in records)
+        if cursor is None:
+            return ids
+
+
+def key(item: dict[str, Any]) -> str:
+    """A record's id (coin transactions wrap theirs)."""
+    return str(item["transaction"]["id"] if "transaction" in item else item["id"])
+
+
+def cached(store: Store, collection: str, pid: object) -> dict[str, Any]:
+    return {key(r): r for r in store.iter_records(collection, pid)}
+
+
+def test_unchanged_collection_costs_one_call(server: SandboxServer, big_store: Store) -> None:
+    report, counted = calls(
+        server, lambda: asyncio.run(run_refresh(server, big_store, "participations", BIG))
+    )
+    assert counted == 1 and report.calls == 1
+    assert (report.added, report.changed, report.complete) == (0, 0, True)
+    assert big_store.freshness("participations", BIG).complete
+
+
+def test_new_records_cost_few_calls_and_match_the_api(
+    server: SandboxServer, big_store: Store
+) -> None:
+    added = httpx.post(
+        f"{server.base_url}/_sandbox/promotions/{BIG}/participations", json={"count": 250}
+    ).json()["ids"]
+    report, counted = calls(
+        server, lambda: asyncio.run(run_refresh(server, big_store, "participations", BIG))
+    )
+    assert counted <= 4 and report.added == 250
+    assert set(cached(big_store, "participations", BIG)) == sandbox_ids(
+        server, "participations", BIG
+    )
+    newest = api_records(server, Collection.PARTICIPATIONS, BIG, pages=3)
+    assert {str(i) for i in added} <= set(newest)
+    assert all(big_store.get("participations", BIG, i) == item for i, item in newest.items())
+
+
+def test_full_resync_finds_records_deleted_upstream(server: SandboxServer, tmp_path: Path) -> None:
+    store = Store.open("sync", server.easypromos_url, "b", directory=tmp_path / "store")
+    asyncio.run(run_refresh(server, store, Collection.PARTICIPATIONS, SMALL))
+    victim = store.rows("participations", SMALL, 450, 1)[0]["id"]
+    httpx.delete(f"{server.base_url}/_sandbox/promotions/{SMALL}/participations/{victim}")
+    quick = asyncio.run(run_refresh(server, store, "participations", SMALL))
+    assert quick.deleted == 0 and store.get("participations", SMALL, victim) is not None
+    full = asyncio.run(run_refresh(server, store, "participations", SMALL, full=True))
+    assert full.deleted_ids == [str(victim)] and (full.added, full.changed) == (0, 0)
+    assert full.calls == 9 and "1 deleted upstream" in full.summary()
+    assert store.get("participations", SMALL, victim) is None
+    assert cached(store, "participations", SMALL) == api_records(
+        server, Collection.PARTICIPATIONS, SMALL
+    )
+    store.close()
+
+
+def test_interrupted_refresh_resumes_without_holes(server: SandboxServer, tmp_path: Path) -> None:
+    store = Store.open("sync", server.easypromos_url, "b", directory=tmp_path / "store")
+    seen: list[SyncProgress] = []
+
+    async def interrupted() -> None:
+        task = asyncio.current_task()
+        assert task is not None
+
+        def progress(step: SyncProgress) -> None:
+            seen.append(step)
+            if step.pages_done == 3:
+                task.cancel()
+
+        await run_refresh(server, store, Collection.COIN_TRANSACTIONS, SMALL, on_progress=progress)
+
+    with pytest.raises(asyncio.CancelledError):
+        asyncio.run(interrupted())
+    assert [s.pages_done for s in seen] == [1, 2, 3] and seen[-1].text() == "refreshing page 3"
+    assert store.count("coin_transactions", SMALL) == 300
+    assert not store.freshness("coin_transactions", SMALL).complete
+    assert len(store.pending("coin_transactions", SMALL)) == 1
+    httpx.post(
+        f"{server.base_url}/_sandbox/promotions/{SMALL}/coin_transactions", json={"count": 30}
+    )
+    report, counted = calls(
+        server, lambda: asyncio.run(run_refresh(server, store, "coin_transactions", SMALL))
+    )
+    # Newest first: the 30 new and the first cached page (2 calls), then pages 4-8 resumed.
+    assert counted == report.calls == 2 + 5 and report.added == 750 - 300
+    assert report.complete and store.pending("coin_transactions", SMALL) == []
+    assert (
+        cached(store, "coin_transactions", SMALL).keys()
+        == api_records(server, Collection.COIN_TRANSACTIONS, SMALL).keys()
+    )
+    store.close()
+
+
+def test_collections_without_order_are_reread_whole(server: SandboxServer, tmp_path: Path) -> None:
+    store = Store.open("sync", server.easypromos_url, "b", directory=tmp_path / "store")
+    first = asyncio.run(run_refresh(server, store, Collection.PRIZES, SMALL))
+    second = asyncio.run(run_refresh(server, store, Collection.PRIZES, SMALL))
+    assert first.full and second.full and second.calls == first.calls >= 1
+    assert second.added == 0 and store.count("prizes", SMALL) == first.added
+    promotions = asyncio.run(run_refresh(server, store, Collection.PROMOTIONS, None))
+    assert promotions.complete and store.count("promotions", None) == promotions.added > 0
+    store.close()
