@@ -126,6 +126,8 @@ class EasypromosClient:
             log.info(
                 "rate limited on %s %s; waiting %.1f s", request.method, request.url.path, wait
             )
+            if not wait_out_429:
+                return response
         raise RateLimited(
             f"Easypromos kept answering 429 to {request.method} {request.url.path} for "
             f"{MAX_RATE_LIMITED_ROUNDS} windows; another tool may be using the whole budget.",
@@ -253,6 +255,8 @@ class EasypromosClient:
                 if not exc.sent:
                     self.journal.mark(entry, EntryState.NOT_APPLIED, note=exc.message)
                     raise
+                return await self._settle(entry, exc.message)
+            except BadResponse as exc:  # an answer came, but could not be decoded
                 return await self._settle(entry, exc.message)
             if response.status_code != 429:
                 return await self._coin_answer(entry, response)

@@ -1,0 +1,141 @@
+"""Coin transactions under faults: the balance changes exactly once, or the error says unknown."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.api.conftest import Control
+from tui.api.easypromos import EasypromosClient
+from tui.api.errors import OutcomeUnknown
+from tui.api.journal import CoinOutcome, EntryState, Journal
+from tui.sandbox import credentials as cr
+from tui.sandbox.faults import KINDS
+from tui.sandbox.server import SandboxServer
+
+PID = cr.ACTIVE_PROMOTION_ID
+POST_PATH = f"/v2/coin_transactions/{PID}"
+# The client waits 0.3 s for an answer; a slow POST lands after 0.5 s, before reconciliation
+# (0.3 s timeout + 0.3 s delay) reads it back. A hang never answers within the timeout.
+SECONDS = {"slow": 0.5, "hang": 0.8}
+
+
+def post_fault(kind: str, phase: str, nth: list[int]) -> dict:
+    return {
+        "kind": kind,
+        "method": "POST",
+        "path": POST_PATH,
+        "phase": phase,
+        "nth": nth,
+        "seconds": SECONDS.get(kind),
+    }
+
+
+def applied(sb: SandboxServer, concept: str) -> int:
+    """How many POSTs the sandbox applied with this concept (its own journal)."""
+    return sum(1 for row in sb.state.journal if row["concept"] == concept)
+
+
+def user_ids(sb: SandboxServer, count: int) -> list[int]:
+    records, _ = sb.state.page(PID, "users", False, None, brief=True)
+    return [int(r["id"]) for r in records[:count]]
+
+
+async def send_once(
+    ep: EasypromosClient, uid: int, concept: str
+) -> tuple[CoinOutcome | None, CoinOutcome | None]:
+    """Add coins; when proved not applied, send again on purpose (as a caller would).
+
+    Returns the first outcome and the final one (None: OutcomeUnknown)."""
+    try:
+        first = await ep.add_coins(PID, uid, 7, concept)
+        if first.state is not EntryState.NOT_APPLIED:
+            return first, first
+        return first, await ep.resend_coins(first.entry)
+    except OutcomeUnknown:
+        return None, None
+
+
+@pytest.mark.parametrize("phase", ["before", "after"])
+@pytest.mark.parametrize("kind", KINDS)
+async def test_each_fault_on_the_post_applies_once_or_says_unknown(
+    kind: str,
+    phase: str,
+    sb: SandboxServer,
+    control: Control,
+    make_ep: Callable[..., EasypromosClient],
+) -> None:
+    uid = user_ids(sb, 1)[0]
+    concept = f"fault {kind} {phase}"
+    control.faults(post_fault(kind, phase, [1]))
+    async with make_ep(timeout=0.3) as ep:
+        first, final = await send_once(ep, uid, concept)
+    if first is None or final is None:
+        pytest.fail("the sandbox's transactions are readable: the outcome must be known")
+    assert final.applied and applied(sb, concept) == 1
+    assert final.transaction is not None and final.transaction.amount == 7
+    # Broken before applying, the POST is proved not applied (the sandbox drops a slow POST whose
+    # client left; a 429 is waited out and sent again); applied then broken, it is found.
+    refused = phase == "before" and kind != "429"
+    assert (first.state is EntryState.NOT_APPLIED) == refused
+    assert first.reconciled == (kind != "429" or phase == "after")
+    states = [entry.state for entry in Journal(ep.journal.path).entries()]
+    assert states.count(EntryState.APPLIED) == 1
+
+
+async def test_outcome_unknown_when_nothing_can_be_read(
+    sb: SandboxServer, control: Control, make_ep: Callable[..., EasypromosClient]
+) -> None:
+    uid = user_ids(sb, 1)[0]
+    control.faults(post_fault("reset", "after", [1]), {"kind": "503", "method": "GET"})
+    async with make_ep(timeout=0.3) as ep:
+        with pytest.raises(OutcomeUnknown) as raised:
+            await ep.add_coins(PID, uid, 7, "unknowable")
+        entry = raised.value.entry
+        assert entry.state is EntryState.UNKNOWN and "outcome" in str(raised.value)
+        assert [e.id for e in ep.journal.pending()] == [entry.id]
+        control.clear_faults()
+        settled = await ep.reconcile(entry)
+    assert settled.applied and applied(sb, "unknowable") == 1
+    assert ep.journal.pending() == []
+
+
+async def test_refusals_are_not_retried_and_resend_needs_proof(
+    sb: SandboxServer, make_ep: Callable[..., EasypromosClient]
+) -> None:
+    async with make_ep() as ep:
+        outcome = await ep.add_coins(PID, user_ids(sb, 1)[0], 3, "plain")
+        with pytest.raises(ValueError, match="only a transaction proved not applied"):
+            await ep.resend_coins(outcome.entry)
+    assert sb.state.stats_snapshot()["posts"] == 1
+
+
+FAULT = st.sampled_from(KINDS).flatmap(
+    lambda kind: st.tuples(st.just(kind), st.sampled_from(["before", "after"]))
+)
+
+
+@settings(max_examples=4, deadline=None, suppress_health_check=list(HealthCheck))
+@given(schedule=st.lists(st.tuples(st.integers(1, 4), FAULT), max_size=3))
+async def test_random_fault_schedules_never_duplicate(
+    schedule: list[tuple[int, tuple[str, str]]],
+    sb: SandboxServer,
+    control: Control,
+    make_ep: Callable[..., EasypromosClient],
+) -> None:
+    """Three identical transactions to one user, faults on random POSTs: one each, no more."""
+    rules = [post_fault(kind, phase, [nth]) for nth, (kind, phase) in schedule]
+    control.faults(*rules)
+    concept = f"bonus {uuid.uuid4().hex[:8]}"
+    uid = user_ids(sb, 2)[1]
+    async with make_ep(timeout=0.3) as ep:
+        outcomes = [(await send_once(ep, uid, concept))[1] for _ in range(3)]
+    confirmed = sum(1 for outcome in outcomes if outcome is not None and outcome.applied)
+    unknown = outcomes.count(None)
+    assert confirmed <= applied(sb, concept) <= confirmed + unknown
+    assert applied(sb, concept) <= 3
+    control.clear_faults()
