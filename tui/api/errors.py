@@ -63,9 +63,12 @@ class NotFound(PromoTuiApiError):
 
 
 class ApiError(PromoTuiApiError):
-    """400 with the server's `{"code", "message"}`; `.human` is our sentence for the code."""
+    """400 (or another 4xx) with the server's `{"code", "message"}`; `.human` is our sentence for
+    the code."""
 
-    def __init__(self, code: int | None, server_message: str, *, context: str = "") -> None:
+    def __init__(
+        self, code: int | None, server_message: str, *, context: str = "", status: int = 400
+    ) -> None:
         self.code = code
         self.server_message = redact_text(server_message)
         refused = "The request was refused."
@@ -73,7 +76,7 @@ class ApiError(PromoTuiApiError):
         parts = [f"code {code}"] if code is not None else []
         parts += [self.server_message] if self.server_message else []
         detail = f" ({': '.join(parts)})" if parts else ""
-        super().__init__(f"{context}{self.human}{detail}", status=400)
+        super().__init__(f"{context}{self.human}{detail}", status=status)
 
 
 class UnsupportedMediaType(PromoTuiApiError):

@@ -165,6 +165,13 @@ def status_error(response: httpx.Response, service: Service) -> PromoTuiApiError
         return ServerError(
             f"{service.name} had a server error on {what} (HTTP {status}).", status=status
         )
+    if status >= 400:
+        return ApiError(
+            None,
+            detail or f"HTTP {status}",
+            context=f"{service.name} refused {what}: ",
+            status=status,
+        )
     return BadResponse(f"{service.name} answered {what} with HTTP {status}.", status=status)
 
 
