@@ -7,6 +7,7 @@ Textual; `session_of(widget)` finds the app's session from any widget.
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
@@ -19,7 +20,7 @@ from tui.api.journal import CoinOutcome, JournalEntry
 from tui.api.models import Role
 from tui.api.pacing import PacerState
 from tui.config import Settings
-from tui.store import Freshness, Store, sync
+from tui.store import Store, sync
 
 Record = dict[str, Any]
 
@@ -55,17 +56,24 @@ class Session:
         settings = self.settings
         if settings.easypromos_token is None:
             raise NotConfigured("No Easypromos token in this profile")
-        self.easypromos = EasypromosClient(
+        self.easypromos = self._new_client()
+        if settings.ezepo_endpoint and settings.ezepo_key is not None:
+            self.ezepo = EzepoClient(
+                settings.ezepo_endpoint, settings.ezepo_key, timeout=settings.timeout_seconds
+            )
+
+    def _new_client(self) -> EasypromosClient:
+        """A client of the profile's account (clients share the account's pacer)."""
+        settings = self.settings
+        if settings.easypromos_token is None:
+            raise NotConfigured("No Easypromos token in this profile")
+        return EasypromosClient(
             settings.easypromos_url,
             settings.easypromos_token,
             rate_limit=settings.rate_limit,
             rate_window=settings.rate_window_seconds,
             timeout=settings.timeout_seconds,
         )
-        if settings.ezepo_endpoint and settings.ezepo_key is not None:
-            self.ezepo = EzepoClient(
-                settings.ezepo_endpoint, settings.ezepo_key, timeout=settings.timeout_seconds
-            )
 
     async def close(self) -> None:
         """Close the clients and the store."""
@@ -141,9 +149,6 @@ class Session:
 
     # ---- collections ----------------------------------------------------------------------------
 
-    def freshness(self, collection: Collection, promotion_id: str) -> Freshness:
-        return self.store.freshness(collection, promotion_id)
-
     async def refresh(
         self,
         collection: Collection,
@@ -151,16 +156,30 @@ class Session:
         full: bool,
         on_progress: Callable[[Progress], None],
     ) -> sync.SyncReport:
-        """Stream a collection into the store (incremental unless `full`); what it found."""
+        """Stream a collection into the store (incremental unless `full`); what it found.
+
+        The read runs on its own thread and event loop, with its own client on the account's
+        shared pacer, so parsing pages and writing them to SQLite never stalls the screen.
+        `on_progress` is called from that thread. Cancelling stops it after the current page.
+        """
+        stop = threading.Event()
 
         def progress(report: sync.SyncProgress) -> None:
+            if stop.is_set():
+                raise asyncio.CancelledError
             on_progress(Progress(report.pages_done, report.added, report.pages_estimate))
 
-        return await self._online(
-            sync.refresh(
-                self.client, self.store, collection, promotion_id, full=full, on_progress=progress
-            )
-        )
+        async def read() -> sync.SyncReport:
+            async with self._new_client() as client:
+                return await sync.refresh(
+                    client, self.store, collection, promotion_id, full=full, on_progress=progress
+                )
+
+        try:
+            return await self._online(asyncio.to_thread(asyncio.run, read()))
+        except asyncio.CancelledError:
+            stop.set()
+            raise
 
     # ---- users and coins ------------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ load, `r` resumes it (an incremental refresh), `R` re-syncs everything.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass
 
@@ -23,6 +24,7 @@ from tui.api.endpoints import Collection
 from tui.api.errors import NetworkError
 from tui.messages import AddCoins, ApiFailed, LoadProgress, RecordHighlighted
 from tui.session import Progress, session_of
+from tui.store import Freshness
 from tui.widgets import tcss_beside
 from tui.widgets.collection_columns import COLUMNS, user_id_of
 from tui.widgets.safe_text import clean
@@ -81,6 +83,7 @@ class CollectionView(Vertical):
         self._last_reload = 0.0
         self._filter_timer: Timer | None = None
         self._problem = ""
+        self._freshness: Freshness | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(Content.styled("Choose a collection in the tree", "bold"), id="view-title")
@@ -131,6 +134,8 @@ class CollectionView(Vertical):
             )
 
         session = session_of(self)
+        self._freshness = None
+        await self._read_freshness(showing)
         try:
             report = await session.refresh(
                 showing.collection, showing.promotion_id, full, on_progress
@@ -148,7 +153,17 @@ class CollectionView(Vertical):
             if full:
                 self.notify(report.summary(), title="Re-sync done", markup=False)
         self.table.reload()
-        self._render_status()
+        await self._read_freshness(showing)
+
+    async def _read_freshness(self, showing: Showing) -> None:
+        """How fresh the cache is (read on a thread: the store may be busy writing)."""
+        store = session_of(self).store
+        freshness = await asyncio.to_thread(
+            store.freshness, showing.collection, showing.promotion_id
+        )
+        if showing == self.showing:
+            self._freshness = freshness
+            self._render_status()
 
     def on_load_progress(self, event: LoadProgress) -> None:
         now = time.monotonic()
@@ -168,17 +183,18 @@ class CollectionView(Vertical):
     def _render_status(self) -> None:
         if self.showing is None or not self.is_mounted:
             return
-        session = session_of(self)
-        freshness = session.freshness(self.showing.collection, self.showing.promotion_id)
+        freshness = self._freshness or Freshness(0, None, None, False, None)
         now = time.time()
-        total, count = freshness.total_items, freshness.count
+        filtered = bool(self.query_one("#view-filter", Input).value.strip())
+        total = freshness.total_items
+        count = freshness.count if filtered else max(self.table.row_count, freshness.count)
         if freshness.complete and self.state != "loading":
             parts = [f"{count:,} rows"]
         elif total and total > count:
             parts = [f"{count:,} of ~{total:,} loaded"]
         else:
             parts = [f"{count:,} of ~? loaded"]
-        if self.table.source is not None and self.query_one("#view-filter", Input).value.strip():
+        if filtered:
             parts.append(f"{self.table.row_count:,} match")
         if freshness.refreshed_at is not None:
             parts.append(f"cached {ago(freshness.refreshed_at, now)}")

@@ -135,6 +135,8 @@ class PromotionsTree(Tree[NodeData]):
                 node.collapse()
                 node.allow_expand = False
                 node.set_label(promotion_label(data.promotion, True))
+                if self.cursor_node is node:
+                    self.call_after_refresh(self.move_cursor, node)
 
     def select_promotion(self, promotion_id: str) -> bool:
         """Move the cursor to a promotion (clearing the filters) and expand it."""
@@ -145,7 +147,7 @@ class PromotionsTree(Tree[NodeData]):
         for node in self._promotion_nodes():
             if isinstance(node.data, PromotionData) and node.data.id == promotion_id:
                 node.expand()
-                self.move_cursor(node)
+                self.call_after_refresh(self.move_cursor, node)
                 return True
         return False
 

@@ -1,0 +1,51 @@
+"""App fixtures: settings pointing at a sandbox, and a wait helper for Pilot tests."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+
+from tui.config import Settings
+from tui.redact import Secret
+from tui.sandbox import credentials
+from tui.sandbox.server import SandboxServer
+
+SIZE = (140, 40)
+
+
+def app_settings(sandbox: SandboxServer, tmp_path: Path, **changes: Any) -> Settings:
+    """Settings for the app against `sandbox` (demo token, admin Ezepo key)."""
+    values: dict[str, Any] = {
+        "profile": "test",
+        "easypromos_url": sandbox.easypromos_url,
+        "easypromos_token": Secret(credentials.DEMO_TOKEN),
+        "ezepo_endpoint": sandbox.ezepo_endpoint,
+        "ezepo_key": Secret(credentials.EZEPO_ADMIN_KEY),
+        "rate_window_seconds": sandbox.state.limiter.minute_seconds,
+        "config_path": tmp_path / "config.toml",
+    }
+    return Settings(**{**values, **changes})
+
+
+async def wait_until(
+    pilot: Pilot[Any], condition: Callable[[], object], timeout: float = 20.0
+) -> None:
+    """Let the app run until `condition()` holds (fails after `timeout` seconds)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {condition}")
+        await pilot.pause(0.05)
+
+
+@pytest.fixture
+def settings_for(tmp_path: Path) -> Callable[..., Settings]:
+    def make(sandbox: SandboxServer, **changes: Any) -> Settings:
+        return app_settings(sandbox, tmp_path, **changes)
+
+    return make

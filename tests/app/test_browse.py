@@ -1,0 +1,99 @@
+"""Browsing against the sandbox over real HTTP: tree, table, detail, locked, hostile strings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual.widgets import Static
+
+from tests.app.conftest import SIZE, wait_until
+from tui.app import PromoTuiApp
+from tui.config import Settings
+from tui.redact import Secret
+from tui.sandbox import credentials
+from tui.sandbox.server import SandboxServer
+from tui.screens.browser import BrowserScreen
+from tui.widgets.detail_pane import DetailPane
+from tui.widgets.status_bar import StatusBar
+from tui.widgets.virtual_table import VirtualTable
+
+USERS_OFFSET = 5  # Stages, Prize types, Prizes, Ranking, Users
+
+
+def browser(app: PromoTuiApp) -> BrowserScreen:
+    assert isinstance(app.screen, BrowserScreen)
+    return app.screen
+
+
+def static_text(widget: Static) -> str:
+    return str(widget.render())
+
+
+async def test_browse_brand_promotion_users(
+    sandbox: SandboxServer, settings_for: Callable[..., Settings]
+) -> None:
+    app = PromoTuiApp(settings_for(sandbox))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, BrowserScreen))
+        screen = browser(app)
+        await wait_until(pilot, lambda: screen.tree.promotions)
+        assert screen.open_promotion(str(credentials.ACTIVE_PROMOTION_ID))
+        await pilot.pause()
+        await pilot.press(*["down"] * USERS_OFFSET, "enter")
+        table = screen.query_one(VirtualTable)
+        await wait_until(pilot, lambda: screen.collection.state == "idle" and table.row_count)
+        assert table.has_focus
+        await pilot.press("down")
+        detail = screen.query_one(DetailPane)
+        await wait_until(
+            pilot,
+            lambda: "Coin balance" in static_text(detail.query_one("#detail-related", Static)),
+        )
+        assert detail.shown is not None and detail.shown.record == table.highlighted
+        assert "rows" in static_text(screen.query_one("#view-status", Static))
+
+
+async def test_promotion_outside_scope_is_locked_not_an_error(
+    sandbox: SandboxServer, settings_for: Callable[..., Settings]
+) -> None:
+    settings = settings_for(sandbox, easypromos_token=Secret(credentials.SCOPED_TOKEN))
+    app = PromoTuiApp(settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, BrowserScreen))
+        screen = browser(app)
+        await wait_until(pilot, lambda: screen.tree.promotions)
+        locked = str(credentials.LOCKED_PROMOTION_ID)
+        assert screen.open_promotion(locked)
+        await wait_until(pilot, lambda: locked in screen.tree.locked)
+        node = screen.tree.cursor_node
+        assert node is not None and "locked" in str(node.label)
+        assert not node.children
+        assert screen.query_one(StatusBar).last_error == ""
+        assert "1 locked" in static_text(screen.query_one("#account", Static))
+
+
+async def test_hostile_strings_are_shown_literally(
+    sandbox: SandboxServer, settings_for: Callable[..., Settings]
+) -> None:
+    app = PromoTuiApp(settings_for(sandbox))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, BrowserScreen))
+        screen = browser(app)
+        await wait_until(pilot, lambda: screen.tree.promotions)
+        assert screen.open_promotion(str(credentials.HOSTILE_PROMOTION_ID))
+        await pilot.pause()
+        await pilot.press(*["down"] * USERS_OFFSET, "enter")
+        table = screen.query_one(VirtualTable)
+        await wait_until(pilot, lambda: screen.collection.state == "idle" and table.row_count)
+        assert table.source is not None
+        rows = [table._row_text(r) for r in table.source.rows(0, table.row_count)]
+        text = "\n".join(rows)
+        assert not any(c in text for c in "\x1b\x07\u202e"), "a control character is shown"
+        assert "[bold]x[/]" in text and "[@click=app.quit]" in text
+        painted = "".join(table.render_line(y).text for y in range(table.size.height))
+        assert "\x1b" not in painted
+        assert app.is_running  # the [@click=app.quit] string did not run
+        detail = screen.query_one(DetailPane)
+        await wait_until(pilot, lambda: detail.shown is not None)
+        body = detail.query_one("#detail-body", Static).render()
+        assert "\x1b" not in str(body)
