@@ -126,6 +126,15 @@ class Store:
             store.prune(max_age_days * 86400.0)
         return store
 
+    @classmethod
+    def open_file(cls, path: Path) -> Store:
+        """Open an existing cache file as it is (`cache info`, `cache clear`)."""
+        warnings: list[str] = []
+        try:
+            return cls(_open_file(path, warnings), path, warnings)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open the cache {path}: {exc}") from exc
+
     def close(self) -> None:
         """Close the connection (the last one to close checkpoints the WAL)."""
         with self._lock:
