@@ -108,10 +108,15 @@ async def run_fetch(
     dest_dir.mkdir(parents=True, exist_ok=True)
     stem = f"ezepo-list-{_safe_name(listid)}-{_safe_name(jobid)}"
     archive = dest_dir / f"{stem}.zip"
-    await _download(client, jobid, archive, limits or ExtractLimits(), report)
+    limits = limits or ExtractLimits()
+    await _download(client, jobid, archive, limits, report)
     report(Phase.EXTRACTING, jobid=jobid)
     target = dest_dir / stem
-    files = await asyncio.to_thread(safe_extract, archive, target, limits or ExtractLimits())
+    try:
+        files = await asyncio.to_thread(safe_extract, archive, target, limits)
+    except BadResponse:
+        archive.unlink(missing_ok=True)  # refused: leave nothing a naive tool could unpack
+        raise
     count = await asyncio.to_thread(count_lines, files)
     report(Phase.DONE, jobid=jobid)
     return FetchResult(target, files, count, kind, jobid, archive)
