@@ -308,3 +308,18 @@ def test_profile_databases_and_remove(folder: Path) -> None:
     for path in found:
         files.remove_database(path)
     assert [p.name for p in folder.iterdir() if not p.name.startswith("work--x")] == []
+
+
+def test_filter_follows_writes_updates_and_deletes(store: Store) -> None:
+    fill(store, 120)  # Olga: n % 6 == 4
+    assert store.count("participations", PID, "olga") == 20
+    store.write_page("participations", PID, [participation(604), participation(605)])
+    assert store.count("participations", PID, "olga") == 21  # the match set grew
+    renamed = participation(4)
+    renamed["user"].update(first_name="Ana", email="ana.x4@mail.test")
+    store.write_page("participations", PID, [renamed])
+    assert store.count("participations", PID, "olga") == 20
+    assert store.count("participations", PID, "ana") == 21
+    store.delete_records("participations", PID, ["10"])
+    assert store.count("participations", PID, "olga") == 19
+    assert "10" not in ids(store.rows("participations", PID, 0, 200, "olga"))
