@@ -45,7 +45,7 @@ class EzepoScreen(Screen[None]):
     BINDINGS = [
         Binding("escape", "close", "Back"),
         *(
-            Binding(str(number), f"show_tab('{tab}')", title, show=False)
+            Binding(str(number), f"show_tab('{tab}')", f"{title} tab", show=False)
             for number, (tab, title, _) in enumerate(TABS, 1)
         ),
     ]

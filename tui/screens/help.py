@@ -43,11 +43,17 @@ GUIDES: tuple[tuple[str, tuple[type[DOMNode], ...]], ...] = (
 )
 
 
-def class_bindings(cls: type[DOMNode]) -> list[Binding]:
-    """The bindings a class declares or inherits, most specific first, each key once."""
+def class_bindings(cls: type[DOMNode], *, inherited: bool = False) -> list[Binding]:
+    """The bindings a class declares, most specific first, each key once.
+
+    Bindings inherited from Textual's classes (focus moves, text copy) are included only when
+    `inherited` is set, so that each screen lists what it adds.
+    """
     seen: set[str] = set()
     bindings: list[Binding] = []
     for klass in cls.__mro__:
+        if not (inherited or klass is cls or klass.__module__.startswith("tui.")):
+            continue
         for binding in Binding.make_bindings(vars(klass).get("BINDINGS", [])):
             if binding.key not in seen and binding.description:
                 seen.add(binding.key)
@@ -59,7 +65,7 @@ def binding_table(app: App[object], classes: Iterable[type[DOMNode]]) -> Table |
     """A two-column table (keys, action) of the classes' bindings; keys of one action joined."""
     rows: dict[str, list[str]] = {}
     for cls in classes:
-        for binding in class_bindings(cls):
+        for binding in class_bindings(cls, inherited=issubclass(cls, App)):
             keys = rows.setdefault(binding.description, [])
             shown = app.get_key_display(binding)
             if shown not in keys:

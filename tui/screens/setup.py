@@ -26,6 +26,10 @@ from tui.widgets.ezepo.form_field import FormField, rule
 from tui.widgets.safe_text import clean
 
 CHECK_TIMEOUT = 15.0
+INTRO = (
+    "Save tests both services first: a refused token or key is not saved. The file is "
+    "readable by you only (0600); comments you put in it are kept."
+)
 
 
 def is_http_url(value: str) -> bool:
@@ -104,7 +108,7 @@ class SetupScreen(Screen[Settings | None]):
         self.config_path = config_path
         self.profile = profile
         self.ep_url = FormField(
-            "Easypromos API URL",
+            "API URL",
             Input(
                 DEFAULT_EASYPROMOS_URL,
                 id="ep-url",
@@ -112,7 +116,7 @@ class SetupScreen(Screen[Settings | None]):
             ),
         )
         self.ep_token = FormField(
-            "Easypromos access token",
+            "Access token",
             Input(
                 id="ep-token",
                 password=True,
@@ -120,7 +124,7 @@ class SetupScreen(Screen[Settings | None]):
             ),
         )
         self.ez_endpoint = FormField(
-            "Ezepo endpoint (optional)",
+            "Endpoint (optional)",
             Input(
                 id="ez-endpoint",
                 placeholder="https://yourendpoint.example.com",
@@ -129,7 +133,7 @@ class SetupScreen(Screen[Settings | None]):
             ),
         )
         self.ez_key = FormField(
-            "Ezepo API key (optional)",
+            "API key (optional)",
             Input(
                 id="ez-key",
                 password=True,
@@ -143,6 +147,7 @@ class SetupScreen(Screen[Settings | None]):
             title = Text.assemble("Setup of profile ", (clean(self.profile), "bold"))
             yield Static(title, id="setup-title")
             yield Static("", id="setup-file", markup=False)
+            yield Static(INTRO, id="setup-intro", markup=False)
             yield Static("", id="setup-problem", markup=False)
             yield Static("Easypromos", classes="section")
             yield self.ep_url
@@ -179,7 +184,7 @@ class SetupScreen(Screen[Settings | None]):
     def _valid(self) -> bool:
         fields = (self.ep_url, self.ep_token, self.ez_endpoint, self.ez_key)
         valid = all([field.check() for field in fields])
-        if valid and bool(self.ez_endpoint.value) != bool(self.ez_key.value):
+        if bool(self.ez_endpoint.value) != bool(self.ez_key.value):
             missing = self.ez_key if self.ez_endpoint.value else self.ez_endpoint
             missing.show_error("Ezepo needs both the endpoint and the key (or neither)")
             valid = False
@@ -188,24 +193,28 @@ class SetupScreen(Screen[Settings | None]):
         return valid
 
     async def _run_checks(self) -> list[Check]:
-        """Test every configured service at once; each result is posted as it is known."""
+        """Test every configured service at once; the results are posted as messages."""
         jobs = [check_easypromos(self.ep_url.value, self.ep_token.value)]
+        self._result("easypromos", "Testing…")
+        self._result("ezepo", "")
         if self.ez_endpoint.value:
             jobs.append(check_ezepo(self.ez_endpoint.value, self.ez_key.value))
-        for service in ("easypromos", "ezepo"):
-            self.query_one(f"#{service}-result", Static).update("")
-        self.query_one("#easypromos-result", Static).update("Testing…")
+            self._result("ezepo", "Testing…")
         checks = list(await asyncio.gather(*jobs))
         for check in checks:
             self.post_message(CheckDone(check))
         return checks
 
+    def _result(self, service: str, text: str, ok: bool | None = None) -> None:
+        result = self.query_one(f"#{service}-result", Static)
+        result.update(text)
+        result.display = bool(text)
+        result.set_class(ok is True, "-ok")
+        result.set_class(ok is False, "-failed")
+
     @on(CheckDone)
     def _show_check(self, message: CheckDone) -> None:
-        result = self.query_one(f"#{message.check.service}-result", Static)
-        result.update(message.check.text)
-        result.set_class(message.check.ok, "-ok")
-        result.set_class(not message.check.ok, "-failed")
+        self._result(message.check.service, message.check.text, message.check.ok)
 
     @on(Button.Pressed, "#test")
     def action_test(self) -> None:

@@ -22,7 +22,8 @@ class FormField(Vertical):
     FormField { height: auto; margin-bottom: 1; }
     FormField > Label { color: $text-muted; }
     FormField > .hint { color: $text-muted; text-style: italic; }
-    FormField > .field-error { color: $text-error; height: auto; }
+    FormField > .field-error { color: $text-error; height: auto; display: none; }
+    FormField > .field-error.-shown { display: block; }
     """
 
     def __init__(self, label: str, field: Input, *, hint: str = "") -> None:
@@ -47,6 +48,7 @@ class FormField(Vertical):
     def show_error(self, text: str) -> None:
         self._failing = bool(text)
         self._error.update(text)
+        self._error.set_class(bool(text), "-shown")
         self.input.set_class(bool(text), "-invalid")
 
     def check(self) -> bool:
