@@ -50,6 +50,24 @@ class Cli:
         check_output(result.stdout, result.stderr)
         return result
 
+    def run_with_stdin(
+        self, stdin: int, *args: str, answer: tuple[int, bytes]
+    ) -> subprocess.CompletedProcess[str]:
+        """Run with `stdin` (e.g. a pty) and write `answer[1]` to the fd `answer[0]`."""
+        proc = subprocess.Popen(
+            self.command(*args),
+            env=self.env,
+            cwd=self.cwd,
+            stdin=stdin,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        os.write(*answer)
+        stdout, stderr = proc.communicate(timeout=60)
+        check_output(stdout, stderr)
+        return subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
+
     def start(self, *args: str) -> subprocess.Popen[str]:
         """Start in the background (stdout and stderr to files in cwd)."""
         return subprocess.Popen(

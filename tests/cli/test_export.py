@@ -11,9 +11,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.cli.conftest import Cli, check_output
 from tui.sandbox import credentials as cr
 from tui.sandbox.server import SandboxServer
+
+from .conftest import Cli, check_output
 
 BIG = str(cr.BIG_PROMOTION_ID)
 SMALL = str(cr.ACTIVE_PROMOTION_ID)
@@ -125,12 +126,13 @@ def test_cached_without_a_cache_says_so(cli: Cli, sandbox):
 
 
 def test_since_and_status_filter(cli: Cli, sandbox):
-    everything = cli.run("export", "users", BIG, "--format", "jsonl", *cli.no_cache())
+    everything = cli.run("export", "users", SMALL, "--format", "jsonl", *cli.no_cache())
     records = [json.loads(line) for line in everything.stdout.splitlines()]
-    assert_seeded(sandbox, cr.BIG_PROMOTION_ID, "users", [r["id"] for r in records])
-    since = records[len(records) // 200]["created"]  # about 125 newest users
+    assert_seeded(sandbox, cr.ACTIVE_PROMOTION_ID, "users", [r["id"] for r in records])
+    assert len(records) > 100  # several pages
+    since = records[150]["created"]
     recent = cli.run(
-        "export", "users", BIG, "--since", since, "--format", "jsonl", "--config", str(cli.config)
+        "export", "users", SMALL, "--since", since, "--format", "jsonl", "--config", str(cli.config)
     )
     assert recent.returncode == 0, recent.stderr
     expected = [r["id"] for r in records if r["created"] >= since]

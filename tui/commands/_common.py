@@ -180,11 +180,23 @@ def check_writable_dir(path: Path, *, what: str | None = None) -> Path:
 
 # -- terminal output -----------------------------------------------------------------------------
 
-_CONTROL = {code: "\N{REPLACEMENT CHARACTER}" for code in (*range(0x20), 0x7F, *range(0x80, 0xA0))}
+# C0/C1 controls (ANSI and OSC sequences, newlines) and the bidi controls that reorder a line.
+_CONTROL = {
+    code: "\N{REPLACEMENT CHARACTER}"
+    for code in (
+        *range(0x20),
+        0x7F,
+        *range(0x80, 0xA0),
+        *range(0x202A, 0x202F),
+        0x200E,
+        0x200F,
+        *range(0x2066, 0x206A),
+    )
+}
 
 
 def plain(value: object) -> str:
-    """A value as one line of inert text: control characters (ANSI, OSC, newlines) replaced."""
+    """A value as one line of inert text: control characters replaced."""
     return "" if value is None else str(value).translate(_CONTROL)
 
 

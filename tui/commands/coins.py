@@ -71,7 +71,7 @@ def run_add(args: argparse.Namespace) -> int:
 
 async def add_coins(args: argparse.Namespace) -> int:
     """Confirm, send once through the journaled client, print the transaction."""
-    from tui.api.errors import OutcomeUnknown
+    from tui.api.errors import NotFound, OutcomeUnknown
     from tui.cli import settings_from
     from tui.commands._clients import easypromos_client
 
@@ -92,6 +92,11 @@ async def add_coins(args: argparse.Namespace) -> int:
             print(exc.entry.to_json())
             say(f"promo-tui: {exc}")
             return EXIT_UNKNOWN
+        except NotFound:
+            raise CliError(
+                f"promotion {args.promotion_id} has no user {args.user_id} (or no such "
+                "promotion in this account); nothing was added"
+            ) from None
     if not outcome.applied or outcome.transaction is None:
         raise CliError(
             f"the transaction was not applied (checked against the user's transactions; "
