@@ -500,11 +500,15 @@ class Dataset:
         won = index % step == 0 and index // step < spec.counts["prizes"]
         return index // step if won and index < spec.counts["participations"] else None
 
-    def _participation(self, spec: PromotionSpec, i: int, created: float | None) -> Record:
+    def _participation_refs(self, spec: PromotionSpec, i: int) -> tuple[int, int, int]:
+        """(hash, stage index, user index) of participation `i`."""
         h = self.h(spec.id, 14, i)
         stage_index = h % max(spec.counts["stages"], 1)
+        return h, stage_index, self.user_index_for(spec, "participations", i, h >> 20)
+
+    def _participation(self, spec: PromotionSpec, i: int, created: float | None) -> Record:
+        h, stage_index, user_index = self._participation_refs(spec, i)
         ts = self._created(spec, "participations", i, h >> 40) if created is None else created
-        user_index = self.user_index_for(spec, "participations", i, h >> 20)
         hostile = self._hostile(spec, i)
         return {
             "id": self._base[spec.id, "participations"] + i + 1,
@@ -527,17 +531,16 @@ class Dataset:
     def _prize(self, spec: PromotionSpec, i: int, created: float | None) -> Record:
         h = self.h(spec.id, 15, i)
         pindex = min(i * self._prize_step(spec), max(spec.counts["participations"] - 1, 0))
-        participation = self._participation(spec, pindex, None)
-        types = max(spec.counts["prize_types"], 1)
-        ptype = self._prize_type(spec, i % types, None)
+        _, stage_index, user_index = self._participation_refs(spec, pindex)
+        ptype = self._prize_type(spec, i % max(spec.counts["prize_types"], 1), None)
         ts = self._created(spec, "prizes", i, h >> 40) if created is None else created
         pid = self._id(spec, "prizes", i)
         return {
             "id": pid,
             "prize_type": {"id": ptype["id"], "name": ptype["name"], "ref": ptype["ref"]},
-            "user_id": participation["user_id"],
-            "stage_id": participation["stage_id"],
-            "participation_id": participation["id"],
+            "user_id": str(self._id(spec, "users", user_index)),
+            "stage_id": self._id(spec, "stages", stage_index),
+            "participation_id": self._id(spec, "participations", pindex),
             "created": iso(ts),
             "code": f"WIN-{h % 36**6:06X}" if h % 3 else None,
             "download_url": f"https://promotions.example.com/prize/{pid}.pdf"
