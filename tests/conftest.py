@@ -2,7 +2,8 @@
 
 - `isolated_env` (autouse): XDG config/data/cache dirs in tmp, no EASYPROMOS_*/EZEPO_*/PROMO_TUI_*.
 - `sandbox`: one SandboxServer per session (minute_seconds=1.0, job_seconds=0.5); after each
-  test its faults are cleared, its statistics and rate windows reset, its Ezepo settings restored.
+  test it is reset (`SandboxState.reset`): added/deleted records, coin posts, faults, statistics,
+  rate windows and Ezepo changes are undone.
 - `sandbox_factory(**options)`: starts a private SandboxServer, stopped at teardown.
 """
 
@@ -42,10 +43,7 @@ def _session_sandbox() -> Iterator[SandboxServer]:
 def sandbox(_session_sandbox: SandboxServer) -> Iterator[SandboxServer]:
     """The session's sandbox, left clean for the next test."""
     yield _session_sandbox
-    state = _session_sandbox.state
-    state.faults.clear()
-    state.reset_stats()
-    state.ezepo.configure(SESSION_SANDBOX_OPTIONS["job_seconds"], "complete", 0)
+    _session_sandbox.state.reset()
 
 
 @pytest.fixture

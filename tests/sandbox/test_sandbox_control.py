@@ -64,3 +64,24 @@ def test_ezepo_settings(control: httpx.Client) -> None:
     assert control.put("/ezepo", json={"job_seconds": "x"}).status_code == 400
     settings = control.put("/ezepo", json={"job_seconds": 3, "list_size": 10}).json()
     assert settings == {"job_seconds": 3.0, "status_word": "complete", "list_size": 10}
+
+
+def test_reset_undoes_every_change(
+    control: httpx.Client, ep: httpx.Client, ez: httpx.Client
+) -> None:
+    pid = cr.ACTIVE_PROMOTION_ID
+    seeded = control.get("/info").json()["counts"][str(pid)]
+    control.post(f"/promotions/{pid}/users", json={"count": 3})
+    uid = ep.get(f"/users/{pid}").json()["items"][5]["id"]
+    control.delete(f"/promotions/{pid}/users/{uid}")
+    control.put("/faults", json={"rules": [{"kind": "503", "path": "/v2/nothing"}]})
+    control.put("/ezepo", json={"status_word": "completed"})
+    ez.get("/newlist/", params={"key": cr.EZEPO_ADMIN_KEY, "listid": "777", "name": "x"})
+    assert control.post("/reset").status_code == 200
+    assert control.get("/info").json()["counts"][str(pid)] == seeded
+    assert control.get("/faults").json()["rules"] == []
+    assert control.get("/ezepo").json()["status_word"] == "complete"
+    assert "777" not in {
+        row["listid"]
+        for row in ez.get("/lists/", params={"key": cr.EZEPO_ADMIN_KEY}).json()["lists"]
+    }

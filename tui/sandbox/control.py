@@ -60,6 +60,7 @@ class ControlApi:
             Route(f"{p}/info", wrap(self.info)),
             Route(f"{p}/stats", wrap(self.stats)),
             Route(f"{p}/stats/reset", wrap(self.reset_stats), methods=["POST"]),
+            Route(f"{p}/reset", wrap(self.reset), methods=["POST"]),
             Route(f"{p}/faults", wrap(self.faults), methods=["GET", "PUT", "DELETE"]),
             Route(f"{p}/promotions/{{pid:int}}/{{collection}}", wrap(self.add), methods=["POST"]),
             Route(
@@ -104,6 +105,10 @@ class ControlApi:
 
     async def reset_stats(self, request: Request) -> Response:
         self.state.reset_stats()
+        return JSONResponse({"ok": True})
+
+    async def reset(self, request: Request) -> Response:
+        self.state.reset()
         return JSONResponse({"ok": True})
 
     async def faults(self, request: Request) -> Response:

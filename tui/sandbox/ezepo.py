@@ -100,7 +100,11 @@ class EzepoApi:
     """One Ezepo instance: admin key (status 1) and affiliate keys (status 2)."""
 
     def __init__(self, state: SandboxState) -> None:
-        self.ezepo: EzepoState = state.ezepo
+        self.state = state
+
+    @property
+    def ezepo(self) -> EzepoState:
+        return self.state.ezepo
 
     def routes(self) -> list[Route]:
         endpoints: list[tuple[str, Handler, bool]] = [

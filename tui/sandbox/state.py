@@ -209,7 +209,8 @@ class SandboxState:
         self.dataset = Dataset(seed)
         self.limiter = RateLimiter(rate_limit, minute_seconds)
         self.faults = FaultPlan(faults, faults_seed)
-        self.ezepo = EzepoState(seed, job_seconds, status_word, list_size)
+        self._ezepo_settings = (seed, job_seconds, status_word, list_size)
+        self.ezepo = EzepoState(*self._ezepo_settings)
         self.stats = Stats()
         self.journal: list[dict[str, Any]] = []
         self._lock = threading.RLock()
@@ -430,6 +431,18 @@ class SandboxState:
     def reset_stats(self) -> None:
         self.stats.reset()
         self.limiter.reset()
+
+    def reset(self) -> None:
+        """Back to the start: seeded records only, no coin posts, no faults, empty statistics and
+        rate windows, the Ezepo instance as it was created."""
+        with self._lock:
+            self._overlays.clear()
+            self._balance_delta.clear()
+            self._user_added_tx.clear()
+            self.journal.clear()
+            self.ezepo = EzepoState(*self._ezepo_settings)
+        self.faults.clear()
+        self.reset_stats()
 
 
 def _record_id(record: Record) -> Any:
