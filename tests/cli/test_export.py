@@ -11,6 +11,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from tui.sandbox import credentials as cr
 from tui.sandbox.server import SandboxServer
 
@@ -36,6 +38,7 @@ def assert_seeded(server: SandboxServer, pid: int, collection: str, ids: list[st
         assert server.state.find(pid, collection, int(rid)) is not None
 
 
+@pytest.mark.slow
 def test_biggest_promotion_streams_whole(private_cli: Callable[..., tuple[Cli, SandboxServer]]):
     """1,000 pages as CSV; JSONL of the same promotion is checked on its 250 pages of users."""
     cli, server = private_cli(minute_seconds=0.5)

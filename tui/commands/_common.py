@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import os
 import sys
+import textwrap
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
@@ -48,10 +49,13 @@ def command_parser(
     subparsers: Any, name: str, *, summary: str, examples: Sequence[str], description: str = ""
 ) -> argparse.ArgumentParser:
     """A subcommand's parser: its `--help` ends with examples; bad input is one line, exit 2."""
+    paragraphs = [summary, *(p for p in description.split("\n\n") if p.strip())]
     parser: argparse.ArgumentParser = subparsers.add_parser(
         name,
         help=summary,
-        description=f"{summary}\n\n{description}".rstrip(),
+        description="\n\n".join(
+            textwrap.fill(" ".join(p.split()), 88, break_on_hyphens=False) for p in paragraphs
+        ),
         epilog="examples:\n" + "\n".join(f"  {line}" for line in examples),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

@@ -184,7 +184,7 @@ async def show_lists(client: EzepoClient, args: argparse.Namespace, settings: Se
             (
                 item.listid,
                 item.name,
-                {True: "Y", False: "N"}.get(item.active, ""),  # type: ignore[call-overload]
+                "" if item.active is None else "Y" if item.active else "N",
                 item.format,
                 "" if item.count is None else f"{item.count:,}",
                 item.last_upload,
