@@ -3,7 +3,8 @@
 In steady state a window gets `limit - requests in flight at its boundary` (those complete in
 the previous window and free their slot one window later), so one stream loses one request per
 window. The export reads the small collections of every promotion, so that the sandbox on two
-shared cores answers faster than the budget (its big pages take ~20-30 ms here).
+shared cores answers faster than the budget; when the machine is so loaded that even unpaced
+requests cannot reach the budget, the budget test is skipped (it would measure the machine).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import time
 from collections.abc import Callable
 
 import httpx
+import pytest
 
 from tests.api.conftest import Control
 from tui.api.easypromos import Collection, EasypromosClient
@@ -34,26 +36,38 @@ def demo_windows(control: Control) -> list[dict]:
     return sorted(windows, key=lambda w: w["index"])
 
 
-async def test_long_export_gets_no_429_and_uses_the_budget(
-    make_sandbox: Callable[..., SandboxServer],
-) -> None:
-    sb = make_sandbox(rate_limit=LIMIT)
-    control = Control(sb)
+async def export_for(sb: SandboxServer, seconds: float, limit: int) -> None:
+    """Read the small collections of every promotion for `seconds`, then cancel."""
     async with EasypromosClient(
-        sb.easypromos_url, Secret(cr.DEMO_TOKEN), rate_limit=LIMIT, rate_window=1.0
+        sb.easypromos_url, Secret(cr.DEMO_TOKEN), rate_limit=limit, rate_window=1.0
     ) as ep:
         promotions = [p.id for p in await ep.promotions()]
 
         async def export() -> None:
-            for pid in promotions * 2:
+            for pid in promotions * 3:
                 for collection in (Collection.STAGES, Collection.PRIZE_TYPES):
                     await drain(ep, collection, int(pid))
 
-        export_task = asyncio.ensure_future(export())
-        await asyncio.sleep(5.3)  # four or more full windows
-        export_task.cancel()
+        task = asyncio.ensure_future(export())
+        await asyncio.sleep(seconds)
+        task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
-            await export_task
+            await task
+
+
+async def test_long_export_gets_no_429_and_uses_the_budget(
+    make_sandbox: Callable[..., SandboxServer],
+) -> None:
+    probe = make_sandbox(rate_limit=None)
+    await export_for(probe, 1.0, 100_000)
+    capacity = Control(probe).stats()["requests"]
+    if capacity < 1.5 * LIMIT:
+        pytest.skip(
+            f"this machine answers {capacity} requests/s now; the test needs {1.5 * LIMIT:.0f}+"
+        )
+    sb = make_sandbox(rate_limit=LIMIT)
+    await export_for(sb, 5.3, LIMIT)  # four or more full windows
+    control = Control(sb)
     stats = control.stats()
     windows = demo_windows(control)
     full = windows[1:-1]
