@@ -7,7 +7,7 @@ Textual; `session_of(widget)` finds the app's session from any widget.
 from __future__ import annotations
 
 import asyncio
-import threading
+import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
@@ -47,6 +47,7 @@ class Session:
         self.ezepo: EzepoClient | None = None
         self.ezepo_role: Role | None = None
         self._store: Store | None = None
+        self._refreshing = asyncio.Lock()
         self.offline = False
 
     # ---- life cycle -----------------------------------------------------------------------------
@@ -160,26 +161,32 @@ class Session:
 
         The read runs on its own thread and event loop, with its own client on the account's
         shared pacer, so parsing pages and writing them to SQLite never stalls the screen.
-        `on_progress` is called from that thread. Cancelling stops it after the current page.
+        `on_progress` is called from that thread. Cancelling stops it at its next await.
         """
-        stop = threading.Event()
+        running: list[tuple[asyncio.AbstractEventLoop, asyncio.Task[Any]]] = []
 
         def progress(report: sync.SyncProgress) -> None:
-            if stop.is_set():
-                raise asyncio.CancelledError
             on_progress(Progress(report.pages_done, report.added, report.pages_estimate))
 
         async def read() -> sync.SyncReport:
+            task = asyncio.current_task()
+            assert task is not None
+            running.append((asyncio.get_running_loop(), task))
             async with self._new_client() as client:
                 return await sync.refresh(
                     client, self.store, collection, promotion_id, full=full, on_progress=progress
                 )
 
-        try:
-            return await self._online(asyncio.to_thread(asyncio.run, read()))
-        except asyncio.CancelledError:
-            stop.set()
-            raise
+        async with self._refreshing:  # one read at a time, or their resume cursors would race
+            thread = asyncio.ensure_future(asyncio.to_thread(asyncio.run, read()))
+            try:
+                return await self._online(asyncio.shield(thread))
+            except asyncio.CancelledError:
+                for loop, task in running:  # cancelled at its next await, between two pages
+                    loop.call_soon_threadsafe(task.cancel)
+                with contextlib.suppress(BaseException):
+                    await thread
+                raise
 
     # ---- users and coins ------------------------------------------------------------------------
 

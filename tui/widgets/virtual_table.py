@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -239,9 +239,13 @@ class VirtualTable(ScrollView, can_focus=True):
             start = max(top - height, 0)
             return _Snapshot(count, start, source.rows(start, height * 3), version, cursor)
 
+        cursor_before = self.cursor
         snapshot = await self._in_thread(query)
-        if generation == self._generation:
-            self._apply(snapshot, anchor_offset)
+        if generation != self._generation:
+            return
+        if self.cursor != cursor_before:  # the user moved meanwhile: their move wins
+            snapshot = replace(snapshot, cursor=None)
+        self._apply(snapshot, anchor_offset)
 
     def _apply(self, snapshot: _Snapshot, anchor_offset: int) -> None:
         self._window_start, self._window = snapshot.start, snapshot.rows
