@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.api.conftest import Control
+from tests.api.helpers import Control
 from tui.api.easypromos import EasypromosClient
 from tui.api.errors import OutcomeUnknown
 from tui.api.journal import CoinOutcome, EntryState, Journal

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.api.conftest import FAST_RETRY, Control
+from tests.api.helpers import FAST_RETRY, Control
 from tui.api.errors import AdminOnly, ApiError, AuthError, InvalidArgument
 from tui.api.ezepo import EzepoClient, LinkType, Role, Source
 from tui.api.fetchjob import FetchProgress, Phase

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.api.conftest import Control
+from tests.api.helpers import Control
 from tui.api.easypromos import Collection, EasypromosClient
 from tui.api.errors import BadResponse, NetworkError, PromoTuiApiError, ServerError
 from tui.api.retry import RetryPolicy

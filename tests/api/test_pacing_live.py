@@ -17,7 +17,7 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from tests.api.conftest import Control
+from tests.api.helpers import Control
 from tui.api.easypromos import Collection, EasypromosClient
 from tui.api.pacing import pacer_for
 from tui.redact import Secret
