@@ -82,8 +82,11 @@ async def test_fetch_job_lifecycle(
 ) -> None:
     sb = make_sandbox(job_seconds=0.3, status_word=status_word)
     control = Control(sb)
-    # A failing status check or two is tolerated by the poll loop.
-    control.faults({"kind": "503", "path": "/api/lists/fetch/status/", "nth": [1, 2]})
+    # A failing status check or two is tolerated by the poll loop, a broken download retried.
+    control.faults(
+        {"kind": "503", "path": "/api/lists/fetch/status/", "nth": [1, 2]},
+        {"kind": "reset", "path": "/api/lists/fetch/download/", "nth": [1]},
+    )
     progress: list[FetchProgress] = []
     async with EzepoClient(sb.ezepo_endpoint, Secret(cr.EZEPO_AFFILIATE_KEY)) as ez:
         expected = await EzepoClient(sb.ezepo_endpoint, Secret(cr.EZEPO_ADMIN_KEY)).lists("2")

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Generator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncGenerator, Callable, Generator
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +23,15 @@ from tui.api.models import (
     to_int,
 )
 from tui.api.retry import RetryPolicy, with_retries
-from tui.api.transport import EZEPO, checked_json, json_body, new_client, send, status_error
+from tui.api.transport import (
+    EZEPO,
+    checked_json,
+    json_body,
+    network_error,
+    new_client,
+    send,
+    status_error,
+)
 from tui.redact import Secret, redact_url
 
 __all__ = [
@@ -199,9 +206,10 @@ class EzepoClient:
         data = await self._get_dict(endpoints.EZEPO_FETCH_STATUS, {"jobid": jobid}, retry=False)
         return str(data.get("status", "")).strip().lower()
 
-    @asynccontextmanager
-    async def download(self, jobid: str) -> AsyncIterator[httpx.Response]:
-        """The job's zip as a streamed response (a JSON error body raises its error)."""
+    async def download(self, jobid: str, chunk_size: int = 1 << 16) -> AsyncGenerator[bytes, None]:
+        """The job's zip, streamed chunk by chunk (a JSON error body raises its error).
+
+        Use with `contextlib.aclosing` so the connection is released if you stop early."""
         request = self._client.build_request(
             "GET", endpoints.EZEPO_FETCH_DOWNLOAD, params={"jobid": jobid}
         )
@@ -210,7 +218,12 @@ class EzepoClient:
             if not response.is_success or _is_json(response):
                 await response.aread()
                 raise status_error(response, EZEPO) or _not_a_zip(response, jobid)
-            yield response
+            async for chunk in response.aiter_bytes(chunk_size):
+                yield chunk
+        except httpx.DecodingError:
+            raise BadResponse(f"Ezepo's zip for job {jobid} could not be decoded.") from None
+        except httpx.RequestError as exc:
+            raise network_error(exc, request, EZEPO) from None
         finally:
             await response.aclose()
 

@@ -17,6 +17,7 @@ import tempfile
 import time
 import zipfile
 from collections.abc import Callable
+from contextlib import aclosing
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path, PurePosixPath
@@ -24,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from tui.api.errors import BadResponse, JobFailed, NetworkError, ServerError, UnsafeArchive
 from tui.api.models import ListFormat
+from tui.api.retry import with_retries
 
 if TYPE_CHECKING:
     from tui.api.ezepo import EzepoClient
@@ -109,7 +111,11 @@ async def run_fetch(
     stem = f"ezepo-list-{_safe_name(listid)}-{_safe_name(jobid)}"
     archive = dest_dir / f"{stem}.zip"
     limits = limits or ExtractLimits()
-    await _download(client, jobid, archive, limits, report)
+    await with_retries(
+        lambda: _download(client, jobid, archive, limits, report),
+        client.retry,
+        retryable=lambda exc: isinstance(exc, (NetworkError, ServerError)),
+    )
     report(Phase.EXTRACTING, jobid=jobid)
     target = dest_dir / stem
     try:
@@ -168,8 +174,8 @@ async def _download(
     try:
         written = 0
         with os.fdopen(fd, "wb") as handle:
-            async with client.download(jobid) as response:
-                async for chunk in response.aiter_bytes(CHUNK):
+            async with aclosing(client.download(jobid, CHUNK)) as chunks:
+                async for chunk in chunks:
                     written += len(chunk)
                     if written > limits.max_total_bytes:
                         raise UnsafeArchive(f"The zip of job {jobid} exceeds the size cap.")
