@@ -1,4 +1,7 @@
 """The API layer: Easypromos and Ezepo clients, typed models and errors (no Textual here).
 
-Entry points: `tui.api.easypromos.EasypromosClient` and `tui.api.ezepo.EzepoClient`.
+- `easypromos.EasypromosClient`: paced, retried, paginated; journaled coin transactions.
+- `ezepo.EzepoClient`: key added at send time; `fetch_list` runs the job (see `fetchjob`).
+- `endpoints` holds every path; `models` the resources; `errors` the typed errors.
+- `transport` (client set-up, decoding, error mapping), `pacing`, `retry`, `journal`.
 """
