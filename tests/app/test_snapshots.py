@@ -1,0 +1,110 @@
+"""Snapshots of the browser's widgets on fixed data (the sandbox's data varies between runs)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from textual.app import App, ComposeResult
+from textual.widgets import Footer
+
+from tui.api.endpoints import Collection
+from tui.screens.coins import CoinDialog
+from tui.widgets.collection_columns import COLUMNS
+from tui.widgets.detail_pane import DetailPane
+from tui.widgets.row_source import ListRowSource
+from tui.widgets.status_bar import Budget, StatusBar
+from tui.widgets.virtual_table import VirtualTable
+
+APP_CSS = "../../tui/app.tcss"
+USERS: list[dict[str, Any]] = [
+    {
+        "id": str(3_000_000 + n),
+        "nickname": nickname,
+        "first_name": "Ana",
+        "last_name": "Puig",
+        "email": f"user{n}@example.com",
+        "country": "ES",
+        "created": f"2025-05-{n + 1:02d}T10:00:00+00:00",
+    }
+    for n, nickname in enumerate(
+        ["[bold]x[/]", "\x1b[31mred\x1b[0m", "\x1b]52;c;cHduZWQ=\x07copied", "ana", "=SUM(A1)"]
+    )
+]
+
+
+@dataclass(frozen=True)
+class FixedBudget:
+    used: int = 37
+    limit: int = 200
+    window_seconds: float = 60.0
+    waiting_until: float | None = None
+
+
+class Host(App[None]):
+    CSS_PATH = APP_CSS
+
+    def __init__(self, budget: Budget) -> None:
+        super().__init__()
+        self.budget = budget
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar()
+        yield VirtualTable(COLUMNS[Collection.USERS], ListRowSource(USERS))
+        yield DetailPane()
+        yield Footer()
+
+    def on_mount(self) -> None:
+        status = self.query_one(StatusBar)
+        status.profile, status.role, status.jobs = "work", "admin", 1
+        status.budget = lambda: self.budget
+        table = self.query_one(VirtualTable)
+        table.reload()
+        table.focus()
+        participation = {"id": "77", "user_id": USERS[1]["id"], "nickname": USERS[1]["nickname"]}
+        self.query_one(DetailPane).show("480102", Collection.PARTICIPATIONS, participation)
+
+
+async def _loaded(pilot: Any) -> None:
+    table = pilot.app.query_one(VirtualTable)
+    while table.row_count < len(USERS):
+        await pilot.pause(0.02)
+
+
+def test_table_status_and_detail(snap_compare: Any) -> None:
+    async def sort_and_move(pilot: Any) -> None:
+        await _loaded(pilot)
+        await pilot.press("s", "down")
+        await pilot.pause(0.2)
+
+    assert snap_compare(Host(FixedBudget()), terminal_size=(110, 24), run_before=sort_and_move)
+
+
+class LimitedBudget:
+    """Always 12 s before the next window (a stable snapshot)."""
+
+    used, limit, window_seconds = 200, 200, 60.0
+
+    @property
+    def waiting_until(self) -> float:
+        return time.time() + 12.4
+
+
+def test_rate_limited_countdown(snap_compare: Any) -> None:
+    assert snap_compare(Host(LimitedBudget()), terminal_size=(110, 24), run_before=_loaded)
+
+
+class CoinHost(App[None]):
+    CSS_PATH = APP_CSS
+
+    def on_mount(self) -> None:
+        self.push_screen(CoinDialog("480102", "x1"))
+
+
+def test_coin_dialog_rejects_bad_input(snap_compare: Any) -> None:
+    async def fill(pilot: Any) -> None:
+        await pilot.pause()
+        await pilot.press("tab", *"25", "enter")
+
+    assert snap_compare(CoinHost(), terminal_size=(90, 30), run_before=fill)
