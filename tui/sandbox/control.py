@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from tui.sandbox import credentials as cr
-from tui.sandbox.data import COLLECTIONS
+from tui.sandbox.catalog import COLLECTIONS
 from tui.sandbox.faults import CONTROL_PREFIX, FaultRule, FaultSpecError
 from tui.sandbox.state import SandboxState
 

@@ -14,6 +14,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tui.sandbox import credentials as cr
+from tui.sandbox.catalog import (
+    BRANDS,
+    COLLECTIONS,
+    PROMOTION_SPECS,
+    PromotionSpec,
+    base_id,
+)
 
 Record = dict[str, Any]
 
@@ -21,17 +28,6 @@ _MASK = (1 << 64) - 1
 DAY = 86_400
 # The sandbox's "today" for generated dates (records are never newer than this, except added ones).
 ANCHOR = 1_780_272_000  # 2026-06-01T00:00:00Z
-
-COLLECTIONS = (
-    "stages",
-    "prize_types",
-    "users",
-    "participations",
-    "prizes",
-    "ranking",
-    "coin_transactions",
-)
-_COLLECTION_CODE = {name: code for code, name in enumerate(COLLECTIONS, start=1)}
 
 HOSTILE_STRINGS = (
     "[bold]x[/]",
@@ -139,20 +135,6 @@ def iso(ts: float, zulu: bool = False) -> str:
     return f"{date}{hours:02d}:{rest // 60:02d}:{rest % 60:02d}{'Z' if zulu else '+00:00'}"
 
 
-@dataclass(frozen=True)
-class PromotionSpec:
-    """Shape of one promotion: fixed for every seed (only contents vary)."""
-
-    id: int
-    index: int
-    account: str
-    brand_id: int
-    status: str
-    counts: dict[str, int]
-    coin_rounds: int = 0
-    hostile: bool = False
-
-
 @dataclass
 class _Span:
     start: int
@@ -162,102 +144,6 @@ class _Span:
 
     def __post_init__(self) -> None:
         self.data_end = max(self.start + DAY, min(self.end, ANCHOR))
-
-
-def _counts(
-    users: int,
-    participations: int,
-    stages: int,
-    prize_types: int,
-    prizes: int,
-    ranking: int,
-    coin_rounds: int,
-) -> dict[str, int]:
-    return {
-        "stages": stages,
-        "prize_types": prize_types,
-        "users": users,
-        "participations": participations,
-        "prizes": prizes,
-        "ranking": min(ranking, users),
-        "coin_transactions": users * coin_rounds,
-    }
-
-
-BRANDS = {
-    cr.DEMO_ACCOUNT: (9101, 9102, 9103, 9104),
-    cr.OTHER_ACCOUNT: (9201,),
-}
-_FILLER_PROMOTIONS = 124
-
-
-def _promotion_specs() -> list[PromotionSpec]:
-    demo = BRANDS[cr.DEMO_ACCOUNT]
-    named = [
-        (
-            cr.BIG_PROMOTION_ID,
-            demo[0],
-            "active",
-            (cr.BIG_USERS, cr.BIG_PARTICIPATIONS, 3, 4, 2500, 1000, 2),
-            False,
-        ),
-        (cr.ACTIVE_PROMOTION_ID, demo[1], "active", (240, 900, 2, 3, 60, 100, 3), False),
-        (cr.LOCKED_PROMOTION_ID, demo[2], "active", (60, 150, 1, 2, 10, 30, 1), False),
-        (cr.CLOSED_PROMOTION_ID, demo[1], "expired", (120, 300, 2, 2, 20, 50, 2), False),
-        (cr.DRAFT_PROMOTION_ID, demo[3], "draft", (0, 0, 1, 1, 0, 0, 0), False),
-        (cr.HOSTILE_PROMOTION_ID, demo[0], "active", (40, 80, 1, 1, 5, 20, 1), True),
-    ]
-    specs: list[PromotionSpec] = []
-    for pid, brand, status, shape, hostile in named:
-        rounds = shape[-1]
-        specs.append(
-            PromotionSpec(
-                pid,
-                len(specs) + 1,
-                cr.DEMO_ACCOUNT,
-                brand,
-                status,
-                _counts(*shape),
-                rounds,
-                hostile,
-            )
-        )
-    statuses = ("active", "expired", "draft", "expired", "active")
-    for n in range(_FILLER_PROMOTIONS):
-        status = statuses[n % len(statuses)]
-        users = 0 if status == "draft" else (n * 7) % 45
-        specs.append(
-            PromotionSpec(
-                cr.HOSTILE_PROMOTION_ID + 1 + n,
-                len(specs) + 1,
-                cr.DEMO_ACCOUNT,
-                demo[n % len(demo)],
-                status,
-                _counts(users, users * 2, 1 + n % 3, 1 + n % 2, users // 5, users, 1),
-                1,
-            )
-        )
-    for pid, status, users in ((cr.OTHER_PROMOTION_ID, "active", 80), (490102, "expired", 30)):
-        specs.append(
-            PromotionSpec(
-                pid,
-                len(specs) + 1,
-                cr.OTHER_ACCOUNT,
-                BRANDS[cr.OTHER_ACCOUNT][0],
-                status,
-                _counts(users, users * 3, 2, 2, 10, users, 2),
-                2,
-            )
-        )
-    return specs
-
-
-PROMOTION_SPECS = _promotion_specs()
-
-
-def base_id(spec: PromotionSpec, collection: str) -> int:
-    """Ids of (promotion, collection) are base_id + index + 1; added records continue the range."""
-    return (_COLLECTION_CODE[collection] * 1000 + spec.index) * 1_000_000
 
 
 def _pick(options: tuple[Any, ...], h: int) -> Any:

@@ -12,7 +12,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from tui.sandbox import credentials as cr
-from tui.sandbox.data import COLLECTIONS, Record, summarize
+from tui.sandbox.catalog import COLLECTIONS
+from tui.sandbox.data import Record, summarize
 from tui.sandbox.paging import ORDERS
 from tui.sandbox.state import InsufficientCoins, Page, SandboxState
 

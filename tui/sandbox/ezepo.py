@@ -12,7 +12,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from tui.sandbox.state import EzepoJob, EzepoList, EzepoState, SandboxState
+from tui.sandbox.ezepo_state import EzepoJob, EzepoList, EzepoState
+from tui.sandbox.state import SandboxState
 
 PREFIX = "/api"
 ACCESS_DENIED = {"error": "Access denied. Please check your API Key and try again."}
