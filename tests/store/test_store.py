@@ -323,3 +323,15 @@ def test_filter_follows_writes_updates_and_deletes(store: Store) -> None:
     store.delete_records("participations", PID, ["10"])
     assert store.count("participations", PID, "olga") == 19
     assert "10" not in ids(store.rows("participations", PID, 0, 200, "olga"))
+
+
+@pytest.mark.parametrize("filter_text", [None, "olga", "olga.x4"])
+def test_scrolling_row_by_row_both_ways(store: Store, filter_text: str | None) -> None:
+    items = fill(store, 400)
+    if filter_text:
+        items = [r for r in items if r["user"]["email"].startswith(filter_text)]
+    expected = ids(sorted(items, key=lambda r: (int(r["points"]), int(r["id"])), reverse=True))
+    view = ("participations", PID)
+    for offset in [*range(0, len(expected) - 5, 3), *range(len(expected) - 1, -1, -4), 40, 2]:
+        got = store.rows(*view, offset, 12, filter_text, sort="points", descending=True)
+        assert ids(got) == expected[offset : offset + 12], offset

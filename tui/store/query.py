@@ -103,35 +103,68 @@ class MatchSets:
         self._sets.clear()
 
 
-def page_rids(
+@dataclass
+class Plan:
+    """How to reach rows `offset`..: the SQL order, rows to skip, and an optional anchor."""
+
+    desc: bool  # direction of the SQL walk
+    skip: int
+    anchor: tuple[object, int] | None = None  # walk strictly past this (value, rid)
+    reverse: bool = False  # the walk runs against the view's order: reverse the result
+
+
+def plan(
+    total: int, offset: int, limit: int, desc: bool, anchors: dict[int, tuple[object, int]]
+) -> Plan:
+    """The cheapest walk: from the nearer end, or past the nearest known row (keyset)."""
+    best = Plan(desc, offset)
+    if total - offset - limit < offset:
+        best = Plan(not desc, total - offset - limit, reverse=True)
+    for position, anchor in anchors.items():
+        if position < offset and offset - position - 1 < best.skip:
+            best = Plan(desc, offset - position - 1, anchor)
+        elif position >= offset + limit and position - offset - limit < best.skip:
+            best = Plan(not desc, position - offset - limit, anchor, reverse=True)
+    return best
+
+
+def has_nulls(conn: sqlite3.Connection, sid: int, column: str) -> bool:
+    """Whether a sort column has NULLs in the scope (keyset walks then are not used)."""
+    sql = f"SELECT 1 FROM records INDEXED BY records_{column} WHERE sid = ? AND {column} IS NULL"
+    return conn.execute(sql + " LIMIT 1", (sid,)).fetchone() is not None
+
+
+def page_rows(
     conn: sqlite3.Connection,
     sid: int,
     scope_count: int,
     matches: MatchSet | None,
     column: str,
-    desc: bool,
-    offset: int,
+    how: Plan,
     limit: int,
-) -> list[int]:
-    """Row ids `offset` to `offset + limit` of a scope (or of its match set) in order."""
-    direction = "DESC" if desc else "ASC"
+) -> list[tuple[int, object]]:
+    """(rid, sort value) of the rows `how` reaches, in the walk's order."""
+    direction = "DESC" if how.desc else "ASC"
+    where = "sid = ?"
+    params: list[object] = [sid]
+    if how.anchor is not None:
+        where += f" AND ({column}, rid) {'<' if how.desc else '>'} (?, ?)"
+        params += how.anchor
     order = f"ORDER BY {column} {direction}, rid {direction} LIMIT ? OFFSET ?"
-    index = f"records_{column}"
+    tail = (limit, how.skip)
     if matches is None:
-        sql = f"SELECT rid FROM records INDEXED BY {index} WHERE sid = ? {order}"
-        params: tuple[object, ...] = (sid, limit, offset)
-    elif (offset + limit) * scope_count / max(matches.count, 1) < matches.count * 4:
-        # Many matches: walk the sort index, keep the rows in the set.
+        sql = f"SELECT rid, {column} FROM records INDEXED BY records_{column} WHERE {where} {order}"
+    elif how.anchor or (how.skip + limit) * scope_count / max(matches.count, 1) < matches.count * 4:
+        # Near a known row, or many matches: walk the sort index, keep the rows in the set.
         sql = (
-            f"SELECT rid FROM records INDEXED BY {index} WHERE sid = ?"
+            f"SELECT rid, {column} FROM records INDEXED BY records_{column} WHERE {where}"
             f" AND rid IN (SELECT rid FROM temp.{matches.table}) {order}"
         )
-        params = (sid, limit, offset)
     else:  # Few matches: read their sort keys and sort them.
         sql = (
-            f"SELECT r.rid FROM temp.{matches.table} AS m CROSS JOIN records AS r"
+            f"SELECT r.rid, r.{column} FROM temp.{matches.table} AS m CROSS JOIN records AS r"
             f" ON r.rid = m.rid WHERE r.sid = ? ORDER BY r.{column} {direction},"
             f" r.rid {direction} LIMIT ? OFFSET ?"
         )
-        params = (sid, limit, offset)
-    return [rid for (rid,) in conn.execute(sql, params)]
+        params = [sid]
+    return [(rid, value) for rid, value in conn.execute(sql, (*params, *tail))]

@@ -87,6 +87,8 @@ class Store:
         self._conn = conn
         self._lock = threading.RLock()
         self._matches = query.MatchSets()
+        self._anchors: dict[tuple[object, ...], dict[int, tuple[object, int]]] = {}
+        self._no_anchors: dict[int, tuple[object, int]] = {}
         self._writes = 0
         self.path = path
         self.warnings = warnings
@@ -165,6 +167,7 @@ class Store:
                     raise
                 self._conn.close()
                 self._matches.forget()
+                self._anchors.clear()
                 aside = files.move_aside(self.path)
                 message = f"The cache file was damaged ({exc}); moved it to {aside}."
                 log.warning("%s", message)
@@ -522,14 +525,43 @@ class Store:
             limit = min(limit, total - offset)
             if limit <= 0:
                 return []
-            reverse = offset + limit / 2 > total / 2  # walk from the nearer end
-            if reverse:
-                offset, desc = total - offset - limit, not desc
-            rids = query.page_rids(conn, sid, scope_count, matches, column, desc, offset, limit)
+            anchors = self._anchors_for(conn, sid, matches, column, desc)
+            how = query.plan(total, offset, limit, desc, anchors)
+            found = query.page_rows(conn, sid, scope_count, matches, column, how, limit)
+            if how.reverse:
+                found.reverse()
+            if anchors is not self._no_anchors and found:
+                anchors[offset] = found[0][1], found[0][0]
+                anchors[offset + len(found) - 1] = found[-1][1], found[-1][0]
+            rids = [rid for rid, _ in found]
             marks = ",".join("?" * len(rids))
             raws = dict(conn.execute(f"SELECT rid, raw FROM records WHERE rid IN ({marks})", rids))
-        ordered = [json.loads(raws[rid]) for rid in rids if rid in raws]
-        return ordered[::-1] if reverse else ordered
+        return [json.loads(raws[rid]) for rid in rids if rid in raws]
+
+    def _anchors_for(
+        self,
+        conn: sqlite3.Connection,
+        sid: int,
+        matches: query.MatchSet | None,
+        column: str,
+        desc: bool,
+    ) -> dict[int, tuple[object, int]]:
+        """Rows already served in this view (position -> (value, rid)), while it is unchanged.
+
+        They let the next page continue from a known row (keyset) instead of skipping rows
+        from an end; a sort column with NULLs gets none (row values cannot compare NULL).
+        """
+        version = conn.execute("SELECT version FROM scopes WHERE sid = ?", (sid,)).fetchone()[0]
+        key = (sid, matches.table if matches else None, column, desc, version)
+        if key not in self._anchors:
+            if len(self._anchors) >= 8:
+                self._anchors.clear()
+            nulls = query.has_nulls(conn, sid, column)
+            self._anchors[key] = self._no_anchors if nulls else {}
+        anchors = self._anchors[key]
+        if len(anchors) > 64:
+            anchors.clear()
+        return anchors
 
     def get(
         self, collection: object, promotion_id: object, record_id: object
