@@ -61,8 +61,7 @@ async def ready(pilot: Pilot[Any], *, admin: bool = True) -> EzepoScreen:
     if admin:
         await wait_until(pilot, lambda: screen.affiliates)
     table = screen.query_one("#lists-table", DataTable)
-    # DataTable measures its columns when idle; a snapshot must not beat it.
-    await wait_until(pilot, lambda: not table._require_update_dimensions and not table.loading)
+    await wait_until(pilot, lambda: not table.loading)
     await pilot.wait_for_scheduled_animations()
     await pilot.pause()
     return screen

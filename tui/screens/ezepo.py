@@ -76,7 +76,7 @@ class EzepoScreen(Screen[None]):
                 "lists": ListsPane(self.client),
                 "affiliates": AffiliatesPane(self.client),
                 "link": LinkBuilder(self.client),
-                "bulk": BulkLinks(self.client),
+                "bulk": BulkLinks(self.client, download_dir=self.download_dir),
                 "jobs": FetchJobs(
                     self.client, poll_seconds=self.poll_seconds, download_dir=self.download_dir
                 ),
@@ -128,6 +128,16 @@ class EzepoScreen(Screen[None]):
     @on(ListCreated)
     def _list_created(self) -> None:
         self.query_one(ListsPane).reload()
+
+    @on(TabbedContent.TabActivated)
+    def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        self.call_after_refresh(self._focus_first, event.pane)
+
+    def _focus_first(self, pane: TabPane) -> None:
+        """Put the focus on the tab's first field, so its keys show in the footer."""
+        target = next((node for node in self.focus_chain if pane in node.ancestors), None)
+        if target is not None:
+            target.focus()
 
     def action_show_tab(self, tab: str) -> None:
         if self.client is None:

@@ -11,7 +11,7 @@ from textual.widgets import DataTable
 from tui.api.ezepo import EzepoClient
 from tui.api.models import Affiliate, Role
 from tui.redact import MASK
-from tui.widgets.ezepo.base import ErrorLine, EzepoPane
+from tui.widgets.ezepo.base import ErrorLine, EzepoPane, fill_table
 from tui.widgets.ezepo.messages import AffiliatesLoaded
 from tui.widgets.safe_text import safe_text
 
@@ -41,9 +41,7 @@ class AffiliatesPane(EzepoPane):
 
     def compose(self) -> ComposeResult:
         yield ErrorLine()
-        table: DataTable[Text] = DataTable(id="affiliates-table", cursor_type="row")
-        table.add_columns(*COLUMNS)
-        yield table
+        yield DataTable(id="affiliates-table", cursor_type="row")
 
     def watch_role(self) -> None:
         if self.role is Role.ADMIN:
@@ -51,11 +49,17 @@ class AffiliatesPane(EzepoPane):
 
     def watch_affiliates(self) -> None:
         self.revealed.clear()
-        table = self.query_one(DataTable)
-        table.clear()
-        for index, item in enumerate(self.affiliates):
-            row = [safe_text(item.affid), safe_text(item.name), safe_text(item.source)]
-            table.add_row(*row, key_cell(item, revealed=False), key=str(index))
+        rows = [
+            [
+                safe_text(item.affid),
+                safe_text(item.name),
+                safe_text(item.source),
+                key_cell(item, revealed=False),
+            ]
+            for item in self.affiliates
+        ]
+        key_width = max((len(key_cell(a, revealed=True)) for a in self.affiliates), default=0)
+        fill_table(self.query_one(DataTable), COLUMNS, rows, (0, 0, 0, key_width))
 
     def action_reload(self) -> None:
         self.reload()

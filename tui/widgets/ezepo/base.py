@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from pathlib import Path
 
+import platformdirs
+from rich.text import Text
 from textual.containers import Vertical
 from textual.reactive import reactive
 from textual.widget import Widget
-from textual.widgets import Static
+from textual.widgets import DataTable, Static
 
 from tui.api.errors import PromoTuiApiError
 from tui.api.ezepo import EzepoClient
 from tui.api.models import Affiliate, EzepoList, Role
+from tui.paths import APP_NAME
 from tui.redact import redact_text
 from tui.widgets.safe_text import clean
+
+
+def default_download_dir() -> Path:
+    """Where fetched lists and exported links go unless the user picks another folder."""
+    return Path(platformdirs.user_downloads_dir()) / APP_NAME
 
 
 def describe_error(exc: BaseException) -> str:
@@ -78,3 +87,22 @@ class EzepoPane(Vertical):
     def failure(self, action: str) -> AbstractAsyncContextManager[None]:
         """Report an exception in the block as a notification and in the pane's error line."""
         return reporting(self, action, self.report)
+
+
+def fill_table(
+    table: DataTable[Text],
+    labels: Sequence[str],
+    rows: Sequence[Sequence[Text]],
+    min_widths: Sequence[int] = (),
+) -> None:
+    """Replace a table's columns and rows, with column widths measured here.
+
+    DataTable measures auto-width columns lazily; a paint before that keeps cells cut to the
+    labels' width, so the widths are given up front (at least `min_widths`, column by column).
+    """
+    table.clear(columns=True)
+    minimums = list(min_widths) + [0] * (len(labels) - len(min_widths))
+    for index, label in enumerate(labels):
+        width = max([len(label), minimums[index], *(row[index].cell_len for row in rows)])
+        table.add_column(label, width=width)
+    table.add_rows(rows)

@@ -16,7 +16,7 @@ from textual.widgets import Button, DataTable, Input, Label, Select, Static
 from tui.api.ezepo import EzepoClient
 from tui.api.models import Affiliate, LinkType, Source
 from tui.redact import Secret
-from tui.widgets.ezepo.base import ErrorLine, EzepoPane, describe_error
+from tui.widgets.ezepo.base import ErrorLine, EzepoPane, default_download_dir, describe_error
 from tui.widgets.ezepo.choices import LINK_TYPES, SOURCES, list_options, refill
 from tui.widgets.ezepo.csv_export import write_csv
 from tui.widgets.safe_text import clean, safe_text
@@ -42,8 +42,11 @@ class BulkLinks(EzepoPane):
         Binding("e", "export", "Export CSV"),
     ]
 
-    def __init__(self, client: EzepoClient, *, id: str | None = None) -> None:
+    def __init__(
+        self, client: EzepoClient, *, download_dir: Path | None = None, id: str | None = None
+    ) -> None:
         super().__init__(client, id=id)
+        self.download_dir = download_dir or default_download_dir()
         self.rows: list[BulkRow] = []
         self.generated_for: tuple[str, Source, LinkType] | None = None
 
@@ -113,7 +116,8 @@ class BulkLinks(EzepoPane):
         self.generated_for = (listid, source, link_type)
         path = self.query_one("#bulk-path", Input)
         if not path.value:
-            path.value = str(Path.cwd() / f"ezepo-{link_type.value}-links-{clean(listid)}.csv")
+            name = f"ezepo-{link_type.value}-links-{clean(listid)}.csv"
+            path.value = str(self.download_dir / name)
 
     @on(Button.Pressed, "#bulk-export-button")
     @on(Input.Submitted, "#bulk-path")

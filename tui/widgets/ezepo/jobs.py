@@ -7,7 +7,6 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import platformdirs
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -20,9 +19,8 @@ from textual.worker import Worker
 from tui.api.ezepo import EzepoClient, FetchProgress, FetchResult
 from tui.api.fetchjob import Phase
 from tui.api.models import ListFormat
-from tui.paths import APP_NAME
-from tui.widgets.ezepo.base import ErrorLine, EzepoPane, describe_error
-from tui.widgets.ezepo.choices import FORMATS, list_options, refill
+from tui.widgets.ezepo.base import ErrorLine, EzepoPane, default_download_dir, describe_error
+from tui.widgets.ezepo.choices import FORMATS, labelled, list_options, refill
 from tui.widgets.safe_text import clean, safe_text
 
 COLUMNS = ("#", "List", "Format", "Job id", "Status", "Elapsed", "Next poll", "Result")
@@ -44,6 +42,7 @@ class FetchJob:
 
     number: int
     listid: str
+    list_name: str
     kind: ListFormat
     dest_dir: Path
     started: float = field(default_factory=time.time)
@@ -93,7 +92,7 @@ class FetchJob:
         jobid = self.progress.jobid if self.progress and self.progress.jobid else ""
         return [
             str(self.number),
-            safe_text(self.listid),
+            labelled(self.list_name, self.listid),
             self.kind.value,
             safe_text(jobid),
             self.status(),
@@ -129,7 +128,7 @@ class FetchJobs(EzepoPane):
     ) -> None:
         super().__init__(client, id=id)
         self.poll_seconds = poll_seconds
-        self.download_dir = download_dir or Path(platformdirs.user_downloads_dir()) / APP_NAME
+        self.download_dir = download_dir or default_download_dir()
         self.jobs: dict[int, FetchJob] = {}
 
     def compose(self) -> ComposeResult:
@@ -166,7 +165,8 @@ class FetchJobs(EzepoPane):
             self.report("Enter the folder to save the list into.")
             return
         kind = self.query_one("#jobs-format", Select).selection or ListFormat.TXT
-        job = FetchJob(len(self.jobs) + 1, listid, kind, Path(folder).expanduser())
+        name = next((item.name for item in self.lists if item.listid == listid), None)
+        job = FetchJob(len(self.jobs) + 1, listid, name or "", kind, Path(folder).expanduser())
         self.jobs[job.number] = job
         self.query_one(DataTable).add_row(*job.cells(), key=str(job.number))
         self.report("")
@@ -227,7 +227,7 @@ class FetchJobs(EzepoPane):
     def _show(self, job: FetchJob) -> None:
         table = self.query_one(DataTable)
         for column, value in zip(COLUMNS, job.cells(), strict=True):
-            table.update_cell(str(job.number), column, value)
+            table.update_cell(str(job.number), column, value, update_width=True)
         if self._selected() is job:
             self._detail(job)
 

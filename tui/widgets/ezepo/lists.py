@@ -9,7 +9,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable
 
 from tui.api.models import EzepoList
-from tui.widgets.ezepo.base import ErrorLine, EzepoPane
+from tui.widgets.ezepo.base import ErrorLine, EzepoPane, fill_table
 from tui.widgets.ezepo.messages import ListsLoaded
 from tui.widgets.safe_text import safe_text
 
@@ -49,11 +49,9 @@ class ListsPane(EzepoPane):
 
     def show_lists(self) -> None:
         """Fill the table; admin columns only for an admin key."""
-        table = self.query_one(DataTable)
-        table.clear(columns=True)
-        table.add_columns(*COLUMNS, *(ADMIN_COLUMNS if self.is_admin else ()))
-        for item in self.lists:
-            table.add_row(*list_row(item, admin=self.is_admin))
+        labels = (*COLUMNS, *(ADMIN_COLUMNS if self.is_admin else ()))
+        rows = [list_row(item, admin=self.is_admin) for item in self.lists]
+        fill_table(self.query_one(DataTable), labels, rows)
 
     def action_reload(self) -> None:
         self.reload()
