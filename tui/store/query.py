@@ -33,18 +33,21 @@ def order_column(spec: Spec, sort: str | None, descending: bool | None) -> tuple
     return column, spec.default_descending if descending is None else descending
 
 
-def before(column: str, value: object, desc: bool) -> tuple[str, tuple[object, ...]]:
-    """SQL (and parameters but the rid) for rows ordered before (value, rid).
+def before(
+    column: str, value: object, rid: int, desc: bool
+) -> list[tuple[str, tuple[object, ...]]]:
+    """Conditions (summed, each an index range) for rows ordered before (value, rid).
 
     The order is `ORDER BY column, rid` in one direction; NULLs are the lowest values.
     """
+    nulls = f"{column} IS NULL"
     if value is None:
         if desc:
-            return f"{column} IS NOT NULL OR ({column} IS NULL AND rid > ?)", ()
-        return f"{column} IS NULL AND rid < ?", ()
+            return [(f"{column} IS NOT NULL", ()), (f"{nulls} AND rid > ?", (rid,))]
+        return [(f"{nulls} AND rid < ?", (rid,))]
     if desc:
-        return f"{column} > ? OR ({column} = ? AND rid > ?)", (value, value)
-    return f"{column} IS NULL OR {column} < ? OR ({column} = ? AND rid < ?)", (value, value)
+        return [(f"({column}, rid) > (?, ?)", (value, rid))]
+    return [(f"({column}, rid) < (?, ?)", (value, rid)), (nulls, ())]
 
 
 @dataclass

@@ -598,14 +598,18 @@ class Store:
             if row is None:
                 return None
             rid, value = row
-            where, params = query.before(column, value, desc)
-            sql = f"SELECT count(*) FROM records WHERE sid = ? AND ({where})"
+            member = ""
             if matches is not None:
-                member = f"SELECT 1 FROM temp.{matches.table} WHERE rid = ?"
-                if conn.execute(member, (rid,)).fetchone() is None:
+                found = conn.execute(f"SELECT 1 FROM temp.{matches.table} WHERE rid = ?", (rid,))
+                if found.fetchone() is None:
                     return None
-                sql += f" AND rid IN (SELECT rid FROM temp.{matches.table})"
-            return int(conn.execute(sql, (sid, *params, rid)).fetchone()[0])
+                member = f" AND rid IN (SELECT rid FROM temp.{matches.table})"
+            position = 0
+            for where, params in query.before(column, value, rid, desc):
+                sql = f"SELECT count(*) FROM records INDEXED BY records_{column} WHERE sid = ?"
+                sql += f" AND {where}{member}"
+                position += int(conn.execute(sql, (sid, *params)).fetchone()[0])
+            return position
 
     def iter_records(
         self,
