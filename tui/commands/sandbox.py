@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import ipaddress
 import sys
 
@@ -116,10 +117,8 @@ def run(args: argparse.Namespace) -> int:
     if not _is_loopback(host):
         print(f"warning: listening on {host}: reachable from other machines", file=sys.stderr)
     print(_describe(server.base_url), flush=True)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises Ctrl-C after shutting down
         server.serve_forever()
-    except KeyboardInterrupt:  # uvicorn re-raises Ctrl-C once it has shut down
-        pass
     print("Sandbox stopped.")
     return 0
 
