@@ -1,0 +1,263 @@
+"""The app with measuring hooks, run on a pty by the benchmarks (`_common.run_probe`).
+
+Takes one JSON argument (url, token, rate limit, promotion, scenario, out) and writes its
+findings as JSON to `out`. It drives the real `PromoTuiApp` with its real terminal driver:
+keys are posted to the app as the driver's input thread posts them; a frame is a call of
+`App._display` (the compositor's update written to the terminal).
+
+Scenarios:
+- `stream`: open the promotion's participations with an empty cache; while they stream in,
+  measure event-loop lag (a 10 ms sleep loop) and key -> repaint latency (a "down" key every
+  `key_interval` s; repainted = the first frame showing the moved cursor); RSS before and after.
+- `cached`: open the participations from a filled cache; time to the first painted rows, then
+  End / Home / filter / clear filter / sort / reverse sort, each until the first frame that shows
+  the complete result (no query running, every visible row fetched).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from _common import peak_rss_mib, rss_mib
+from textual import events
+from textual.widget import Widget
+
+from tui import app as app_module
+from tui.api.endpoints import Collection
+from tui.app import PromoTuiApp
+from tui.config import Settings
+from tui.redact import Secret
+from tui.widgets.collection_view import CollectionView
+from tui.widgets.virtual_table import VirtualTable
+
+Check = Callable[[], bool]
+
+
+class ProbeApp(PromoTuiApp):
+    """`PromoTuiApp` that notes its frames and runs one scenario once the account is loaded."""
+
+    CSS_PATH = str(Path(app_module.__file__).with_name("app.tcss"))
+
+    def __init__(self, settings: Settings, config: dict[str, Any]) -> None:
+        super().__init__(settings)
+        self.config = config
+        self.results: dict[str, Any] = {}
+        self._on_frame: list[Callable[[float], None]] = []
+
+    def _display(self, screen: Any, renderable: Any) -> None:
+        counted = renderable is not None and not self._batch_count
+        super()._display(screen, renderable)
+        if counted:
+            now = time.monotonic()
+            for callback in list(self._on_frame):
+                callback(now)
+
+    async def on_mount(self) -> None:
+        await super().on_mount()
+        self.run_worker(self._scenario(), name="probe")
+
+    # ---- helpers ------------------------------------------------------------------------------
+
+    async def _until(self, check: Check, timeout: float, step: float = 0.05) -> bool:
+        deadline = time.monotonic() + timeout
+        while not check():
+            if time.monotonic() > deadline:
+                return False
+            await asyncio.sleep(step)
+        return True
+
+    def _table_settled(self, table: VirtualTable) -> bool:
+        """No query of the table running, and every visible row fetched."""
+        if any(w.node is table and not w.is_finished for w in self.workers):
+            return False
+        top = round(table.scroll_y)
+        bottom = min(top + max(table.size.height - 1, 1), table.row_count)
+        return all(table.record_at(index) is not None for index in range(top, bottom))
+
+    async def _repaint(self, act: Callable[[], None], done: Check, timeout: float = 30) -> float:
+        """Seconds from `act()` to the end of the first frame for which `done()` holds."""
+        future: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+        start = time.monotonic()
+
+        def on_frame(now: float) -> None:
+            if not future.done() and done():
+                future.set_result(now - start)
+
+        self._on_frame.append(on_frame)
+        try:
+            act()
+            return await asyncio.wait_for(future, timeout)
+        except asyncio.TimeoutError:
+            return math.nan
+        finally:
+            self._on_frame.remove(on_frame)
+
+    def _key(self, key: str, character: str | None = None) -> None:
+        self.post_message(events.Key(key, character))
+
+    # ---- scenarios ----------------------------------------------------------------------------
+
+    async def _scenario(self) -> None:
+        try:
+            if not await self._until(lambda: self.session.has_store and self._browser(), 60):
+                raise RuntimeError("the account did not load")
+            await asyncio.sleep(0.3)  # let the tree settle
+            view = self.screen.query_one(CollectionView)
+            await getattr(self, f"_{self.config['scenario']}")(view, view.table)
+        except Exception as error:  # reported, not raised: the app must exit
+            self.results["error"] = repr(error)
+        Path(self.config["out"]).write_text(json.dumps(self.results))
+        self.exit()
+
+    def _open(self, view: CollectionView) -> None:
+        pid = str(self.config["promotion_id"])
+        view.show(pid, Collection.PARTICIPATIONS, "Participations")
+        view.table.focus()
+
+    async def _stream(self, view: CollectionView, table: VirtualTable) -> None:
+        config = self.config
+        lags: list[float] = []
+        latencies: list[float] = []
+        pending: list[tuple[float, int]] = []  # (sent at, cursor that shows it)
+        lock = threading.Lock()
+        loop = asyncio.get_running_loop()
+        stop = threading.Event()
+        sent = [table.cursor]
+
+        def on_frame(now: float) -> None:
+            with lock:
+                while pending and table.cursor >= pending[0][1]:
+                    latencies.append(now - pending.pop(0)[0])
+
+        def press_keys() -> None:  # like the driver's input thread
+            while not stop.wait(config["key_interval"]):
+                with lock:
+                    sent[0] += 1
+                    pending.append((time.monotonic(), sent[0]))
+                loop.call_soon_threadsafe(self._key, "down")
+
+        async def lag_loop() -> None:
+            while not stop.is_set():
+                start = time.monotonic()
+                await asyncio.sleep(0.01)
+                lags.append(time.monotonic() - start - 0.01)
+
+        self.results["rss_before_mib"] = rss_mib()
+        started = time.monotonic()
+        self._open(view)
+        await self._until(lambda: table.row_count > 1_000, 60)  # room to move the cursor
+        sent[0] = table.cursor
+        self._on_frame.append(on_frame)
+        thread = threading.Thread(target=press_keys, daemon=True)
+        thread.start()
+        lagger = asyncio.ensure_future(lag_loop())
+        limit = config.get("max_seconds")
+        await self._until(
+            lambda: view.state != "loading" or (limit and time.monotonic() - started > limit), 900
+        )
+        stop.set()
+        thread.join()
+        await lagger
+        if view.state == "loading":
+            view.action_stop()
+        await self._until(lambda: self._table_settled(table), 30)
+        self.results.update(
+            lags=lags,
+            latencies=latencies,
+            unanswered=len(pending),
+            rows=table.row_count,
+            load_seconds=time.monotonic() - started,
+            state=view.state,
+            rss_after_mib=rss_mib(),
+            peak_rss_mib=peak_rss_mib(),
+        )
+
+    async def _cached(self, view: CollectionView, table: VirtualTable) -> None:
+        settled = lambda: self._table_settled(table)  # noqa: E731
+        opened = await self._repaint(
+            lambda: self._open(view), lambda: table.row_count > 0 and settled(), 60
+        )
+        await self._until(lambda: view.state != "loading", 120)
+        times: dict[str, list[float]] = {"open (first rows painted)": [opened]}
+
+        def measure(name: str, act: Callable[[], None], done: Check) -> Any:
+            async def run() -> None:
+                times.setdefault(name, []).append(await self._repaint(act, done))
+
+            return run()
+
+        for _ in range(self.config["repeats"]):
+            await measure("End", lambda: self._key("end"), lambda: table.cursor > 0 and settled())
+            await measure(
+                "Home", lambda: self._key("home"), lambda: table.cursor == 0 and settled()
+            )
+            words = self.config["filter"]
+            await measure("filter", lambda w=words: table.set_filter(w), settled)
+            self.results["filtered_rows"] = table.row_count
+            await measure("clear filter", lambda: table.set_filter(""), settled)
+            for key, name in (("s", "sort"), ("S", "reverse sort")):
+                before = table.sort
+                await measure(
+                    name,
+                    lambda k=key: self._key(k, k),
+                    lambda b=before: table.sort != b and settled(),
+                )
+        self.results.update(times=times, rows=table.row_count, peak_rss_mib=peak_rss_mib())
+
+
+def time_renders(into: dict[str, list[float]]) -> None:
+    """Note the seconds each widget class spends in `render_lines` (where a frame's time goes)."""
+    original = Widget.render_lines
+
+    def render_lines(self: Widget, crop: Any) -> Any:
+        start = time.perf_counter()
+        try:
+            return original(self, crop)
+        finally:
+            spent = into.setdefault(type(self).__name__, [0.0, 0])
+            spent[0] += time.perf_counter() - start
+            spent[1] += 1
+
+    Widget.render_lines = render_lines  # type: ignore[method-assign]
+
+
+def count_layouts(into: dict[str, int]) -> None:
+    """Count `refresh(layout=True)` calls by widget class (each one reflows the screen)."""
+    original = Widget.refresh
+
+    def refresh(self: Widget, *regions: Any, **options: Any) -> Any:
+        if options.get("layout"):
+            name = type(self).__name__
+            into[name] = into.get(name, 0) + 1
+        return original(self, *regions, **options)
+
+    Widget.refresh = refresh  # type: ignore[method-assign]
+
+
+def main() -> None:
+    config = json.loads(sys.argv[1])
+    settings = Settings(
+        profile="bench",
+        easypromos_url=config["url"],
+        easypromos_token=Secret(config["token"]),
+        rate_limit=config["rate_limit"],
+        rate_window_seconds=config["window"],
+        cache_enabled=True,
+        config_path=Path(config["out"]).with_suffix(".toml"),
+    )
+    app = ProbeApp(settings, config)
+    time_renders(app.results.setdefault("render_seconds", {}))
+    count_layouts(app.results.setdefault("layout_refreshes", {}))
+    app.run()
+
+
+if __name__ == "__main__":
+    main()
