@@ -1,0 +1,98 @@
+"""Regenerate screenshots/*.svg from the app running against a private sandbox.
+
+    .venv/bin/python tools/screenshots.py [OUTPUT_DIR]
+
+Nothing is read from or written to the user's config: the cache and journal go to a temporary
+directory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+SIZE = (140, 40)
+
+
+async def until(pilot: Any, condition: Callable[[], object], timeout: float = 30.0) -> None:
+    """Run the app until `condition()` holds."""
+    for _ in range(int(timeout / 0.05)):
+        if condition():
+            return
+        await pilot.pause(0.05)
+    raise TimeoutError(f"screenshot step timed out: {condition}")
+
+
+async def shoot(out: Path) -> None:
+    from tui.api.endpoints import Collection
+    from tui.app import PromoTuiApp
+    from tui.launch import demo_settings
+    from tui.sandbox import credentials
+    from tui.sandbox.server import SandboxServer
+    from tui.screens.browser import BrowserScreen
+    from tui.screens.coins import CoinDialog
+
+    with SandboxServer(port=0) as sandbox:
+        settings = demo_settings(sandbox.easypromos_url, sandbox.ezepo_endpoint)
+        app = PromoTuiApp(settings, demo=True)
+        async with app.run_test(size=SIZE) as pilot:
+
+            def save(name: str) -> None:
+                app.save_screenshot(str(out / f"{name}.svg"))
+                print(f"wrote {out / name}.svg")
+
+            await until(pilot, lambda: isinstance(app.screen, BrowserScreen))
+            browser = app.screen
+            assert isinstance(browser, BrowserScreen)
+            await until(pilot, lambda: browser.tree.promotions)
+            browser.open_promotion(str(credentials.BIG_PROMOTION_ID))
+            await pilot.pause(0.5)
+            save("main")
+
+            view = browser.collection
+            big = str(credentials.BIG_PROMOTION_ID)
+            view.show(big, Collection.PARTICIPATIONS, "Participations")
+            view.table.focus()
+            await until(pilot, lambda: view._progress is not None and view._progress.pages >= 5)
+            await pilot.press("down", "down")
+            await pilot.pause(0.3)
+            save("table-loading")
+            view.action_stop()
+
+            view.show(str(credentials.ACTIVE_PROMOTION_ID), Collection.USERS, "Users")
+            await until(pilot, lambda: view.state == "idle" and view.table.row_count > 0)
+            await pilot.press("down")
+            await pilot.pause(1.5)
+            save("detail")
+
+            await pilot.press("c")
+            await until(pilot, lambda: isinstance(app.screen, CoinDialog))
+            await pilot.pause(0.3)
+            await pilot.press(*"+50", "tab", *"Goodwill", "enter")
+            await pilot.pause(1.5)
+            save("coin-dialog")
+            await pilot.press("escape")
+            await pilot.pause(0.2)
+
+            await pilot.press("question_mark")
+            await pilot.pause(0.5)
+            save("help")
+
+
+def main() -> int:
+    out = Path(sys.argv[1] if len(sys.argv) > 1 else "screenshots").resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as home:
+        for name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME"):
+            os.environ[name] = os.path.join(home, name.lower())
+        asyncio.run(shoot(out))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
