@@ -114,12 +114,22 @@ class Plan:
     skip: int
     anchor: tuple[object, int] | None = None  # walk strictly past this (value, rid)
     reverse: bool = False  # the walk runs against the view's order: reverse the result
+    sort_matches: bool = False  # sort the (few) matches instead of walking the sort index
 
 
 def plan(
-    total: int, offset: int, limit: int, desc: bool, anchors: dict[int, tuple[object, int]]
+    total: int,
+    offset: int,
+    limit: int,
+    desc: bool,
+    anchors: dict[int, tuple[object, int]],
+    scope_count: int,
 ) -> Plan:
-    """The cheapest walk: from the nearer end, or past the nearest known row (keyset)."""
+    """The cheapest way: walk from the nearer end or past the nearest row already served
+    (keyset); with a filter of few matches, sort the matches instead.
+
+    `total` is the number of rows in the view (the matches, with a filter).
+    """
     best = Plan(desc, offset)
     if total - offset - limit < offset:
         best = Plan(not desc, total - offset - limit, reverse=True)
@@ -128,6 +138,9 @@ def plan(
             best = Plan(desc, offset - position - 1, anchor)
         elif position >= offset + limit and position - offset - limit < best.skip:
             best = Plan(not desc, position - offset - limit, anchor, reverse=True)
+    walk_cost = (best.skip + limit) * scope_count / max(total, 1)  # index entries visited
+    if total < scope_count and walk_cost > total * 4:
+        return Plan(desc, offset, sort_matches=True)
     return best
 
 
@@ -140,7 +153,6 @@ def has_nulls(conn: sqlite3.Connection, sid: int, column: str) -> bool:
 def page_rows(
     conn: sqlite3.Connection,
     sid: int,
-    scope_count: int,
     matches: MatchSet | None,
     column: str,
     how: Plan,
@@ -157,17 +169,15 @@ def page_rows(
     tail = (limit, how.skip)
     if matches is None:
         sql = f"SELECT rid, {column} FROM records INDEXED BY records_{column} WHERE {where} {order}"
-    elif how.anchor or (how.skip + limit) * scope_count / max(matches.count, 1) < matches.count * 4:
-        # Near a known row, or many matches: walk the sort index, keep the rows in the set.
+    elif not how.sort_matches:  # walk the sort index, keep the rows in the set
         sql = (
             f"SELECT rid, {column} FROM records INDEXED BY records_{column} WHERE {where}"
             f" AND rid IN (SELECT rid FROM temp.{matches.table}) {order}"
         )
-    else:  # Few matches: read their sort keys and sort them.
+    else:  # few matches: sort them (a plan with sort_matches has no anchor)
         sql = (
             f"SELECT r.rid, r.{column} FROM temp.{matches.table} AS m CROSS JOIN records AS r"
             f" ON r.rid = m.rid WHERE r.sid = ? ORDER BY r.{column} {direction},"
             f" r.rid {direction} LIMIT ? OFFSET ?"
         )
-        params = [sid]
     return [(rid, value) for rid, value in conn.execute(sql, (*params, *tail))]

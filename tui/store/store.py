@@ -526,8 +526,8 @@ class Store:
             if limit <= 0:
                 return []
             anchors = self._anchors_for(conn, sid, matches, column, desc)
-            how = query.plan(total, offset, limit, desc, anchors)
-            found = query.page_rows(conn, sid, scope_count, matches, column, how, limit)
+            how = query.plan(total, offset, limit, desc, anchors, scope_count)
+            found = query.page_rows(conn, sid, matches, column, how, limit)
             if how.reverse:
                 found.reverse()
             if anchors is not self._no_anchors and found:
