@@ -1,0 +1,118 @@
+"""Cache (issue 9): reopening a 100,000-row promotion cold vs cached, then the app with
+1,000,000 cached rows: time to repaint after End, Home, a filter, clearing it, sort, reverse sort.
+
+Cold = `sync.refresh` into an empty store, cached = the same again (calls counted at the sandbox,
+scaled minute; the cold time is also given at the real 60 s minute). Then synthetic older rows
+bring the promotion to 1,000,000 and the real app opens it on a pty (`_app_probe.py`): each
+action is timed to the first frame that shows its complete result. Targets: each repaint
+< 100 ms; peak RSS <= 200 MB.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+
+from _common import (
+    fill_participations,
+    isolate_dirs,
+    parse_args,
+    report,
+    run_probe,
+    sandbox_process,
+)
+
+from tui.api.easypromos import Collection, EasypromosClient
+from tui.redact import Secret
+from tui.sandbox import credentials as cr
+from tui.store import Store, sync
+
+PROFILE = "bench"
+SYNTHETIC_BASE_ID = 2_000_000_000
+
+
+def participation_calls(stats: dict, pid: int) -> int:
+    path = Collection.PARTICIPATIONS.url_path(pid)
+    return sum(n for p, n in stats["by_path"].items() if p.endswith(path))
+
+
+async def reopen_twice(url: str, pid: int, limit: int, window: float) -> list[sync.SyncReport]:
+    """Refresh the participations into an empty store, then again; both reports."""
+    async with EasypromosClient(
+        url, Secret(cr.DEMO_TOKEN), rate_limit=limit, rate_window=window
+    ) as client:
+        brands = [brand.raw.get("id") for brand in await client.organizing_brands()]
+        store = Store.open(PROFILE, url, brands)
+        try:
+            return [await sync.refresh(client, store, Collection.PARTICIPATIONS, pid) for _ in "12"]
+        finally:
+            store.close()
+
+
+def fill_to(url: str, pid: int, rows: int, brands: list[object]) -> None:
+    store = Store.open(PROFILE, url, brands)
+    try:
+        missing = rows - store.count("participations", str(pid))
+        seconds = fill_participations(store, str(pid), missing, SYNTHETIC_BASE_ID)
+        print(f"added {missing:,} synthetic older rows in {seconds:.1f} s")
+    finally:
+        store.close()
+
+
+async def brand_ids(url: str) -> list[object]:
+    async with EasypromosClient(url, Secret(cr.DEMO_TOKEN)) as client:
+        return [brand.raw.get("id") for brand in await client.organizing_brands()]
+
+
+def main() -> None:
+    args = parse_args(__doc__)
+    if args.short:
+        pid, limit, window, rows, repeats = cr.ACTIVE_PROMOTION_ID, 200, 1.0, 5_000, 1
+    else:
+        pid, limit, window, rows, repeats = cr.BIG_PROMOTION_ID, 200, 10.0, 1_000_000, 5
+    isolate_dirs()
+    with sandbox_process(minute_seconds=window, rate_limit=limit) as sandbox:
+        url = sandbox.easypromos_url
+        cold, cached = asyncio.run(reopen_twice(url, pid, limit, window))
+        real_minutes = cold.seconds / window
+        for name, found in (("cold", cold), ("cached", cached)):
+            print(f"reopen {name:<6}: {found.calls:,} calls, {found.seconds:.2f} s")
+        print(f"cold at the real 60 s minute: about {real_minutes:.1f} min")
+        fill_to(url, pid, rows, asyncio.run(brand_ids(url)))
+        before = participation_calls(sandbox.stats(), pid)
+        config = {
+            "scenario": "cached",
+            "url": url,
+            "token": cr.DEMO_TOKEN,
+            "rate_limit": limit,
+            "window": window,
+            "promotion_id": pid,
+            "filter": "olga smith",
+            "repeats": repeats,
+        }
+        found = run_probe(config, timeout=300)
+        app_calls = participation_calls(sandbox.stats(), pid) - before
+    if "error" in found:
+        raise RuntimeError(f"the app probe failed: {found['error']}")
+    print(f"app: {found['rows']:,} rows, reopened with {app_calls} participation call(s)")
+    worst = 0.0
+    for action, seconds in found["times"].items():
+        ms = [s * 1000 for s in seconds]
+        print(f"  {action:<26} median {statistics.median(ms):7.1f} ms  max {max(ms):7.1f} ms")
+        if not action.startswith("open"):
+            worst = max(worst, max(ms))
+    print(f"  filter matched {found.get('filtered_rows', 0):,} rows")
+    peak_mb = found["peak_rss_mib"] * 2**20 / 1e6
+    report(
+        "cache",
+        f"reopen cold {cold.calls:,} calls/{cold.seconds:.0f} s (~{real_minutes:.1f} min real), "
+        f"cached {cached.calls} call/{cached.seconds:.2f} s; {found['rows']:,} rows: worst "
+        f"repaint {worst:.0f} ms, peak RSS {peak_mb:.0f} MB",
+        "repaints < 100 ms, RSS <= 200 MB",
+        worst < 100 and peak_mb <= 200 and cached.calls == 1,
+        args.short,
+    )
+
+
+if __name__ == "__main__":
+    main()
