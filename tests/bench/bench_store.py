@@ -1,0 +1,117 @@
+"""Store figures at scale: fill N participations, then time count, filter, sort and scrolling.
+
+A script, not a test: `.venv/bin/python tests/bench/bench_store.py [--short] [--rows N] [--dir D]`.
+Reuses the database in `--dir` when it already holds the rows. Prints milliseconds per call
+(first call, then best of 3) and peak RSS. Target: every query (not the full export stream)
+under 100 ms on its first call, peak RSS <= 200 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from _common import fill_participations, parse_args, peak_rss_mib, report
+
+from tui.store import Store
+
+PID = "1001"
+
+
+SLOWEST: list[tuple[float, str]] = []
+
+
+def timed(label: str, call: Callable[[], object]) -> None:
+    """Print the first call's time (cold: a new filter is evaluated) and the best of 3 more."""
+    times = []
+    result: object = None
+    for _ in range(4):
+        start = time.perf_counter()
+        result = call()
+        times.append(time.perf_counter() - start)
+    shown = result if isinstance(result, int) else len(result)  # type: ignore[arg-type]
+    first, best = times[0] * 1000, min(times[1:]) * 1000
+    print(f"{label:<46} first {first:7.1f} ms  then {best:7.1f} ms  ({shown:,})")
+    SLOWEST.append((first, label))
+
+
+def fresh_filter(store: Store) -> list[dict[str, object]]:
+    """What typing a new filter costs: count and first page, with the match set not cached."""
+    store._matches.forget()  # the old temp tables stay; only the cache is forgotten
+    store.count("participations", PID, "maria")
+    return store.rows("participations", PID, 0, 50, "maria")
+
+
+def main() -> None:
+    def options(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument(
+            "--rows", type=int, default=None, help="default 1,000,000 (short 5,000)"
+        )
+        parser.add_argument("--dir", type=Path, default=None)
+
+    args = parse_args(__doc__, options)
+    args.rows = args.rows or (5_000 if args.short else 1_000_000)
+    folder = args.dir or Path(tempfile.mkdtemp(prefix="bench-store-"))
+    start = time.perf_counter()
+    store = Store.open("bench", "http://bench/v2", "bench", directory=folder)
+    print(f"opened in {time.perf_counter() - start:.1f} s {store.warnings or ''}")
+    if store.count("participations", PID) != args.rows:
+        store.clear()
+        print(f"filled {args.rows:,} rows in {fill_participations(store, PID, args.rows):.1f} s")
+    assert store.path is not None
+    size = sum(p.stat().st_size for p in folder.iterdir()) / 2**20
+    print(f"database {store.path} {size:,.0f} MiB")
+    n = args.rows
+    c, p = "participations", PID
+    timed("count", lambda: store.count(c, p))
+    for words in ("gmail", "olga smith", "ol", "john.garcia12"):
+        timed(f"count filter {words!r}", lambda w=words: store.count(c, p, w))
+    for label, offset in (("first", 0), ("middle", n // 2), ("last", n - 50)):
+        timed(f"rows 50 by created, {label} page", lambda o=offset: store.rows(c, p, o, 50))
+        timed(
+            f"rows 50 by points asc, {label} page",
+            lambda o=offset: store.rows(c, p, o, 50, sort="points", descending=False),
+        )
+    for words in ("gmail", "olga smith", "john.garcia12"):
+        hits = store.count(c, p, words)
+        for label, offset in (("first", 0), ("middle", hits // 2), ("last", max(hits - 50, 0))):
+            timed(
+                f"rows 50 filter {words!r} by points, {label}",
+                lambda o=offset, w=words: store.rows(c, p, o, 50, w, sort="points"),
+            )
+    for words in (None, "gmail"):
+        middle = store.count(c, p, words) // 2 + 1000
+        store.rows(c, p, middle, 50, words, sort="points")  # the jump; then scroll from there
+        steps = itertools.count(middle + 1)
+        timed(
+            f"scroll 1 row in the middle, filter {words!r}",
+            lambda w=words, s=steps: store.rows(c, p, next(s), 50, w, sort="points"),
+        )
+    timed("new filter 'maria' + count + first page", lambda: fresh_filter(store))
+    timed("index_of a middle row by created", lambda: store.index_of(c, p, str(n // 2)) or 0)
+    timed(
+        "index_of a middle row, filter 'gmail'",
+        lambda: store.index_of(c, p, "500001", "gmail") or 0,
+    )
+    timed("version", lambda: store.version(c, p))
+    start = time.perf_counter()
+    streamed = sum(1 for _ in store.iter_records(c, p))
+    print(f"iter_records all {streamed:,} rows{'':<22} {time.perf_counter() - start:8.1f} s")
+    store.close()
+    peak_mb = peak_rss_mib() * 2**20 / 1e6
+    worst, label = max(SLOWEST)
+    report(
+        "store",
+        f"{n:,} rows: slowest query {worst:.0f} ms ({label.strip()}), peak RSS {peak_mb:.0f} MB",
+        "< 100 ms, <= 200 MB",
+        worst < 100 and peak_mb <= 200,
+        args.short,
+    )
+
+
+if __name__ == "__main__":
+    main()
