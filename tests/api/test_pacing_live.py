@@ -3,8 +3,8 @@
 In steady state a window gets `limit - requests in flight at its boundary` (those complete in
 the previous window and free their slot one window later), so one stream loses one request per
 window. The export reads the small collections of every promotion, so that the sandbox on two
-shared cores answers faster than the budget; when the machine is so loaded that even unpaced
-requests cannot reach the budget, the budget test is skipped (it would measure the machine).
+shared cores answers faster than the budget: the budget is half of what an unpaced probe just
+achieved, and when that is under 34 a second the test is skipped (it would measure the machine).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from tui.redact import Secret
 from tui.sandbox import credentials as cr
 from tui.sandbox.server import SandboxServer
 
-LIMIT = 34  # one request in flight at a boundary costs 1/34 < 3%
+MIN_LIMIT = 34  # one request in flight at a boundary costs 1/34 < 3%
 
 
 async def drain(ep: EasypromosClient, collection: Collection, pid: int) -> list[str]:
@@ -60,21 +60,22 @@ async def test_long_export_gets_no_429_and_uses_the_budget(
 ) -> None:
     probe = make_sandbox(rate_limit=None)
     await export_for(probe, 1.0, 100_000)
-    capacity = Control(probe).stats()["requests"]
-    if capacity < 1.5 * LIMIT:
+    capacity = Control(probe).stats()["requests"]  # unpaced requests in about a second
+    limit = min(capacity // 2, 50)  # half of what the machine can do now: the pacer binds
+    if limit < MIN_LIMIT:
         pytest.skip(
-            f"this machine answers {capacity} requests/s now; the test needs {1.5 * LIMIT:.0f}+"
+            f"this machine answers {capacity} requests/s now; the test needs {2 * MIN_LIMIT}"
         )
-    sb = make_sandbox(rate_limit=LIMIT)
-    await export_for(sb, 5.3, LIMIT)  # four or more full windows
+    sb = make_sandbox(rate_limit=limit)
+    await export_for(sb, 5.3, limit)  # four or more full windows
     control = Control(sb)
     stats = control.stats()
     windows = demo_windows(control)
     full = windows[1:-1]
     assert "429" not in stats["by_status"] and all(w["rejected"] == 0 for w in windows)
     assert len(full) >= 4
-    assert all(w["count"] >= 0.97 * LIMIT for w in full), [w["count"] for w in full]
-    assert all(w["count"] <= LIMIT for w in windows)
+    assert all(w["count"] >= 0.97 * limit for w in full), (limit, [w["count"] for w in full])
+    assert all(w["count"] <= limit for w in windows)
 
 
 async def test_another_client_burns_the_budget_and_ours_waits_and_resumes(
