@@ -110,10 +110,10 @@ class HelpScreen(ModalScreen[None]):
         below = [screen for screen in self.app.screen_stack if screen is not self]
         sections = open_sections(self.app, below)
         shown = {cls for _, classes in sections for cls in classes}
-        for title, classes in GUIDES:
-            missing = [cls for cls in classes if cls not in shown]
+        for guide, guide_classes in GUIDES:
+            missing = [cls for cls in guide_classes if cls not in shown]
             if missing:
-                sections.append((title, missing))
+                sections.append((guide, missing))
         with VerticalScroll(id="help-body"):
             yield Static("Keys", classes="help-title")
             for title, classes in sections:

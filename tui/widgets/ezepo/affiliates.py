@@ -6,6 +6,7 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.coordinate import Coordinate
 from textual.widgets import DataTable
 
 from tui.api.ezepo import EzepoClient
@@ -71,7 +72,9 @@ class AffiliatesPane(EzepoPane):
             return
         self.revealed ^= {index}
         shown = index in self.revealed
-        table.update_cell_at((index, KEY_COLUMN), key_cell(self.affiliates[index], revealed=shown))
+        table.update_cell_at(
+            Coordinate(index, KEY_COLUMN), key_cell(self.affiliates[index], revealed=shown)
+        )
         if shown:
             self.notify("Affiliate key shown: press v again to hide it", severity="warning")
 

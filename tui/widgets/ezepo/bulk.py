@@ -16,12 +16,19 @@ from textual.widgets import Button, DataTable, Input, Label, Select, Static
 from tui.api.ezepo import EzepoClient
 from tui.api.models import Affiliate, LinkType, Source
 from tui.redact import Secret
-from tui.widgets.ezepo.base import ErrorLine, EzepoPane, default_download_dir, describe_error
+from tui.widgets.ezepo.base import (
+    ErrorLine,
+    EzepoPane,
+    default_download_dir,
+    describe_error,
+    fill_table,
+)
 from tui.widgets.ezepo.choices import LINK_TYPES, SOURCES, list_options, refill
 from tui.widgets.ezepo.csv_export import write_csv
 from tui.widgets.safe_text import clean, safe_text
 
 CONCURRENCY = 4
+BULK_COLUMNS = ("Affiliate id", "Name", "Link")
 CSV_HEADER = ("affid", "name", "source", "listid", "link_type", "link", "error")
 
 
@@ -62,7 +69,7 @@ class BulkLinks(EzepoPane):
         yield ErrorLine()
         yield Static("", id="bulk-progress", markup=False)
         table: DataTable[Text] = DataTable(id="bulk-table", cursor_type="row")
-        table.add_columns("Affiliate id", "Name", "Link")
+        table.add_columns(*BULK_COLUMNS)
         yield table
         with Horizontal(id="bulk-export"):
             yield Input(placeholder="CSV file path", id="bulk-path")
@@ -108,9 +115,10 @@ class BulkLinks(EzepoPane):
         for done, task in enumerate(asyncio.as_completed([one(a) for a in affiliates]), 1):
             row = await task
             self.rows.append(row)
-            link_cell = safe_text(row.link.reveal()) if row.link else Text(row.error, "red")
-            table.add_row(safe_text(row.affiliate.affid), safe_text(row.affiliate.name), link_cell)
+            table.add_row(*self._cells(row))
             progress.update(f"{done} of {len(affiliates)} links")
+        self.rows.sort(key=lambda row: row.affiliate.affid)
+        fill_table(table, BULK_COLUMNS, [self._cells(row) for row in self.rows])
         failed = sum(1 for row in self.rows if row.link is None)
         progress.update(f"{len(self.rows)} links for list {clean(listid)}, {failed} failed")
         self.generated_for = (listid, source, link_type)
@@ -118,6 +126,11 @@ class BulkLinks(EzepoPane):
         if not path.value:
             name = f"ezepo-{link_type.value}-links-{clean(listid)}.csv"
             path.value = str(self.download_dir / name)
+
+    @staticmethod
+    def _cells(row: BulkRow) -> list[Text]:
+        link = safe_text(row.link.reveal()) if row.link else Text(row.error, "red")
+        return [safe_text(row.affiliate.affid), safe_text(row.affiliate.name), link]
 
     @on(Button.Pressed, "#bulk-export-button")
     @on(Input.Submitted, "#bulk-path")
