@@ -197,6 +197,7 @@ class FetchJobs(EzepoPane):
             )
         except asyncio.CancelledError:
             job.error = "cancelled"
+            self.notify(f"Fetch of list {job.listid} cancelled")
             raise
         except Exception as exc:
             job.error = describe_error(exc)
