@@ -381,22 +381,26 @@ def add_page(result: Export, items: list[dict[str, Any]]) -> None:
     result.ids.update(str(item.get("id")) for item in items)
 
 
-def stream_big_promotion(short: bool, key_interval: float) -> dict[str, Any]:
-    """Run the probe's `stream` scenario on the 100,000-participation promotion (no rate limit:
-    pages arrive as fast as the sandbox serves them); `short` stops after a few seconds."""
+def stream_big_promotion(
+    short: bool, key_interval: float, window: float | None = None
+) -> dict[str, Any]:
+    """Run the probe's `stream` scenario on the 100,000-participation promotion: at 200 calls per
+    `window` seconds, or as fast as the sandbox serves pages (`window` None); `short` stops after
+    a few seconds."""
     from tui.sandbox import credentials as cr
 
     isolate_dirs()
-    with sandbox_process(rate_limit=None) as sandbox:
+    limit = None if window is None else 200
+    with sandbox_process(rate_limit=limit, minute_seconds=window or 60.0) as sandbox:
         config = {
             "scenario": "stream",
             "url": sandbox.easypromos_url,
             "token": cr.DEMO_TOKEN,
-            "rate_limit": 1_000_000,
-            "window": 1.0,
+            "rate_limit": limit or 1_000_000,
+            "window": window or 1.0,
             "promotion_id": cr.BIG_PROMOTION_ID,
             "key_interval": key_interval,
-            "max_seconds": 4.0 if short else None,
+            "max_seconds": 2.0 if short else None,
         }
         results = run_probe(config, timeout=120 if short else 1200)
     if "error" in results:
