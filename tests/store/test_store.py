@@ -335,3 +335,28 @@ def test_scrolling_row_by_row_both_ways(store: Store, filter_text: str | None) -
     for offset in [*range(0, len(expected) - 5, 3), *range(len(expected) - 1, -1, -4), 40, 2]:
         got = store.rows(*view, offset, 12, filter_text, sort="points", descending=True)
         assert ids(got) == expected[offset : offset + 12], offset
+
+
+@pytest.mark.parametrize("filter_text", [None, "olga"])
+def test_index_of_follows_new_rows_and_edits(store: Store, filter_text: str | None) -> None:
+    items = {r["id"]: r for r in fill(store, 300)}
+
+    def expected(record_id: str) -> int:
+        shown = [r for r in items.values() if not filter_text or r["user"]["first_name"] == "Olga"]
+        shown.sort(key=lambda r: (int(r["points"]), int(r["id"])), reverse=True)
+        return ids(shown).index(record_id)
+
+    view = ("participations", PID)
+    page = store.rows(*view, 20, 10, filter_text, sort="points", descending=True)
+    chosen = page[5]["id"]
+    for batch in range(3):
+        new = [participation(n) for n in range(1000 + batch * 40, 1040 + batch * 40)]
+        store.write_page(*view, new)
+        items.update((r["id"], r) for r in new)
+        got = store.index_of(*view, chosen, filter_text, sort="points", descending=True)
+        assert got == expected(chosen)
+    edited = participation(int(chosen), points=0)
+    store.write_page(*view, [edited])
+    items[chosen] = edited
+    got = store.index_of(*view, chosen, filter_text, sort="points", descending=True)
+    assert got == expected(chosen)

@@ -76,7 +76,9 @@ class MatchSets:
         if found is not None and found.edits != edits:
             conn.execute(f"DROP TABLE IF EXISTS temp.{found.table}")
             found = None
-        conn.execute("BEGIN")  # one snapshot for the watermark and the matches
+        own = not conn.in_transaction  # one snapshot for the watermark and the matches
+        if own:
+            conn.execute("BEGIN")
         try:
             top = conn.execute("SELECT coalesce(max(rid), 0) FROM records").fetchone()[0]
             if found is None:
@@ -90,9 +92,11 @@ class MatchSets:
                     f" WHERE {table} MATCH ? AND rowid > ?",
                     (match, found.watermark),
                 ).rowcount
-            conn.execute("COMMIT")
+            if own:
+                conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            if own and conn.in_transaction:
+                conn.execute("ROLLBACK")
             raise
         found.watermark, found.version = top, version
         self._sets[key] = found

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from tui.store import fts
 from tui.store.specs import KEY_SLOTS
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 KEY_COLUMNS = tuple(f"k{i}" for i in range(1, KEY_SLOTS + 1))
 
@@ -99,8 +99,17 @@ def _v1_to_v2(conn: sqlite3.Connection) -> None:
         fts.add(conn, sid, conn.execute("SELECT rid, ftext FROM records WHERE sid = ?", (sid,)))
 
 
+def _v2_to_v3(conn: sqlite3.Connection) -> None:
+    """`edits` also counts changed sort keys (cached row positions depend on them)."""
+    conn.execute("DROP TRIGGER records_au")
+    conn.execute(
+        f"CREATE TRIGGER records_au AFTER UPDATE OF id_num, created, {', '.join(KEY_COLUMNS)},"
+        " ftext ON records BEGIN UPDATE scopes SET edits = edits + 1 WHERE sid = new.sid; END"
+    )
+
+
 # from-version -> the step to the next version; a new database is the baseline plus every step.
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _v1_to_v2}
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3}
 
 
 class SchemaMismatch(Exception):

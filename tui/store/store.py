@@ -76,6 +76,32 @@ class ScopeInfo:
     complete: bool
 
 
+@dataclass
+class _View:
+    """A scope as a query sees it, with the filter's match set."""
+
+    sid: int
+    count: int  # records in the scope
+    version: int
+    edits: int
+    matches: query.MatchSet | None
+
+    @property
+    def total(self) -> int:
+        """Rows in the view: the matches with a filter."""
+        return self.count if self.matches is None else self.matches.count
+
+
+@dataclass
+class _Known:
+    """Row positions of one view at one version (rows served, records located)."""
+
+    version: int
+    edits: int
+    watermark: int  # highest rid in records then: later rows are new
+    positions: dict[int, int]  # rid -> row number
+
+
 def _pid(promotion_id: object) -> str:
     return "" if promotion_id is None else str(promotion_id)
 
@@ -89,6 +115,7 @@ class Store:
         self._matches = query.MatchSets()
         self._anchors: dict[tuple[object, ...], dict[int, tuple[object, int]]] = {}
         self._no_anchors: dict[int, tuple[object, int]] = {}
+        self._known: dict[tuple[object, ...], _Known] = {}
         self._writes = 0
         self.path = path
         self.warnings = warnings
@@ -168,6 +195,7 @@ class Store:
                 self._conn.close()
                 self._matches.forget()
                 self._anchors.clear()
+                self._known.clear()
                 aside = files.move_aside(self.path)
                 message = f"The cache file was damaged ({exc}); moved it to {aside}."
                 log.warning("%s", message)
@@ -175,6 +203,17 @@ class Store:
                 files.create_private(self.path)
                 self._conn = _connect_checked(self.path)
                 raise StoreError(message) from exc
+
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        """A read transaction: the statements of one call see one snapshot."""
+        with self._locked() as conn:
+            conn.execute("BEGIN")
+            try:
+                yield conn
+            finally:
+                if conn.in_transaction:
+                    conn.execute("COMMIT")
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
@@ -477,26 +516,37 @@ class Store:
 
     def _view(
         self, conn: sqlite3.Connection, collection: object, pid: object, filter_text: str | None
-    ) -> tuple[int, int, query.MatchSet | None] | None:
-        """(sid, scope count, match set or None) of a scope, None if nothing is cached."""
+    ) -> _View | None:
+        """The scope and the filter's match set; None if nothing is cached."""
         row = self._scope_row(conn, collection, pid)
         if row is None:
             return None
         sid, count, version, edits = (int(v) for v in row[:4])
         match = fts.match_expression(filter_text)
-        if match is None:
-            return sid, count, None
-        return sid, count, self._matches.get(conn, sid, match, version, edits)
+        matches = None if match is None else self._matches.get(conn, sid, match, version, edits)
+        return _View(sid, count, version, edits, matches)
 
     def count(
         self, collection: object, promotion_id: object, filter_text: str | None = None
     ) -> int:
         """How many cached records (matching the filter: every word as a word prefix)."""
-        with self._locked() as conn:
+        with self._read() as conn:
             view = self._view(conn, collection, promotion_id, filter_text)
-        if view is None:
-            return 0
-        return view[1] if view[2] is None else view[2].count
+        return 0 if view is None else view.total
+
+    def _remember(
+        self, conn: sqlite3.Connection, view: _View, key: tuple[object, ...], rows: dict[int, int]
+    ) -> None:
+        """Note row positions of a view (index_of starts from them after new rows arrive)."""
+        known = self._known.get(key)
+        if known is None or (known.version, known.edits) != (view.version, view.edits):
+            if len(self._known) >= 8:
+                self._known.clear()
+            top = conn.execute("SELECT coalesce(max(rid), 0) FROM records").fetchone()[0]
+            known = self._known[key] = _Known(view.version, view.edits, int(top), {})
+        if len(known.positions) > 1000:
+            known.positions.clear()
+        known.positions.update(rows)
 
     def rows(
         self,
@@ -515,48 +565,42 @@ class Store:
         """
         spec = spec_for(collection)
         column, desc = query.order_column(spec, sort, descending)
-        with self._locked() as conn:
+        with self._read() as conn:
             view = self._view(conn, spec.name, promotion_id, filter_text)
             if view is None:
                 return []
-            sid, scope_count, matches = view
-            total = scope_count if matches is None else matches.count
             offset = max(offset, 0)
-            limit = min(limit, total - offset)
+            limit = min(limit, view.total - offset)
             if limit <= 0:
                 return []
-            anchors = self._anchors_for(conn, sid, matches, column, desc)
-            how = query.plan(total, offset, limit, desc, anchors, scope_count)
-            found = query.page_rows(conn, sid, matches, column, how, limit)
+            anchors = self._anchors_for(conn, view, column, desc)
+            how = query.plan(view.total, offset, limit, desc, anchors, view.count)
+            found = query.page_rows(conn, view.sid, view.matches, column, how, limit)
             if how.reverse:
                 found.reverse()
             if anchors is not self._no_anchors and found:
                 anchors[offset] = found[0][1], found[0][0]
                 anchors[offset + len(found) - 1] = found[-1][1], found[-1][0]
             rids = [rid for rid, _ in found]
+            key = _view_key(view, column, desc)
+            self._remember(conn, view, key, {rid: offset + i for i, rid in enumerate(rids)})
             marks = ",".join("?" * len(rids))
             raws = dict(conn.execute(f"SELECT rid, raw FROM records WHERE rid IN ({marks})", rids))
         return [json.loads(raws[rid]) for rid in rids if rid in raws]
 
     def _anchors_for(
-        self,
-        conn: sqlite3.Connection,
-        sid: int,
-        matches: query.MatchSet | None,
-        column: str,
-        desc: bool,
+        self, conn: sqlite3.Connection, view: _View, column: str, desc: bool
     ) -> dict[int, tuple[object, int]]:
         """Rows already served in this view (position -> (value, rid)), while it is unchanged.
 
         They let the next page continue from a known row (keyset) instead of skipping rows
         from an end; a sort column with NULLs gets none (row values cannot compare NULL).
         """
-        version = conn.execute("SELECT version FROM scopes WHERE sid = ?", (sid,)).fetchone()[0]
-        key = (sid, matches.table if matches else None, column, desc, version)
+        key = (*_view_key(view, column, desc), view.version)
         if key not in self._anchors:
             if len(self._anchors) >= 8:
                 self._anchors.clear()
-            nulls = query.has_nulls(conn, sid, column)
+            nulls = query.has_nulls(conn, view.sid, column)
             self._anchors[key] = self._no_anchors if nulls else {}
         anchors = self._anchors[key]
         if len(anchors) > 64:
@@ -587,28 +631,41 @@ class Store:
         """The row number of a record in that order and filter (to keep a selection in place)."""
         spec = spec_for(collection)
         column, desc = query.order_column(spec, sort, descending)
-        with self._locked() as conn:
+        with self._read() as conn:
             view = self._view(conn, spec.name, promotion_id, filter_text)
             if view is None:
                 return None
-            sid, _, matches = view
             row = conn.execute(
-                f"SELECT rid, {column} FROM records WHERE sid = ? AND id = ?", (sid, str(record_id))
+                f"SELECT rid, {column} FROM records WHERE sid = ? AND id = ?",
+                (view.sid, str(record_id)),
             ).fetchone()
             if row is None:
                 return None
             rid, value = row
             member = ""
-            if matches is not None:
-                found = conn.execute(f"SELECT 1 FROM temp.{matches.table} WHERE rid = ?", (rid,))
-                if found.fetchone() is None:
+            if view.matches is not None:
+                table = view.matches.table
+                if conn.execute(f"SELECT 1 FROM temp.{table} WHERE rid = ?", (rid,)).fetchone():
+                    member = f" AND rid IN (SELECT rid FROM temp.{table})"
+                else:
                     return None
-                member = f" AND rid IN (SELECT rid FROM temp.{matches.table})"
-            position = 0
-            for where, params in query.before(column, value, rid, desc):
-                sql = f"SELECT count(*) FROM records INDEXED BY records_{column} WHERE sid = ?"
-                sql += f" AND {where}{member}"
-                position += int(conn.execute(sql, (sid, *params)).fetchone()[0])
+            key = _view_key(view, column, desc)
+            known = self._known.get(key)
+            if known and known.edits == view.edits and rid in known.positions:
+                # Only rows were added since: count the new ones that come before it.
+                position = known.positions[rid]
+                if known.version != view.version:
+                    source = "records NOT INDEXED WHERE rid > ? AND sid = ?"
+                    params: tuple[object, ...] = (known.watermark, view.sid)
+                    position += _count_before(
+                        conn, source, params, column, (value, rid), desc, member
+                    )
+            else:
+                source = f"records INDEXED BY records_{column} WHERE sid = ?"
+                position = _count_before(
+                    conn, source, (view.sid,), column, (value, rid), desc, member
+                )
+            self._remember(conn, view, key, {rid: position})
             return position
 
     def iter_records(
@@ -657,6 +714,27 @@ class Store:
         finally:
             if private:
                 reader.close()
+
+
+def _view_key(view: _View, column: str, desc: bool) -> tuple[object, ...]:
+    return (view.sid, view.matches.table if view.matches else None, column, desc)
+
+
+def _count_before(
+    conn: sqlite3.Connection,
+    source: str,
+    params: tuple[object, ...],
+    column: str,
+    row: tuple[object, int],
+    desc: bool,
+    member: str,
+) -> int:
+    """Rows of `FROM source` (+ `member` condition) ordered before row (value, rid)."""
+    total = 0
+    for where, more in query.before(column, row[0], row[1], desc):
+        sql = f"SELECT count(*) FROM {source} AND {where}{member}"
+        total += int(conn.execute(sql, (*params, *more)).fetchone()[0])
+    return total
 
 
 def _in_chunks(
