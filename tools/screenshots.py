@@ -49,7 +49,7 @@ async def shoot(out: Path) -> None:
             await until(pilot, lambda: isinstance(app.screen, BrowserScreen))
             browser = app.screen
             assert isinstance(browser, BrowserScreen)
-            await until(pilot, lambda: browser.tree.promotions)
+            await until(pilot, lambda: browser.promotions_tree.promotions)
             browser.open_promotion(str(credentials.BIG_PROMOTION_ID))
             await pilot.pause(0.5)
             save("main")

@@ -36,7 +36,7 @@ async def test_browse_brand_promotion_users(
     async with app.run_test(size=SIZE) as pilot:
         await wait_until(pilot, lambda: isinstance(app.screen, BrowserScreen))
         screen = browser(app)
-        await wait_until(pilot, lambda: screen.tree.promotions)
+        await wait_until(pilot, lambda: screen.promotions_tree.promotions)
         assert screen.open_promotion(str(credentials.ACTIVE_PROMOTION_ID))
         await pilot.pause()
         await pilot.press(*["down"] * USERS_OFFSET, "enter")
@@ -61,11 +61,11 @@ async def test_promotion_outside_scope_is_locked_not_an_error(
     async with app.run_test(size=SIZE) as pilot:
         await wait_until(pilot, lambda: isinstance(app.screen, BrowserScreen))
         screen = browser(app)
-        await wait_until(pilot, lambda: screen.tree.promotions)
+        await wait_until(pilot, lambda: screen.promotions_tree.promotions)
         locked = str(credentials.LOCKED_PROMOTION_ID)
         assert screen.open_promotion(locked)
-        await wait_until(pilot, lambda: locked in screen.tree.locked)
-        node = screen.tree.cursor_node
+        await wait_until(pilot, lambda: locked in screen.promotions_tree.locked)
+        node = screen.promotions_tree.cursor_node
         assert node is not None and "locked" in str(node.label)
         assert not node.children
         assert screen.query_one(StatusBar).last_error == ""
@@ -79,7 +79,7 @@ async def test_hostile_strings_are_shown_literally(
     async with app.run_test(size=SIZE) as pilot:
         await wait_until(pilot, lambda: isinstance(app.screen, BrowserScreen))
         screen = browser(app)
-        await wait_until(pilot, lambda: screen.tree.promotions)
+        await wait_until(pilot, lambda: screen.promotions_tree.promotions)
         assert screen.open_promotion(str(credentials.HOSTILE_PROMOTION_ID))
         await pilot.pause()
         await pilot.press(*["down"] * USERS_OFFSET, "enter")

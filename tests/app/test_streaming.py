@@ -27,7 +27,7 @@ async def start(  # type: ignore[no-untyped-def]
     await wait_until(pilot, lambda: isinstance(app.screen, BrowserScreen))
     screen = app.screen
     assert isinstance(screen, BrowserScreen)
-    await wait_until(pilot, lambda: screen.tree.promotions)
+    await wait_until(pilot, lambda: screen.promotions_tree.promotions)
     screen.collection.show(promotion_id, collection, "Streaming")
     screen.query_one(VirtualTable).focus()
     return screen

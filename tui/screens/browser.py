@@ -21,7 +21,7 @@ from tui.session import session_of
 from tui.widgets.account_pane import AccountPane
 from tui.widgets.collection_view import CollectionView
 from tui.widgets.detail_pane import DetailPane
-from tui.widgets.promotions_tree import NodeData, PromotionData, PromotionsTree
+from tui.widgets.promotions_tree import BrandData, NodeData, PromotionData, PromotionsTree
 from tui.widgets.status_bar import StatusBar
 from tui.widgets.virtual_table import VirtualTable
 
@@ -51,7 +51,7 @@ class BrowserScreen(Screen[None]):
         yield Footer()
 
     @property
-    def tree(self) -> PromotionsTree:
+    def promotions_tree(self) -> PromotionsTree:
         return self.query_one(PromotionsTree)
 
     @property
@@ -61,15 +61,15 @@ class BrowserScreen(Screen[None]):
     def open_promotion(self, promotion_id: str) -> bool:
         """Select (and expand) a promotion in the tree; False when the account has none such."""
         self.query_one("#tree-filter", Input).value = ""
-        found = self.tree.select_promotion(promotion_id)
+        found = self.promotions_tree.select_promotion(promotion_id)
         if found:
-            self.tree.focus()
+            self.promotions_tree.focus()
         return found
 
     @property
     def current_promotion_id(self) -> str | None:
         """The promotion of the tree's cursor (or of the collection shown)."""
-        node = self.tree.cursor_node
+        node = self.promotions_tree.cursor_node
         while node is not None:
             if isinstance(node.data, PromotionData):
                 return node.data.id
@@ -83,7 +83,7 @@ class BrowserScreen(Screen[None]):
         status.profile = session.settings.profile
         status.budget = session.pacer_state
         self.set_interval(0.5, self._sync_status)
-        self.tree.focus()
+        self.promotions_tree.focus()
         self.action_reload_account()
 
     def _sync_status(self) -> None:
@@ -108,12 +108,12 @@ class BrowserScreen(Screen[None]):
             self.query_one(AccountPane).show_problem(str(error))
             self.post_message(ApiFailed(error, "Loading the account: "))
             return
-        self.tree.show(brands, promotions)
+        self.promotions_tree.show(brands, promotions)
         self._show_account()
 
     def _show_account(self) -> None:
-        tree = self.tree
-        brands = [node.data.brand for node in tree.root.children if hasattr(node.data, "brand")]
+        tree = self.promotions_tree
+        brands = [n.data.brand for n in tree.root.children if isinstance(n.data, BrandData)]
         self.query_one(AccountPane).show(brands, tree.promotions, len(tree.locked))
 
     @work(exclusive=True, group="ezepo-role")
@@ -134,7 +134,7 @@ class BrowserScreen(Screen[None]):
         try:
             promotion = await session_of(self).promotion(promotion_id)
         except ScopeError:
-            self.tree.mark_locked(promotion_id)
+            self.promotions_tree.mark_locked(promotion_id)
             self._show_account()
             self.notify(
                 f"Promotion {promotion_id} is outside this token's scope: shown locked",
@@ -157,17 +157,17 @@ class BrowserScreen(Screen[None]):
 
     @on(Input.Changed, "#tree-filter")
     def _tree_filter(self, event: Input.Changed) -> None:
-        self.tree.text_filter = event.value.strip()
+        self.promotions_tree.text_filter = event.value.strip()
 
     @on(Input.Submitted, "#tree-filter")
     def _tree_filter_done(self) -> None:
-        self.tree.focus()
+        self.promotions_tree.focus()
 
     def action_clear_tree_filter(self) -> None:
         field = self.query_one("#tree-filter", Input)
         if field.has_focus or field.value:
             field.value = ""
-            self.tree.focus()
+            self.promotions_tree.focus()
 
     def on_promotion_highlighted(self, event: PromotionHighlighted) -> None:
         promotion = event.promotion
@@ -181,5 +181,5 @@ class BrowserScreen(Screen[None]):
         self.query_one(DetailPane).show(event.promotion_id, event.collection, event.record)
 
     def action_focus_pane(self, pane: str) -> None:
-        target = {"tree": self.tree, "table": self.query_one(VirtualTable)}.get(pane)
+        target = {"tree": self.promotions_tree, "table": self.query_one(VirtualTable)}.get(pane)
         (target or self.query_one(DetailPane)).focus()

@@ -21,10 +21,14 @@ SEPARATOR = " │ "
 class Budget(Protocol):
     """What the bar reads of the API pacer (`PacerState`)."""
 
-    used: int
-    limit: int
-    window_seconds: float
-    waiting_until: float | None
+    @property
+    def used(self) -> int: ...
+    @property
+    def limit(self) -> int: ...
+    @property
+    def window_seconds(self) -> float: ...
+    @property
+    def waiting_until(self) -> float | None: ...
 
 
 def gauge(used: int, limit: int, cells: int = GAUGE_CELLS) -> str:

@@ -9,9 +9,10 @@ characters and never parsed as markup.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from typing import Any, TypeVar
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -27,6 +28,8 @@ from textual.strip import Strip
 from tui.widgets import tcss_beside
 from tui.widgets.row_source import Column, Record, RowSource
 from tui.widgets.safe_text import clean
+
+T = TypeVar("T")
 
 GAP = 1
 """Cells between two columns."""
@@ -200,7 +203,7 @@ class VirtualTable(ScrollView, can_focus=True):
     def _body_height(self) -> int:
         return max(self.size.height - 1, 1)
 
-    async def _in_thread(self, function, *args):  # type: ignore[no-untyped-def]
+    async def _in_thread(self, function: Callable[..., T], *args: Any) -> T:
         """Run a source call on the table's query thread (one thread keeps calls in order)."""
         if self._executor is None:
             self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="virtual-table")
@@ -213,7 +216,7 @@ class VirtualTable(ScrollView, can_focus=True):
             self._executor.shutdown(wait=False, cancel_futures=True)
 
     @work(exclusive=True, group="virtual-table-query")
-    async def _run_then_reload(self, function, *args) -> None:  # type: ignore[no-untyped-def]
+    async def _run_then_reload(self, function: Callable[..., object], *args: Any) -> None:
         generation = self._generation
         await self._in_thread(function, *args)
         self.cursor = 0
