@@ -51,6 +51,16 @@ def before(
 
 
 @dataclass
+class Known:
+    """Row positions of one view at one version (rows served, records located)."""
+
+    version: int
+    edits: int
+    watermark: int  # highest rid in records then: later rows are new
+    positions: dict[int, int]  # rid -> row number
+
+
+@dataclass
 class MatchSet:
     """The row ids of a scope matching a filter, in `temp.<table>`."""
 

@@ -1,42 +1,28 @@
-"""The local cache of fetched collections (SQLite): write-through of pages, SQL-side read API.
+"""The store: write-through of fetched pages, sync bookkeeping, deleting personal data.
 
-Made for a virtual table: `count`, `rows(offset, limit)` and `index_of` materialise only what is
-asked; sorting walks an index on the sort column (from whichever end is nearer) and a filter is
-evaluated once into a match set, so a million rows scroll and filter without being loaded.
-`version` is a cheap per-collection change counter (it also sees other processes' writes)
-telling a view when to query again.
-
-Thread-safe (one connection behind a lock); several processes may share a file (WAL, busy
-timeout, writes in `BEGIN IMMEDIATE`, so one writer at a time and no deadlock).
+`Store.open` picks the profile's file for the account (or memory when caching is off); the
+read API is in views.py, the connection and its recovery in base.py.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
-import logging
-import math
 import sqlite3
-import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tui.store import files, fts, query
-from tui.store.schema import KEY_COLUMNS, SchemaMismatch, ensure_schema
+from tui.store import files, fts
+from tui.store.base import StoreError, connect_file
+from tui.store.schema import KEY_COLUMNS, ensure_schema
 from tui.store.specs import collection_name, extract, spec_for
+from tui.store.views import PAGE_SIZE, Freshness, ScopeInfo, Views, pid_text
 
-log = logging.getLogger(__name__)
+__all__ = ["PAGE_SIZE", "Freshness", "ScopeInfo", "Store", "StoreError", "WriteResult"]
 
-PAGE_SIZE = 100  # items per API page, for page estimates
 _CHUNK = 500  # SQL parameters per IN (...) list
-
-
-class StoreError(Exception):
-    """The cache could not be used (its message is meant for the user)."""
 
 
 @dataclass(frozen=True)
@@ -48,77 +34,8 @@ class WriteResult:
     unchanged: int
 
 
-@dataclass(frozen=True)
-class Freshness:
-    """How complete and recent a cached collection is."""
-
-    count: int
-    refreshed_at: float | None  # end of the last finished refresh (epoch seconds)
-    written_at: float | None  # last page written
-    complete: bool  # every record was read and no interrupted read is left to resume
-    total_items: int | None  # records counted when the last refresh finished
-
-    @property
-    def pages_known(self) -> int:
-        """API pages the collection spans, as far as the cache knows."""
-        return math.ceil(max(self.total_items or 0, self.count) / PAGE_SIZE)
-
-
-@dataclass(frozen=True)
-class ScopeInfo:
-    """One cached collection of one promotion (`promotion_id` "" for account-wide ones)."""
-
-    collection: str
-    promotion_id: str
-    count: int
-    refreshed_at: float | None
-    written_at: float | None
-    complete: bool
-
-
-@dataclass
-class _View:
-    """A scope as a query sees it, with the filter's match set."""
-
-    sid: int
-    count: int  # records in the scope
-    version: int
-    edits: int
-    matches: query.MatchSet | None
-
-    @property
-    def total(self) -> int:
-        """Rows in the view: the matches with a filter."""
-        return self.count if self.matches is None else self.matches.count
-
-
-@dataclass
-class _Known:
-    """Row positions of one view at one version (rows served, records located)."""
-
-    version: int
-    edits: int
-    watermark: int  # highest rid in records then: later rows are new
-    positions: dict[int, int]  # rid -> row number
-
-
-def _pid(promotion_id: object) -> str:
-    return "" if promotion_id is None else str(promotion_id)
-
-
-class Store:
+class Store(Views):
     """A cache database (a file, or memory when caching is off). Use `Store.open`."""
-
-    def __init__(self, conn: sqlite3.Connection, path: Path | None, warnings: list[str]):
-        self._conn = conn
-        self._lock = threading.RLock()
-        self._matches = query.MatchSets()
-        self._anchors: dict[tuple[object, ...], dict[int, tuple[object, int]]] = {}
-        self._no_anchors: dict[int, tuple[object, int]] = {}
-        self._known: dict[tuple[object, ...], _Known] = {}
-        self._writes = 0
-        self.path = path
-        self.warnings = warnings
 
     # -- opening and closing ---------------------------------------------------------------
 
@@ -147,7 +64,7 @@ class Store:
         path = files.database_path(profile, api_base_url, brands, directory)
         warnings: list[str] = []
         try:
-            store = cls(_open_file(path, warnings), path, warnings)
+            store = cls(connect_file(path, warnings), path, warnings)
             store._set_info(profile=profile, api_base_url=api_base_url, brands=brands)
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open the cache {path}: {exc}") from exc
@@ -160,74 +77,14 @@ class Store:
         """Open an existing cache file as it is (`cache info`, `cache clear`)."""
         warnings: list[str] = []
         try:
-            return cls(_open_file(path, warnings), path, warnings)
+            return cls(connect_file(path, warnings), path, warnings)
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open the cache {path}: {exc}") from exc
 
-    def close(self) -> None:
-        """Close the connection (the last one to close checkpoints the WAL)."""
-        with self._lock:
-            self._conn.close()
-
-    def __enter__(self) -> Store:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    @property
-    def in_memory(self) -> bool:
-        return self.path is None
-
-    @contextmanager
-    def _locked(self) -> Iterator[sqlite3.Connection]:
-        """The connection, under the lock; a damaged file is moved aside and rebuilt.
-
-        The call that meets the damage raises StoreError with the message (also appended to
-        `warnings`); later calls work on the new, empty file.
-        """
-        with self._lock:
-            try:
-                yield self._conn
-            except sqlite3.DatabaseError as exc:
-                if self.path is None or not files.is_corrupt(exc):
-                    raise
-                self._conn.close()
-                self._matches.forget()
-                self._anchors.clear()
-                self._known.clear()
-                aside = files.move_aside(self.path)
-                message = f"The cache file was damaged ({exc}); moved it to {aside}."
-                log.warning("%s", message)
-                self.warnings.append(message)
-                files.create_private(self.path)
-                self._conn = _connect_checked(self.path)
-                raise StoreError(message) from exc
-
-    @contextmanager
-    def _read(self) -> Iterator[sqlite3.Connection]:
-        """A read transaction: the statements of one call see one snapshot."""
-        with self._locked() as conn:
-            conn.execute("BEGIN")
-            try:
-                yield conn
-            finally:
-                if conn.in_transaction:
-                    conn.execute("COMMIT")
-
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction; BEGIN IMMEDIATE waits (busy timeout) for other writers."""
-        with self._locked() as conn:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
-            self._writes += 1
+    def _set_info(self, **values: str) -> None:
+        if self.info() != values:
+            with self._write() as conn:
+                conn.executemany("INSERT OR REPLACE INTO info VALUES (?, ?)", values.items())
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -272,7 +129,7 @@ class Store:
         changed = 0
         unchanged: list[str] = []
         with self._write() as conn:
-            sid = self._scope(conn, spec.name, _pid(promotion_id))
+            sid = self._scope(conn, spec.name, pid_text(promotion_id))
             mark = sweep
             if mark is None:
                 mark = conn.execute("SELECT sweep FROM scopes WHERE sid = ?", (sid,)).fetchone()[0]
@@ -342,7 +199,7 @@ class Store:
         wanted = [str(i) for i in ids]
         deleted = 0
         with self._write() as conn:
-            sid = self._scope(conn, collection_name(collection), _pid(promotion_id))
+            sid = self._scope(conn, collection_name(collection), pid_text(promotion_id))
             for start in range(0, len(wanted), _CHUNK):
                 chunk = wanted[start : start + _CHUNK]
                 marks = ",".join("?" * len(chunk))
@@ -360,7 +217,7 @@ class Store:
     ) -> None:
         """Record the end of a refresh (sync calls this)."""
         with self._write() as conn:
-            sid = self._scope(conn, collection_name(collection), _pid(promotion_id))
+            sid = self._scope(conn, collection_name(collection), pid_text(promotion_id))
             conn.execute(
                 "UPDATE scopes SET refreshed_at = ?, complete = ?,"
                 " total_items = coalesce(?, total_items), version = version + 1 WHERE sid = ?",
@@ -374,7 +231,7 @@ class Store:
         with self._locked() as conn:
             row = conn.execute(
                 "SELECT pending FROM scopes WHERE collection = ? AND promotion_id = ?",
-                (collection_name(collection), _pid(promotion_id)),
+                (collection_name(collection), pid_text(promotion_id)),
             ).fetchone()
         return [] if row is None else [str(c) for c in json.loads(row[0])]
 
@@ -383,7 +240,7 @@ class Store:
     ) -> None:
         """Atomically swap one resume cursor: add `new` (old None), drop `old` (new None)."""
         with self._write() as conn:
-            sid = self._scope(conn, collection_name(collection), _pid(promotion_id))
+            sid = self._scope(conn, collection_name(collection), pid_text(promotion_id))
             row = conn.execute("SELECT pending FROM scopes WHERE sid = ?", (sid,)).fetchone()
             cursors = [str(c) for c in json.loads(row[0])]
             if old is not None and old in cursors:
@@ -395,20 +252,20 @@ class Store:
     def set_pending(self, collection: object, promotion_id: object, cursors: list[str]) -> None:
         """Replace the resume cursors."""
         with self._write() as conn:
-            sid = self._scope(conn, collection_name(collection), _pid(promotion_id))
+            sid = self._scope(conn, collection_name(collection), pid_text(promotion_id))
             _save_pending(conn, sid, cursors)
 
     def begin_sweep(self, collection: object, promotion_id: object) -> int:
         """Start a full read: returns the mark to pass to `write_page(sweep=...)`."""
         with self._write() as conn:
-            sid = self._scope(conn, collection_name(collection), _pid(promotion_id))
+            sid = self._scope(conn, collection_name(collection), pid_text(promotion_id))
             conn.execute("UPDATE scopes SET sweep = sweep + 1 WHERE sid = ?", (sid,))
             return int(conn.execute("SELECT sweep FROM scopes WHERE sid = ?", (sid,)).fetchone()[0])
 
     def end_sweep(self, collection: object, promotion_id: object, sweep: int) -> list[str]:
         """Finish a full read: delete the records it did not see; returns their ids."""
         with self._write() as conn:
-            sid = self._scope(conn, collection_name(collection), _pid(promotion_id))
+            sid = self._scope(conn, collection_name(collection), pid_text(promotion_id))
             return self._delete_where(conn, sid, "sweep < ?", (sweep,))
 
     # -- deleting personal data --------------------------------------------------------------
@@ -435,7 +292,8 @@ class Store:
                 rows = conn.execute("SELECT sid, count FROM scopes").fetchall()
             else:
                 rows = conn.execute(
-                    "SELECT sid, count FROM scopes WHERE promotion_id = ?", (_pid(promotion_id),)
+                    "SELECT sid, count FROM scopes WHERE promotion_id = ?",
+                    (pid_text(promotion_id),),
                 ).fetchall()
         self._delete_scopes([sid for sid, _ in rows])
         return sum(count for _, count in rows)
@@ -455,286 +313,6 @@ class Store:
         with self._locked() as conn:
             conn.execute("VACUUM")
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-
-    # -- reading -------------------------------------------------------------------------------
-
-    def sortable(self, collection: object) -> tuple[str, ...]:
-        """The sort keys `rows` accepts for a collection (the first is its default)."""
-        spec = spec_for(collection)
-        return (spec.default_sort, *(n for n in spec.sortable() if n != spec.default_sort))
-
-    def default_descending(self, collection: object) -> bool:
-        """The default direction of the collection's default sort."""
-        return spec_for(collection).default_descending
-
-    def _scope_row(self, conn: sqlite3.Connection, collection: object, pid: object) -> Any:
-        return conn.execute(
-            "SELECT sid, count, version, edits, refreshed_at, written_at, complete, total_items"
-            " FROM scopes WHERE collection = ? AND promotion_id = ?",
-            (collection_name(collection), _pid(pid)),
-        ).fetchone()
-
-    def version(self, collection: object, promotion_id: object) -> int:
-        """A counter that changes whenever the cached collection changes (any process)."""
-        with self._locked() as conn:
-            row = self._scope_row(conn, collection, promotion_id)
-        return -1 if row is None else int(row[2])
-
-    def data_version(self) -> int:
-        """Changes whenever anything in the database changes (this or another process)."""
-        with self._locked() as conn:
-            other = int(conn.execute("PRAGMA data_version").fetchone()[0])
-        return other * 1_000_000_007 + self._writes
-
-    def freshness(self, collection: object, promotion_id: object) -> Freshness:
-        """Count, last refresh, completeness and known total of a cached collection."""
-        with self._locked() as conn:
-            row = self._scope_row(conn, collection, promotion_id)
-        if row is None:
-            return Freshness(0, None, None, False, None)
-        return Freshness(int(row[1]), row[4], row[5], bool(row[6]), row[7])
-
-    def scopes(self) -> list[ScopeInfo]:
-        """Every cached collection, for `cache info`."""
-        with self._locked() as conn:
-            rows = conn.execute(
-                "SELECT collection, promotion_id, count, refreshed_at, written_at, complete"
-                " FROM scopes ORDER BY promotion_id, collection"
-            ).fetchall()
-        return [ScopeInfo(c, p, n, r, w, bool(k)) for c, p, n, r, w, k in rows]
-
-    def info(self) -> dict[str, str]:
-        """What the file is for: profile, api_base_url, brands."""
-        with self._locked() as conn:
-            rows = conn.execute("SELECT key, value FROM info WHERE key != 'last_sid'").fetchall()
-        return dict(rows)
-
-    def _set_info(self, **values: str) -> None:
-        if self.info() != values:
-            with self._write() as conn:
-                conn.executemany("INSERT OR REPLACE INTO info VALUES (?, ?)", values.items())
-
-    def _view(
-        self, conn: sqlite3.Connection, collection: object, pid: object, filter_text: str | None
-    ) -> _View | None:
-        """The scope and the filter's match set; None if nothing is cached."""
-        row = self._scope_row(conn, collection, pid)
-        if row is None:
-            return None
-        sid, count, version, edits = (int(v) for v in row[:4])
-        match = fts.match_expression(filter_text)
-        matches = None if match is None else self._matches.get(conn, sid, match, version, edits)
-        return _View(sid, count, version, edits, matches)
-
-    def count(
-        self, collection: object, promotion_id: object, filter_text: str | None = None
-    ) -> int:
-        """How many cached records (matching the filter: every word as a word prefix)."""
-        with self._read() as conn:
-            view = self._view(conn, collection, promotion_id, filter_text)
-        return 0 if view is None else view.total
-
-    def _remember(
-        self, conn: sqlite3.Connection, view: _View, key: tuple[object, ...], rows: dict[int, int]
-    ) -> None:
-        """Note row positions of a view (index_of starts from them after new rows arrive)."""
-        known = self._known.get(key)
-        if known is None or (known.version, known.edits) != (view.version, view.edits):
-            if len(self._known) >= 8:
-                self._known.clear()
-            top = conn.execute("SELECT coalesce(max(rid), 0) FROM records").fetchone()[0]
-            known = self._known[key] = _Known(view.version, view.edits, int(top), {})
-        if len(known.positions) > 1000:
-            known.positions.clear()
-        known.positions.update(rows)
-
-    def rows(
-        self,
-        collection: object,
-        promotion_id: object,
-        offset: int,
-        limit: int,
-        filter_text: str | None = None,
-        sort: str | None = None,
-        descending: bool | None = None,
-    ) -> list[dict[str, Any]]:
-        """Raw records `offset` to `offset + limit` in the given order (ties: storage order).
-
-        `sort` is one of `sortable(collection)` (default: the first); `descending` None means
-        the collection's default direction.
-        """
-        spec = spec_for(collection)
-        column, desc = query.order_column(spec, sort, descending)
-        with self._read() as conn:
-            view = self._view(conn, spec.name, promotion_id, filter_text)
-            if view is None:
-                return []
-            offset = max(offset, 0)
-            limit = min(limit, view.total - offset)
-            if limit <= 0:
-                return []
-            anchors = self._anchors_for(conn, view, column, desc)
-            how = query.plan(view.total, offset, limit, desc, anchors, view.count)
-            found = query.page_rows(conn, view.sid, view.matches, column, how, limit)
-            if how.reverse:
-                found.reverse()
-            if anchors is not self._no_anchors and found:
-                anchors[offset] = found[0][1], found[0][0]
-                anchors[offset + len(found) - 1] = found[-1][1], found[-1][0]
-            rids = [rid for rid, _ in found]
-            key = _view_key(view, column, desc)
-            self._remember(conn, view, key, {rid: offset + i for i, rid in enumerate(rids)})
-            marks = ",".join("?" * len(rids))
-            raws = dict(conn.execute(f"SELECT rid, raw FROM records WHERE rid IN ({marks})", rids))
-        return [json.loads(raws[rid]) for rid in rids if rid in raws]
-
-    def _anchors_for(
-        self, conn: sqlite3.Connection, view: _View, column: str, desc: bool
-    ) -> dict[int, tuple[object, int]]:
-        """Rows already served in this view (position -> (value, rid)), while it is unchanged.
-
-        They let the next page continue from a known row (keyset) instead of skipping rows
-        from an end; a sort column with NULLs gets none (row values cannot compare NULL).
-        """
-        key = (*_view_key(view, column, desc), view.version)
-        if key not in self._anchors:
-            if len(self._anchors) >= 8:
-                self._anchors.clear()
-            nulls = query.has_nulls(conn, view.sid, column)
-            self._anchors[key] = self._no_anchors if nulls else {}
-        anchors = self._anchors[key]
-        if len(anchors) > 64:
-            anchors.clear()
-        return anchors
-
-    def get(
-        self, collection: object, promotion_id: object, record_id: object
-    ) -> dict[str, Any] | None:
-        """One cached record by id."""
-        with self._locked() as conn:
-            row = conn.execute(
-                "SELECT raw FROM records JOIN scopes USING (sid)"
-                " WHERE collection = ? AND promotion_id = ? AND id = ?",
-                (collection_name(collection), _pid(promotion_id), str(record_id)),
-            ).fetchone()
-        return None if row is None else json.loads(row[0])
-
-    def index_of(
-        self,
-        collection: object,
-        promotion_id: object,
-        record_id: object,
-        filter_text: str | None = None,
-        sort: str | None = None,
-        descending: bool | None = None,
-    ) -> int | None:
-        """The row number of a record in that order and filter (to keep a selection in place)."""
-        spec = spec_for(collection)
-        column, desc = query.order_column(spec, sort, descending)
-        with self._read() as conn:
-            view = self._view(conn, spec.name, promotion_id, filter_text)
-            if view is None:
-                return None
-            row = conn.execute(
-                f"SELECT rid, {column} FROM records WHERE sid = ? AND id = ?",
-                (view.sid, str(record_id)),
-            ).fetchone()
-            if row is None:
-                return None
-            rid, value = row
-            member = ""
-            if view.matches is not None:
-                table = view.matches.table
-                if conn.execute(f"SELECT 1 FROM temp.{table} WHERE rid = ?", (rid,)).fetchone():
-                    member = f" AND rid IN (SELECT rid FROM temp.{table})"
-                else:
-                    return None
-            key = _view_key(view, column, desc)
-            known = self._known.get(key)
-            if known and known.edits == view.edits and rid in known.positions:
-                # Only rows were added since: count the new ones that come before it.
-                position = known.positions[rid]
-                if known.version != view.version:
-                    source = "records NOT INDEXED WHERE rid > ? AND sid = ?"
-                    params: tuple[object, ...] = (known.watermark, view.sid)
-                    position += _count_before(
-                        conn, source, params, column, (value, rid), desc, member
-                    )
-            else:
-                source = f"records INDEXED BY records_{column} WHERE sid = ?"
-                position = _count_before(
-                    conn, source, (view.sid,), column, (value, rid), desc, member
-                )
-            self._remember(conn, view, key, {rid: position})
-            return position
-
-    def iter_records(
-        self,
-        collection: object,
-        promotion_id: object,
-        filter_text: str | None = None,
-        sort: str | None = None,
-        descending: bool | None = None,
-        batch_size: int = 500,
-    ) -> Iterator[dict[str, Any]]:
-        """Every matching record in order, streamed from one consistent snapshot.
-
-        Constant memory; a file store reads through its own read-only connection, so writers
-        are not held up while an export runs.
-        """
-        spec = spec_for(collection)
-        column, desc = query.order_column(spec, sort, descending)
-        direction = "DESC" if desc else "ASC"
-        with self._locked() as conn:
-            row = self._scope_row(conn, spec.name, promotion_id)
-        if row is None:
-            return
-        sid = int(row[0])
-        sql = f"SELECT raw FROM records INDEXED BY records_{column} WHERE sid = ?"
-        params: tuple[object, ...] = (sid,)
-        match = fts.match_expression(filter_text)
-        if match is not None:
-            table = fts.table(sid)
-            sql += f" AND rid IN (SELECT rowid FROM {table} WHERE {table} MATCH ?)"
-            params += (match,)
-        sql += f" ORDER BY {column} {direction}, rid {direction}"
-        private = self.path is not None
-        reader = files.connect(self.path, read_only=True) if self.path else self._conn
-        guard = contextlib.nullcontext() if private else self._lock
-        try:
-            with guard:
-                cursor = reader.execute(sql, params)
-            while True:
-                with guard:
-                    batch = cursor.fetchmany(batch_size)
-                if not batch:
-                    return
-                for (raw,) in batch:
-                    yield json.loads(raw)
-        finally:
-            if private:
-                reader.close()
-
-
-def _view_key(view: _View, column: str, desc: bool) -> tuple[object, ...]:
-    return (view.sid, view.matches.table if view.matches else None, column, desc)
-
-
-def _count_before(
-    conn: sqlite3.Connection,
-    source: str,
-    params: tuple[object, ...],
-    column: str,
-    row: tuple[object, int],
-    desc: bool,
-    member: str,
-) -> int:
-    """Rows of `FROM source` (+ `member` condition) ordered before row (value, rid)."""
-    total = 0
-    for where, more in query.before(column, row[0], row[1], desc):
-        sql = f"SELECT count(*) FROM {source} AND {where}{member}"
-        total += int(conn.execute(sql, (*params, *more)).fetchone()[0])
-    return total
 
 
 def _in_chunks(
@@ -762,35 +340,3 @@ _UPDATE = (
     f"UPDATE records SET id_num = ?, created = ?, fetched_at = ?,"
     f" {', '.join(c + ' = ?' for c in KEY_COLUMNS)}, ftext = ?, sweep = ?, raw = ? WHERE rid = ?"
 )
-
-
-def _open_file(path: Path, warnings: list[str]) -> sqlite3.Connection:
-    """Connect to a cache file; a corrupt or unreadable one is moved aside and rebuilt."""
-    files.create_private(path)
-    try:
-        return _connect_checked(path)
-    except SchemaMismatch as exc:
-        files.remove_database(path)
-        warnings.append(f"The cache was rebuilt: {exc}.")
-    except sqlite3.DatabaseError as exc:
-        if not files.is_corrupt(exc):
-            raise
-        aside = files.move_aside(path)
-        warnings.append(f"The cache file was damaged ({exc}); moved it to {aside}.")
-    for warning in warnings:
-        log.warning("%s", warning)
-    files.create_private(path)
-    return _connect_checked(path)
-
-
-def _connect_checked(path: Path) -> sqlite3.Connection:
-    """Connect, create or migrate the schema, and read every table's first page."""
-    conn = files.connect(path)
-    try:
-        ensure_schema(conn)
-        for table in ("info", "scopes", "records"):
-            conn.execute(f"SELECT * FROM {table} LIMIT 1").fetchall()
-    except BaseException:
-        conn.close()
-        raise
-    return conn

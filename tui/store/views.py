@@ -1,0 +1,350 @@
+"""The read API, made for a virtual table that materialises only the visible rows.
+
+`count`, `rows(offset, limit)` and `index_of` run in SQL: sorting walks an index on the sort
+column, from whichever end is nearer or from a row already served (keyset), and a filter is
+evaluated once into a match set, so a million rows scroll and filter without being loaded.
+`version` is a cheap per-collection change counter (it also sees other processes' writes)
+telling a view when to query again; `iter_records` streams for export in constant memory.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from tui.store import files, fts, query
+from tui.store.base import Connected
+from tui.store.specs import collection_name, spec_for
+
+PAGE_SIZE = 100  # items per API page, for page estimates
+
+
+def pid_text(promotion_id: object) -> str:
+    """The stored promotion id: "" for account-wide collections."""
+    return "" if promotion_id is None else str(promotion_id)
+
+
+@dataclass(frozen=True)
+class Freshness:
+    """How complete and recent a cached collection is."""
+
+    count: int
+    refreshed_at: float | None  # end of the last finished refresh (epoch seconds)
+    written_at: float | None  # last page written
+    complete: bool  # every record was read and no interrupted read is left to resume
+    total_items: int | None  # records counted when the last refresh finished
+
+    @property
+    def pages_known(self) -> int:
+        """API pages the collection spans, as far as the cache knows."""
+        return math.ceil(max(self.total_items or 0, self.count) / PAGE_SIZE)
+
+
+@dataclass(frozen=True)
+class ScopeInfo:
+    """One cached collection of one promotion (`promotion_id` "" for account-wide ones)."""
+
+    collection: str
+    promotion_id: str
+    count: int
+    refreshed_at: float | None
+    written_at: float | None
+    complete: bool
+
+
+@dataclass
+class _View:
+    """A scope as a query sees it, with the filter's match set."""
+
+    sid: int
+    count: int  # records in the scope
+    version: int
+    edits: int
+    matches: query.MatchSet | None
+
+    @property
+    def total(self) -> int:
+        """Rows in the view: the matches with a filter."""
+        return self.count if self.matches is None else self.matches.count
+
+
+class Views(Connected):
+    """The read side of the store."""
+
+    def sortable(self, collection: object) -> tuple[str, ...]:
+        """The sort keys `rows` accepts for a collection (the first is its default)."""
+        spec = spec_for(collection)
+        return (spec.default_sort, *(n for n in spec.sortable() if n != spec.default_sort))
+
+    def default_descending(self, collection: object) -> bool:
+        """The default direction of the collection's default sort."""
+        return spec_for(collection).default_descending
+
+    def _scope_row(self, conn: sqlite3.Connection, collection: object, pid: object) -> Any:
+        return conn.execute(
+            "SELECT sid, count, version, edits, refreshed_at, written_at, complete, total_items"
+            " FROM scopes WHERE collection = ? AND promotion_id = ?",
+            (collection_name(collection), pid_text(pid)),
+        ).fetchone()
+
+    def version(self, collection: object, promotion_id: object) -> int:
+        """A counter that changes whenever the cached collection changes (any process)."""
+        with self._locked() as conn:
+            row = self._scope_row(conn, collection, promotion_id)
+        return -1 if row is None else int(row[2])
+
+    def data_version(self) -> int:
+        """Changes whenever anything in the database changes (this or another process)."""
+        with self._locked() as conn:
+            other = int(conn.execute("PRAGMA data_version").fetchone()[0])
+        return other * 1_000_000_007 + self._writes
+
+    def freshness(self, collection: object, promotion_id: object) -> Freshness:
+        """Count, last refresh, completeness and known total of a cached collection."""
+        with self._locked() as conn:
+            row = self._scope_row(conn, collection, promotion_id)
+        if row is None:
+            return Freshness(0, None, None, False, None)
+        return Freshness(int(row[1]), row[4], row[5], bool(row[6]), row[7])
+
+    def scopes(self) -> list[ScopeInfo]:
+        """Every cached collection, for `cache info`."""
+        with self._locked() as conn:
+            rows = conn.execute(
+                "SELECT collection, promotion_id, count, refreshed_at, written_at, complete"
+                " FROM scopes ORDER BY promotion_id, collection"
+            ).fetchall()
+        return [ScopeInfo(c, p, n, r, w, bool(k)) for c, p, n, r, w, k in rows]
+
+    def info(self) -> dict[str, str]:
+        """What the file is for: profile, api_base_url, brands."""
+        with self._locked() as conn:
+            rows = conn.execute("SELECT key, value FROM info WHERE key != 'last_sid'").fetchall()
+        return dict(rows)
+
+    def _view(
+        self, conn: sqlite3.Connection, collection: object, pid: object, filter_text: str | None
+    ) -> _View | None:
+        """The scope and the filter's match set; None if nothing is cached."""
+        row = self._scope_row(conn, collection, pid)
+        if row is None:
+            return None
+        sid, count, version, edits = (int(v) for v in row[:4])
+        match = fts.match_expression(filter_text)
+        matches = None if match is None else self._matches.get(conn, sid, match, version, edits)
+        return _View(sid, count, version, edits, matches)
+
+    def count(
+        self, collection: object, promotion_id: object, filter_text: str | None = None
+    ) -> int:
+        """How many cached records (matching the filter: every word as a word prefix)."""
+        with self._read() as conn:
+            view = self._view(conn, collection, promotion_id, filter_text)
+        return 0 if view is None else view.total
+
+    def _remember(
+        self, conn: sqlite3.Connection, view: _View, key: tuple[object, ...], rows: dict[int, int]
+    ) -> None:
+        """Note row positions of a view (index_of starts from them after new rows arrive)."""
+        known = self._known.get(key)
+        if known is None or (known.version, known.edits) != (view.version, view.edits):
+            if len(self._known) >= 8:
+                self._known.clear()
+            top = conn.execute("SELECT coalesce(max(rid), 0) FROM records").fetchone()[0]
+            known = self._known[key] = query.Known(view.version, view.edits, int(top), {})
+        if len(known.positions) > 1000:
+            known.positions.clear()
+        known.positions.update(rows)
+
+    def rows(
+        self,
+        collection: object,
+        promotion_id: object,
+        offset: int,
+        limit: int,
+        filter_text: str | None = None,
+        sort: str | None = None,
+        descending: bool | None = None,
+    ) -> list[dict[str, Any]]:
+        """Raw records `offset` to `offset + limit` in the given order (ties: storage order).
+
+        `sort` is one of `sortable(collection)` (default: the first); `descending` None means
+        the collection's default direction.
+        """
+        spec = spec_for(collection)
+        column, desc = query.order_column(spec, sort, descending)
+        with self._read() as conn:
+            view = self._view(conn, spec.name, promotion_id, filter_text)
+            if view is None:
+                return []
+            offset = max(offset, 0)
+            limit = min(limit, view.total - offset)
+            if limit <= 0:
+                return []
+            anchors = self._anchors_for(conn, view, column, desc)
+            how = query.plan(view.total, offset, limit, desc, anchors, view.count)
+            found = query.page_rows(conn, view.sid, view.matches, column, how, limit)
+            if how.reverse:
+                found.reverse()
+            if anchors is not self._no_anchors and found:
+                anchors[offset] = found[0][1], found[0][0]
+                anchors[offset + len(found) - 1] = found[-1][1], found[-1][0]
+            rids = [rid for rid, _ in found]
+            key = _view_key(view, column, desc)
+            self._remember(conn, view, key, {rid: offset + i for i, rid in enumerate(rids)})
+            marks = ",".join("?" * len(rids))
+            raws = dict(conn.execute(f"SELECT rid, raw FROM records WHERE rid IN ({marks})", rids))
+        return [json.loads(raws[rid]) for rid in rids if rid in raws]
+
+    def _anchors_for(
+        self, conn: sqlite3.Connection, view: _View, column: str, desc: bool
+    ) -> dict[int, tuple[object, int]]:
+        """Rows already served in this view (position -> (value, rid)), while it is unchanged.
+
+        They let the next page continue from a known row (keyset) instead of skipping rows
+        from an end; a sort column with NULLs gets none (row values cannot compare NULL).
+        """
+        key = (*_view_key(view, column, desc), view.version)
+        if key not in self._anchors:
+            if len(self._anchors) >= 8:
+                self._anchors.clear()
+            nulls = query.has_nulls(conn, view.sid, column)
+            self._anchors[key] = self._no_anchors if nulls else {}
+        anchors = self._anchors[key]
+        if len(anchors) > 64:
+            anchors.clear()
+        return anchors
+
+    def get(
+        self, collection: object, promotion_id: object, record_id: object
+    ) -> dict[str, Any] | None:
+        """One cached record by id."""
+        with self._locked() as conn:
+            row = conn.execute(
+                "SELECT raw FROM records JOIN scopes USING (sid)"
+                " WHERE collection = ? AND promotion_id = ? AND id = ?",
+                (collection_name(collection), pid_text(promotion_id), str(record_id)),
+            ).fetchone()
+        return None if row is None else json.loads(row[0])
+
+    def index_of(
+        self,
+        collection: object,
+        promotion_id: object,
+        record_id: object,
+        filter_text: str | None = None,
+        sort: str | None = None,
+        descending: bool | None = None,
+    ) -> int | None:
+        """The row number of a record in that order and filter (to keep a selection in place)."""
+        spec = spec_for(collection)
+        column, desc = query.order_column(spec, sort, descending)
+        with self._read() as conn:
+            view = self._view(conn, spec.name, promotion_id, filter_text)
+            if view is None:
+                return None
+            row = conn.execute(
+                f"SELECT rid, {column} FROM records WHERE sid = ? AND id = ?",
+                (view.sid, str(record_id)),
+            ).fetchone()
+            if row is None:
+                return None
+            rid, value = row
+            member = ""
+            if view.matches is not None:
+                table = view.matches.table
+                if conn.execute(f"SELECT 1 FROM temp.{table} WHERE rid = ?", (rid,)).fetchone():
+                    member = f" AND rid IN (SELECT rid FROM temp.{table})"
+                else:
+                    return None
+            key = _view_key(view, column, desc)
+            known = self._known.get(key)
+            if known and known.edits == view.edits and rid in known.positions:
+                # Only rows were added since: count the new ones that come before it.
+                position = known.positions[rid]
+                if known.version != view.version:
+                    source = "records NOT INDEXED WHERE rid > ? AND sid = ?"
+                    params: tuple[object, ...] = (known.watermark, view.sid)
+                    position += _count_before(
+                        conn, source, params, column, (value, rid), desc, member
+                    )
+            else:
+                source = f"records INDEXED BY records_{column} WHERE sid = ?"
+                position = _count_before(
+                    conn, source, (view.sid,), column, (value, rid), desc, member
+                )
+            self._remember(conn, view, key, {rid: position})
+            return position
+
+    def iter_records(
+        self,
+        collection: object,
+        promotion_id: object,
+        filter_text: str | None = None,
+        sort: str | None = None,
+        descending: bool | None = None,
+        batch_size: int = 500,
+    ) -> Iterator[dict[str, Any]]:
+        """Every matching record in order, streamed from one consistent snapshot.
+
+        Constant memory; a file store reads through its own read-only connection, so writers
+        are not held up while an export runs.
+        """
+        spec = spec_for(collection)
+        column, desc = query.order_column(spec, sort, descending)
+        direction = "DESC" if desc else "ASC"
+        with self._locked() as conn:
+            row = self._scope_row(conn, spec.name, promotion_id)
+        if row is None:
+            return
+        sid = int(row[0])
+        sql = f"SELECT raw FROM records INDEXED BY records_{column} WHERE sid = ?"
+        params: tuple[object, ...] = (sid,)
+        match = fts.match_expression(filter_text)
+        if match is not None:
+            table = fts.table(sid)
+            sql += f" AND rid IN (SELECT rowid FROM {table} WHERE {table} MATCH ?)"
+            params += (match,)
+        sql += f" ORDER BY {column} {direction}, rid {direction}"
+        private = self.path is not None
+        reader = files.connect(self.path, read_only=True) if self.path else self._conn
+        guard = contextlib.nullcontext() if private else self._lock
+        try:
+            with guard:
+                cursor = reader.execute(sql, params)
+            while True:
+                with guard:
+                    batch = cursor.fetchmany(batch_size)
+                if not batch:
+                    return
+                for (raw,) in batch:
+                    yield json.loads(raw)
+        finally:
+            if private:
+                reader.close()
+
+
+def _view_key(view: _View, column: str, desc: bool) -> tuple[object, ...]:
+    return (view.sid, view.matches.table if view.matches else None, column, desc)
+
+
+def _count_before(
+    conn: sqlite3.Connection,
+    source: str,
+    params: tuple[object, ...],
+    column: str,
+    row: tuple[object, int],
+    desc: bool,
+    member: str,
+) -> int:
+    """Rows of `FROM source` (+ `member` condition) ordered before row (value, rid)."""
+    total = 0
+    for where, more in query.before(column, row[0], row[1], desc):
+        sql = f"SELECT count(*) FROM {source} AND {where}{member}"
+        total += int(conn.execute(sql, (*params, *more)).fetchone()[0])
+    return total
