@@ -213,6 +213,15 @@ class ProbeApp(PromoTuiApp):
         self.results.update(times=times, rows=table.row_count, peak_rss_mib=peak_rss_mib())
 
 
+def widget_name(widget: Widget) -> str:
+    """`Class#id`, or the class and its parent's `#id`."""
+    if widget.id:
+        return f"{type(widget).__name__}#{widget.id}"
+    parent = widget.parent
+    where = f" in #{parent.id}" if isinstance(parent, Widget) and parent.id else ""
+    return f"{type(widget).__name__}{where}"
+
+
 def time_renders(into: dict[str, list[float]]) -> None:
     """Note the seconds each widget class spends in `render_lines` (where a frame's time goes)."""
     original = Widget.render_lines
@@ -222,7 +231,7 @@ def time_renders(into: dict[str, list[float]]) -> None:
         try:
             return original(self, crop)
         finally:
-            spent = into.setdefault(type(self).__name__, [0.0, 0])
+            spent = into.setdefault(widget_name(self), [0.0, 0])
             spent[0] += time.perf_counter() - start
             spent[1] += 1
 
@@ -235,7 +244,7 @@ def count_layouts(into: dict[str, int]) -> None:
 
     def refresh(self: Widget, *regions: Any, **options: Any) -> Any:
         if options.get("layout"):
-            name = type(self).__name__
+            name = widget_name(self)
             into[name] = into.get(name, 0) + 1
         return original(self, *regions, **options)
 

@@ -146,8 +146,10 @@ def sandbox_process(**options: Any) -> Iterator[Sandbox]:
     )
     process.start()
     try:
-        if not ours.poll(60):
-            raise RuntimeError("the sandbox process did not start")
+        deadline = time.monotonic() + 60
+        while not ours.poll(0.1):
+            if not process.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the sandbox process did not start")
         base_url = f"http://127.0.0.1:{ours.recv()}"
         with httpx.Client(base_url=base_url, timeout=30) as control:
             yield Sandbox(base_url, control)
