@@ -2,8 +2,10 @@
 
 One table per scope (rather than one shared table with the scope as a term) keeps a filter from
 merging a million-entry scope doclist on every query, and lets `cache clear` drop a scope's
-index outright. Prefix indexes for 2 and 3 characters make the first keystrokes of a filter
-cheap. A filter matches records containing every word as a word prefix ("jo gmail").
+index outright. A filter matches records containing every word as a word prefix ("jo gmail");
+prefix indexes for 2 to 6 characters spare the expansion of a short prefix into every token
+that starts with it ("olga"* -> olga1, olga2, ... from nicknames): 150 ms -> 6 ms at 1,000,000
+rows, for 40% more index.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import sqlite3
 from collections.abc import Iterable
 
 TOKENIZE = "unicode61 remove_diacritics 2"
+PREFIXES = "2 3 4 5 6"
 
 
 def table(sid: int) -> str:
@@ -21,8 +24,15 @@ def table(sid: int) -> str:
 def create(conn: sqlite3.Connection, sid: int) -> None:
     conn.execute(
         f"CREATE VIRTUAL TABLE IF NOT EXISTS {table(sid)} USING fts5("
-        f"ftext, content='', tokenize='{TOKENIZE}', prefix='2 3')"
+        f"ftext, content='', tokenize='{TOKENIZE}', prefix='{PREFIXES}')"
     )
+
+
+def rebuild(conn: sqlite3.Connection, sid: int) -> None:
+    """Recreate a scope's index (new options) from the text kept in `records`."""
+    drop(conn, sid)
+    create(conn, sid)
+    add(conn, sid, conn.execute("SELECT rid, ftext FROM records WHERE sid = ?", (sid,)))
 
 
 def drop(conn: sqlite3.Connection, sid: int) -> None:

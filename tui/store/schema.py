@@ -16,7 +16,7 @@ from collections.abc import Callable
 from tui.store import fts
 from tui.store.specs import KEY_SLOTS
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 KEY_COLUMNS = tuple(f"k{i}" for i in range(1, KEY_SLOTS + 1))
 
@@ -95,8 +95,7 @@ def _v1_to_v2(conn: sqlite3.Connection) -> None:
         " UPDATE scopes SET edits = edits + 1 WHERE sid = new.sid; END"
     )
     for (sid,) in conn.execute("SELECT sid FROM scopes").fetchall():
-        fts.create(conn, sid)
-        fts.add(conn, sid, conn.execute("SELECT rid, ftext FROM records WHERE sid = ?", (sid,)))
+        fts.rebuild(conn, sid)
 
 
 def _v2_to_v3(conn: sqlite3.Connection) -> None:
@@ -108,8 +107,18 @@ def _v2_to_v3(conn: sqlite3.Connection) -> None:
     )
 
 
+def _v3_to_v4(conn: sqlite3.Connection) -> None:
+    """FTS prefix indexes for 2 to 6 characters (were 2 and 3)."""
+    for (sid,) in conn.execute("SELECT sid FROM scopes").fetchall():
+        fts.rebuild(conn, sid)
+
+
 # from-version -> the step to the next version; a new database is the baseline plus every step.
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3}
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
+    1: _v1_to_v2,
+    2: _v2_to_v3,
+    3: _v3_to_v4,
+}
 
 
 class SchemaMismatch(Exception):
