@@ -360,3 +360,13 @@ def test_index_of_follows_new_rows_and_edits(store: Store, filter_text: str | No
     items[chosen] = edited
     got = store.index_of(*view, chosen, filter_text, sort="points", descending=True)
     assert got == expected(chosen)
+
+
+def test_clear_while_another_store_has_the_file_open(store: Store, folder: Path) -> None:
+    fill(store, 200)
+    other = Store.open("test", "http://127.0.0.1/v2", ["7", "3"], directory=folder)
+    assert other.count("participations", PID, "olga") > 0  # it has read, and holds a match set
+    store.clear()
+    assert b"mail.test" not in _disk_bytes(store)
+    assert other.count("participations", PID) == 0
+    other.close()

@@ -312,7 +312,12 @@ class Store(Views):
             return
         with self._locked() as conn:
             conn.execute("VACUUM")
-            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            for _ in range(50):  # another process reading: its snapshot pins the WAL a moment
+                busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+                if not busy:
+                    return
+                time.sleep(0.1)
+        raise StoreError("another promo-tui keeps the cache busy: close it and clear again")
 
 
 def _in_chunks(
