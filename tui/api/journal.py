@@ -86,6 +86,8 @@ class Journal:
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or paths.data_dir() / JOURNAL_NAME
         self._lock = threading.Lock()
+        self._read_to = 0
+        self._latest: dict[str, JournalEntry] = {}
 
     def record_intent(
         self,
@@ -125,19 +127,30 @@ class Journal:
         return updated
 
     def entries(self) -> list[JournalEntry]:
-        """The latest snapshot of every entry, oldest first (unreadable lines skipped)."""
-        latest: dict[str, JournalEntry] = {}
+        """The latest snapshot of every entry, oldest first (unreadable lines skipped).
+
+        The file only grows, so each call parses just the lines added since the last one
+        (reconciling would otherwise re-read the whole journal every time).
+        """
         with self._lock:
-            if not self.path.exists():
-                return []
-            lines = self.path.read_text(encoding="utf-8").splitlines()
-        for line in lines:
             try:
-                entry = JournalEntry.from_json(line)
-            except (ValueError, TypeError, KeyError):
-                continue  # a line torn by a crash
-            latest[entry.id] = entry
-        return list(latest.values())
+                with self.path.open("rb") as handle:
+                    if os.fstat(handle.fileno()).st_size < self._read_to:  # replaced: start over
+                        self._read_to, self._latest = 0, {}
+                    handle.seek(self._read_to)
+                    data = handle.read()
+            except FileNotFoundError:
+                self._read_to, self._latest = 0, {}
+                return []
+            complete = data[: data.rfind(b"\n") + 1]  # a line still being written waits
+            self._read_to += len(complete)
+            for line in complete.decode("utf-8", errors="replace").splitlines():
+                try:
+                    entry = JournalEntry.from_json(line)
+                except (ValueError, TypeError, KeyError):
+                    continue  # a line torn by a crash
+                self._latest[entry.id] = entry
+            return list(self._latest.values())
 
     def pending(self) -> list[JournalEntry]:
         """Entries whose outcome is not known yet (`intent` or `unknown`)."""
