@@ -39,7 +39,7 @@ def big_store(server: SandboxServer, tmp_path_factory: pytest.TempPathFactory) -
 
 
 async def run_refresh(
-    server: SandboxServer, store: Store, collection: Any, pid: object, **options: Any
+    server: SandboxServer, store: Store, collection: Any, pid: int | None, **options: Any
 ) -> SyncReport:
     async with EasypromosClient(
         server.easypromos_url, Secret(cr.DEMO_TOKEN), rate_limit=1_000_000, rate_window=1.0
