@@ -6,6 +6,7 @@ Texts name a request by method and path only (`GET /v2/users/12`): never its que
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -115,12 +116,32 @@ def json_body(response: httpx.Response, service: Service) -> Any:
     if "html" in ctype or content.lstrip()[:1] == b"<":
         raise BadResponse(f"{service.name} answered {what} with an HTML page instead of JSON.")
     try:
-        return json.loads(content)
+        data = json.loads(content)
     except (ValueError, UnicodeDecodeError):
         raise BadResponse(
             f"{service.name} answered {what} with a body that is not valid JSON "
             f"({len(content)} bytes; truncated?)."
         ) from None
+    return without_lone_surrogates(data) if _SURROGATE_ESCAPE.search(content) else data
+
+
+# `\ud800`-style escapes are valid JSON but decode to lone surrogates, which no file, terminal or
+# database can encode: one such nickname would break every export of its promotion.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def without_lone_surrogates(value: Any) -> Any:
+    """`value` with every lone UTF-16 surrogate in its strings replaced by U+FFFD."""
+    if isinstance(value, str):
+        return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    if isinstance(value, list):
+        return [without_lone_surrogates(item) for item in value]
+    if isinstance(value, dict):
+        return {
+            without_lone_surrogates(key): without_lone_surrogates(item)
+            for key, item in value.items()
+        }
+    return value
 
 
 def checked_json(response: httpx.Response, service: Service) -> Any:
