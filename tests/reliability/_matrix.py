@@ -27,6 +27,7 @@ from unittest import mock
 
 import httpx
 
+from tests.reliability._app import SIZE, app_settings, open_collection, until
 from tests.reliability._cli import TIMEOUT_SECONDS, Cli
 from tests.reliability._rawserver import RAW_FAULTS, FaultyProxy
 from tui.api.retry import RetryPolicy
@@ -212,16 +213,6 @@ def export_matrix(
 # ---- the app ----------------------------------------------------------------------------------
 
 APP_RETRY = RetryPolicy(attempts=3, initial=0.05, maximum=0.1, jitter=0.05)
-USERS_OFFSET = 5  # Stages, Prize types, Prizes, Ranking, Users under a promotion
-
-
-async def _until(pilot: Any, condition: Callable[[], object], seconds: float) -> float:
-    start = time.monotonic()
-    while not condition():
-        if time.monotonic() - start > seconds:
-            raise TimeoutError(f"still waiting after {seconds:.0f} s")
-        await pilot.pause(0.05)
-    return time.monotonic() - start
 
 
 async def app_cells(
@@ -240,37 +231,20 @@ async def _app_session(
     lane: Lane, faults: tuple[Fault, ...], modes: tuple[str, ...], home: Path, url: str
 ) -> dict[tuple[str, str], Cell]:
     from tui.app import PromoTuiApp
-    from tui.config import Settings
-    from tui.redact import Secret
-    from tui.screens.browser import BrowserScreen
     from tui.widgets.status_bar import StatusBar
 
-    settings = Settings(
-        profile="matrix",
-        easypromos_url=url,
-        easypromos_token=Secret(cr.DEMO_TOKEN),
-        rate_window_seconds=0.2,
-        timeout_seconds=TIMEOUT_SECONDS,
-        config_path=home / "config.toml",
-    )
     bound = time_bound(APP_RETRY, TIMEOUT_SECONDS, 0.2)
     cells: dict[tuple[str, str], Cell] = {}
-    app = PromoTuiApp(settings)
+    app = PromoTuiApp(app_settings(url, home))
     with mock.patch("tui.api.easypromos.RetryPolicy", lambda: APP_RETRY):
-        async with app.run_test(size=(140, 40)) as pilot:
-            await _until(pilot, lambda: isinstance(app.screen, BrowserScreen), 20)
-            screen = app.screen
-            assert isinstance(screen, BrowserScreen)
-            await _until(pilot, lambda: screen.tree.promotions, 20)
-            screen.open_promotion(str(PROMOTION))
-            await pilot.pause()
-            await pilot.press(*["down"] * USERS_OFFSET, "enter")
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await open_collection(pilot, PROMOTION)
             view, status = screen.collection, screen.query_one(StatusBar)
 
             def loaded() -> bool:
                 return view.state == "idle" and view.table.row_count == RECORDS
 
-            await _until(pilot, loaded, 20)
+            await until(pilot, loaded)
             for fault in faults:
                 for mode in modes:
                     status.last_error = ""
@@ -278,10 +252,10 @@ async def _app_session(
                     start = time.monotonic()
                     view.load(full=True)
                     try:
-                        await _until(pilot, lambda: view.state != "loading", bound)
+                        await until(pilot, lambda: view.state != "loading", bound)
                         seconds = time.monotonic() - start
                         if view.state != "idle":  # the error message follows the state
-                            await _until(pilot, lambda: status.last_error, 5)
+                            await until(pilot, lambda: status.last_error, 5)
                         state, error = view.state, status.last_error
                     except TimeoutError as exc:
                         seconds, state, error = time.monotonic() - start, "hung", str(exc)
@@ -320,8 +294,8 @@ async def _judge_app(
     else:
         view.load(full=True)
         try:
-            await _until(pilot, loaded, 20)
-            await _until(pilot, lambda: not [w for w in app.workers if w.is_running], 10)
+            await until(pilot, loaded, 20)
+            await until(pilot, lambda: not [w for w in app.workers if w.is_running], 10)
         except TimeoutError:
             problems.append("did not recover, or a worker kept running")
         if not expect_data:

@@ -48,6 +48,8 @@ class FaultyProxy:
 
     upstream: str
     hits: dict[str, int] = field(default_factory=dict)
+    # Same-length byte substitutions in relayed answers (e.g. a JSON `\\ud800` escape).
+    rewrites: dict[bytes, bytes] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         parts = urlsplit(self.upstream)
@@ -157,8 +159,12 @@ class FaultyProxy:
     def _forward(self, conn: socket.socket, request: bytes) -> None:
         with socket.create_connection(self._target, timeout=30) as upstream:
             upstream.sendall(_with_close(request))
-            while chunk := upstream.recv(65536):
-                conn.sendall(chunk)
+            answer = b"".join(iter(lambda: upstream.recv(65536), b""))
+        for old, new in self.rewrites.items():
+            if len(old) != len(new):
+                raise ValueError("a rewrite must keep the length (Content-Length)")
+            answer = answer.replace(old, new)
+        conn.sendall(answer)
 
     def _release(self) -> None:
         with self._lock:

@@ -1,0 +1,166 @@
+"""Strangers' text (nicknames, promotion titles, Ezepo notes) is shown as text, never run.
+
+Each hostile string lands in a user's nickname (some through a proxy, to get bytes the sandbox
+cannot send), in a promotion title and in an Ezepo list's notes. The app must paint none of its
+escape sequences, markup or bidi controls, never touch the clipboard, and keep running; the CSV
+export must neutralise formulas; the plain-text CLI must print no control character.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.reliability._app import SIZE, Painted, app_settings, open_collection, paint, until
+from tests.reliability._cli import Cli
+from tests.reliability._rawserver import FaultyProxy
+from tui.redact import Secret
+from tui.sandbox import credentials as cr
+from tui.sandbox.server import SandboxServer
+
+PID = cr.HOSTILE_PROMOTION_ID
+HOSTILE = {
+    "markup": "[bold]x[/] [link=https://evil.example]y[/link]",
+    "click": "[@click=app.quit]quit[/]",
+    "ansi": "\x1b[31mred\x1b[0m\x1b[2J\x1b[H",
+    "osc52": "\x1b]52;c;cHduZWQ=\x07pwned",
+    "osc8": "\x1b]8;;https://evil.example\x1b\\link\x1b]8;;\x1b\\",
+    "c1": "\x9b31m\x9d52;c;eA==\x9c",
+    "rtl": "\u0645\u0631\u062d\u0628\u0627 \u202eevil\u202c \u2067x\u2069",
+    "zero-width": "zero\u200bwidth\u200d\ufeff",
+    "newline": "line1\nline2\rline3",
+    "formula": '=HYPERLINK("http://evil","x")',
+    "plus": "+1-2",
+    "minus": "-2+3",
+    "at": "@SUM(1)",
+    "tab": "\t=1",
+    "long": "Long " * 2000,
+}
+# JSON escapes that only the proxy can deliver (same length as their marker).
+SURROGATE_MARKER, SURROGATE = b"SURR0GATE!", b"\\ud800ok!!"
+LITERALS = ("[bold]x[/]", "[@click=app.quit]")
+
+
+@pytest.fixture
+def hostile(
+    sandbox_factory: Callable[..., SandboxServer],
+) -> Iterator[tuple[SandboxServer, FaultyProxy]]:
+    """A private sandbox whose hostile promotion has one new user per hostile string (the
+    newest, so the first rows), a hostile title, and a proxy that adds a lone surrogate."""
+    sandbox = sandbox_factory(rate_limit=None)
+    state = sandbox.state
+    for text in [*HOSTILE.values(), SURROGATE_MARKER.decode()]:
+        [uid] = state.add_records(PID, "users", 1)
+        user = state.find(PID, "users", uid)
+        assert user is not None
+        user["nickname"] = text
+    promotion = state.promotion(PID)
+    assert promotion is not None
+    promotion["title"] = HOSTILE["osc52"] + HOSTILE["click"] + HOSTILE["rtl"]
+    with FaultyProxy(sandbox.easypromos_url) as proxy:
+        proxy.rewrites[SURROGATE_MARKER] = SURROGATE
+        yield sandbox, proxy
+
+
+def assert_inert(painted: Painted, where: str) -> None:
+    assert not painted.foreign_sequences(), f"{where}: {painted.foreign_sequences()}"
+    assert not [link for link in painted.links if "evil" in link or "app.quit" in link], where
+
+
+async def test_the_app_paints_hostile_text_inert(
+    hostile: tuple[SandboxServer, FaultyProxy], tmp_path: Path
+) -> None:
+    from tui.app import PromoTuiApp
+    from tui.widgets.detail_pane import DetailPane
+
+    sandbox, proxy = hostile
+    settings = app_settings(
+        proxy.url,
+        tmp_path,
+        ezepo_endpoint=sandbox.ezepo_endpoint,
+        ezepo_key=Secret(cr.EZEPO_ADMIN_KEY),
+    )
+    app = PromoTuiApp(settings)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_collection(pilot, PID)
+        table, detail = screen.collection.table, screen.query_one(DetailPane)
+        painted = paint(app)
+        assert_inert(painted, "tree and table")
+        tree_text, table_text = painted.region(screen.promotions_tree), painted.region(table)
+        assert "[@click=app.quit]" in tree_text  # the title, shown literally
+        assert all(literal in table_text for literal in LITERALS)
+        assert "\ufffdok!!" in table_text  # the lone surrogate, replaced
+        for row in range(len(HOSTILE) + 1):  # every hostile user in the detail pane
+            await pilot.press("down" if row else "home")
+            await until(pilot, lambda: detail.shown is not None)
+            assert_inert(paint(app), f"detail of row {row}")
+        assert any(literal in paint(app).region(detail) for literal in ("Long", "ok!!"))
+        await pilot.press("e")  # the Ezepo screen: list notes for an admin key
+        await until(pilot, lambda: "Hostile" in "\n".join(paint(app).lines), 10)
+        assert_inert(paint(app), "Ezepo lists")
+        assert "[@click=app.quit]" in "\n".join(paint(app).lines)
+        assert app.clipboard == ""
+        assert app.is_running
+    assert app.return_code in (None, 0)
+
+
+def read_csv(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+@pytest.mark.parametrize("cache", [False, True], ids=["api", "cache"])
+def test_csv_export_neutralises_formulas(
+    hostile: tuple[SandboxServer, FaultyProxy], tmp_path: Path, cache: bool
+) -> None:
+    sandbox, proxy = hostile
+    cli = Cli(tmp_path / "home", proxy.url, sandbox.ezepo_endpoint, cache=cache)
+    out = tmp_path / "users.csv"
+    result = cli.run("export", "users", str(PID), "-o", str(out))
+    assert result.code == 0, result.stderr
+    rows = read_csv(out.read_text(encoding="utf-8"))
+    nicknames = {row["nickname"] for row in rows}
+    for name in ("formula", "plus", "minus", "at", "tab"):
+        assert "'" + HOSTILE[name] in nicknames, name
+    for row in rows:
+        for cell in row.values():
+            assert not cell.startswith(("=", "+", "@", "\t", "\r")) or cell.lstrip("+-").isdigit()
+            assert not cell.startswith("-") or cell[1:].replace(".", "").isdigit()
+    assert "\ufffdok!!" in nicknames
+    jsonl = cli.run("export", "users", str(PID), "--format", "jsonl")
+    assert jsonl.code == 0, jsonl.stderr
+    kept = {json.loads(line)["nickname"] for line in jsonl.stdout.splitlines()}
+    assert HOSTILE["formula"] in kept and HOSTILE["osc52"] in kept  # JSONL keeps the data
+
+
+def test_csv_neutralising_is_documented(tmp_path: Path) -> None:
+    result = Cli(tmp_path, "http://127.0.0.1:9/v2", "http://127.0.0.1:9").run("export", "--help")
+    assert result.code == 0
+    text = " ".join(result.stdout.split())
+    assert "= + - @" in text and "prefixed with '" in text
+
+
+def test_plain_text_cli_output_has_no_control_characters(
+    hostile: tuple[SandboxServer, FaultyProxy], tmp_path: Path
+) -> None:
+    sandbox, proxy = hostile
+    cli = Cli(tmp_path / "home", proxy.url, sandbox.ezepo_endpoint)
+    lists = cli.run("ezepo", "lists")
+    assert lists.code == 0, lists.stderr
+    assert "[@click=app.quit]" in lists.stdout
+    assert not any(c in lists.stdout for c in "\x1b\x07\x9b\x9d\u202e")
+    coins = cli.run(
+        "coins", "add", str(PID), _first_user(sandbox), "+5", "--concept", HOSTILE["ansi"], "--yes"
+    )
+    assert coins.code == 0, coins.stderr
+    journal = cli.run("coins", "journal")
+    assert journal.code == 0 and "\x1b" not in journal.stdout
+
+
+def _first_user(sandbox: SandboxServer) -> str:
+    records, _ = sandbox.state.page(PID, "users", True, None)
+    return str(records[-1]["id"])
