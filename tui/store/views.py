@@ -188,6 +188,11 @@ class Views(Connected):
                 return []
             anchors = self._anchors_for(conn, view, column, desc)
             how = query.plan(view.total, offset, limit, desc, anchors, view.count)
+            matches = view.matches
+            if matches and (
+                how.sort_matches or query.probes(how, limit, view.count, matches) > query.PROBES
+            ):
+                self._matches.listed(conn, matches)
             found = query.page_rows(conn, view.sid, view.matches, column, how, limit)
             if how.reverse:
                 found.reverse()
@@ -257,7 +262,7 @@ class Views(Connected):
             rid, value = row
             member = ""
             if view.matches is not None:
-                table = view.matches.table
+                table = self._matches.listed(conn, view.matches)
                 if conn.execute(f"SELECT 1 FROM temp.{table} WHERE rid = ?", (rid,)).fetchone():
                     member = f" AND rid IN (SELECT rid FROM temp.{table})"
                 else:
@@ -330,7 +335,7 @@ class Views(Connected):
 
 
 def _view_key(view: _View, column: str, desc: bool) -> tuple[object, ...]:
-    return (view.sid, view.matches.table if view.matches else None, column, desc)
+    return (view.sid, view.matches.match if view.matches else None, column, desc)
 
 
 def _count_before(
