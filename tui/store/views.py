@@ -1,8 +1,9 @@
 """The read API, made for a virtual table that materialises only the visible rows.
 
 `count`, `rows(offset, limit)` and `index_of` run in SQL: sorting walks an index on the sort
-column, from whichever end is nearer or from a row already served (keyset), and a filter is
-evaluated once into a match set, so a million rows scroll and filter without being loaded.
+column, from whichever end is nearer or from a row already served (keyset); a filter is an FTS5
+query, counted there and listed into a match set once a page needs it (query.MatchSet). So a
+million rows scroll and filter without being loaded.
 `version` is a cheap per-collection change counter (it also sees other processes' writes)
 telling a view when to query again; `iter_records` streams for export in constant memory.
 """
