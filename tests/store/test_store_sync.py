@@ -186,3 +186,43 @@ def test_collections_without_order_are_reread_whole(server: SandboxServer, tmp_p
     promotions = asyncio.run(run_refresh(server, store, Collection.PROMOTIONS, None))
     assert promotions.complete and store.count("promotions", None) == promotions.added > 0
     store.close()
+
+
+class FakeApi:
+    """Pages of a list held in memory, newest first, cursor = last id of the page."""
+
+    def __init__(self, records: list[dict[str, Any]]) -> None:
+        self.records = records
+        self.calls = 0
+
+    async def pages(
+        self, collection: Any, promotion_id: Any = None, *, cursor: str | None = None, **_: Any
+    ) -> Any:
+        ordered = sorted(self.records, key=lambda r: -int(r["id"]))
+        if cursor is not None:
+            ordered = [r for r in ordered if int(r["id"]) < int(cursor)]
+        while True:
+            self.calls += 1
+            page, ordered = ordered[:100], ordered[100:]
+            next_cursor = page[-1]["id"] if ordered else None
+            yield type("Page", (), {"items": page, "next_cursor": next_cursor})()
+            if next_cursor is None:
+                return
+
+
+def test_full_resync_reports_changes_and_progress(tmp_path: Path) -> None:
+    records = [{"id": str(n), "email": f"u{n}@x.test"} for n in range(1, 251)]
+    api = FakeApi(records)
+    store = Store.open("fake", "http://x/v2", "b", directory=tmp_path / "store")
+    first = asyncio.run(refresh(api, store, "users", 1))
+    assert (first.calls, first.added, first.complete) == (3, 250, True)
+    records[10]["email"] = "changed@x.test"
+    del records[20]
+    steps: list[str] = []
+    full = asyncio.run(
+        refresh(api, store, "users", 1, full=True, on_progress=lambda p: steps.append(p.text()))
+    )
+    assert (full.added, full.changed, full.deleted_ids) == (0, 1, ["21"])
+    assert steps == [f"refreshing {n}/4 pages" for n in (1, 2, 3)]
+    assert store.get("users", 1, "11") == records[10] and store.count("users", 1) == 249
+    store.close()
