@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tui.store import Store, files, schema
+from tui.store import Store, files, query, schema
 from tui.store.specs import parse_time
 
 PID = "1001"
@@ -81,7 +81,7 @@ def test_sort_and_paging_match_python(store: Store) -> None:
         store.rows("participations", PID, 0, 10, sort="nonsense")
 
 
-def test_filter_matches_word_prefixes_and_sorts(store: Store) -> None:
+def test_filter_matches_word_prefixes_and_sorts(store: Store, filter_mode: str) -> None:
     items = fill(store, 600)
     olgas = [r for r in items if r["user"]["first_name"] == "Olga"]
     assert store.count("participations", PID, "olg") == len(olgas)
@@ -325,8 +325,19 @@ def test_filter_follows_writes_updates_and_deletes(store: Store) -> None:
     assert "10" not in ids(store.rows("participations", PID, 0, 200, "olga"))
 
 
+@pytest.fixture(params=["listed", "probed"])
+def filter_mode(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run a filter test with match sets listed (small sets) and probed (as big ones are)."""
+    if request.param == "probed":
+        monkeypatch.setattr(query, "LIST_PER_PROBE", 0)
+        monkeypatch.setattr(query, "PROBES", 10**9)
+    return str(request.param)
+
+
 @pytest.mark.parametrize("filter_text", [None, "olga", "olga.x4"])
-def test_scrolling_row_by_row_both_ways(store: Store, filter_text: str | None) -> None:
+def test_scrolling_row_by_row_both_ways(
+    store: Store, filter_text: str | None, filter_mode: str
+) -> None:
     items = fill(store, 400)
     if filter_text:
         items = [r for r in items if r["user"]["email"].startswith(filter_text)]

@@ -189,12 +189,16 @@ def has_nulls(conn: sqlite3.Connection, sid: int, column: str) -> bool:
     return conn.execute(sql + " LIMIT 1", (sid,)).fetchone() is not None
 
 
-PROBES = 400  # index probes a page may spend before the match set is listed (~0.1 ms each)
+PROBES = 400  # index probes a page may spend while the match set is not listed (~0.1 ms each)
+LIST_PER_PROBE = 300  # row ids listed in the time of one probe (~0.4 us each)
 
 
-def probes(how: Plan, limit: int, scope_count: int, matches: MatchSet) -> float:
-    """Rows of the sort index a walk visits (each probed against the filter)."""
-    return (how.skip + limit) * scope_count / max(matches.count, 1)
+def should_list(how: Plan, limit: int, scope_count: int, matches: MatchSet) -> bool:
+    """Whether to list the match set for this page rather than probe the index row by row."""
+    if matches.table is not None or how.sort_matches:
+        return matches.table is None
+    probes = (how.skip + limit) * scope_count / max(matches.count, 1)
+    return probes > PROBES or matches.count < probes * LIST_PER_PROBE
 
 
 def page_rows(

@@ -190,9 +190,7 @@ class Views(Connected):
             anchors = self._anchors_for(conn, view, column, desc)
             how = query.plan(view.total, offset, limit, desc, anchors, view.count)
             matches = view.matches
-            if matches and (
-                how.sort_matches or query.probes(how, limit, view.count, matches) > query.PROBES
-            ):
+            if matches and query.should_list(how, limit, view.count, matches):
                 self._matches.listed(conn, matches)
             found = query.page_rows(conn, view.sid, view.matches, column, how, limit)
             if how.reverse:
