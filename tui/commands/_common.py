@@ -70,12 +70,16 @@ def command_parser(
 def run_async(main: Callable[[], Awaitable[int]]) -> int:
     """Run a command's coroutine; typed failures become one stderr line and an exit code."""
     from tui.api.errors import AdminOnly, InvalidArgument, PromoTuiApiError
+    from tui.config import ConfigError
 
     try:
         return asyncio.run(_call(main))
     except CliError as exc:
         say(f"promo-tui: {exc}")
         return exc.code
+    except ConfigError as exc:  # read inside the command: same line and code as `tui.cli.main`
+        say(f"promo-tui: config error: {exc}")
+        return EXIT_USAGE
     except (AdminOnly, InvalidArgument) as exc:
         say(f"promo-tui: {exc}")
         return EXIT_USAGE
