@@ -36,6 +36,7 @@ from tui.app import PromoTuiApp
 from tui.config import Settings
 from tui.redact import Secret
 from tui.widgets.collection_view import CollectionView
+from tui.widgets.store_source import StoreRowSource
 from tui.widgets.virtual_table import VirtualTable
 
 Check = Callable[[], bool]
@@ -238,6 +239,25 @@ def time_renders(into: dict[str, list[float]]) -> None:
     Widget.render_lines = render_lines  # type: ignore[method-assign]
 
 
+def time_source(into: dict[str, list[float]]) -> None:
+    """Note the seconds the table's row source (SQL in the store) spends per method."""
+    for method in ("count", "rows", "index_of", "version"):
+        original = getattr(StoreRowSource, method)
+
+        def timed(self: StoreRowSource, *args: Any, _original: Any = original, _name: str = method):
+            start = time.perf_counter()
+            try:
+                return _original(self, *args)
+            finally:
+                spent = time.perf_counter() - start
+                total = into.setdefault(_name, [0.0, 0, 0.0])
+                total[0] += spent
+                total[1] += 1
+                total[2] = max(total[2], spent)
+
+        setattr(StoreRowSource, method, timed)
+
+
 def count_layouts(into: dict[str, int]) -> None:
     """Count `refresh(layout=True)` calls by widget class (each one reflows the screen)."""
     original = Widget.refresh
@@ -265,6 +285,7 @@ def main() -> None:
     app = ProbeApp(settings, config)
     time_renders(app.results.setdefault("render_seconds", {}))
     count_layouts(app.results.setdefault("layout_refreshes", {}))
+    time_source(app.results.setdefault("source_seconds", {}))
     app.run()
 
 

@@ -102,6 +102,13 @@ def main() -> None:
         if not action.startswith("open"):
             worst = max(worst, max(ms))
     print(f"  filter matched {found.get('filtered_rows', 0):,} rows")
+    for method, (total, calls, slowest) in found["source_seconds"].items():
+        print(
+            f"  store {method:<9} {calls:4} calls, {total * 1000:8.1f} ms in all, "
+            f"slowest {slowest * 1000:6.1f} ms"
+        )
+    spent = sorted(found["render_seconds"].items(), key=lambda item: -item[1][0])[:5]
+    print("  render time by widget: " + ", ".join(f"{k} {v[0]:.2f} s/{v[1]}" for k, v in spent))
     peak_mb = found["peak_rss_mib"] * 2**20 / 1e6
     report(
         "cache",
