@@ -92,16 +92,23 @@ async def test_another_client_burns_the_budget_and_ours_waits_and_resumes(
     expected = sb.state.count(pid, "participations")
     headers = {"Authorization": f"Bearer {cr.DEMO_TOKEN}"}
     async with httpx.AsyncClient(base_url=sb.easypromos_url, headers=headers) as raw:
-        first_429 = asyncio.Event()
 
-        async def burn(seconds: float) -> None:
+        async def exhaust_window() -> None:
+            while (await raw.get("/organizing_brands")).status_code != 429:
+                pass
+
+        # Spend the whole budget of a window with >= 0.3 s left (windows align on the epoch).
+        await exhaust_window()
+        while 1.0 - time.time() % 1.0 < 0.3:
+            await asyncio.sleep(1.0 - time.time() % 1.0 + 0.01)
+            await exhaust_window()
+
+        async def keep_burning(seconds: float) -> None:
             deadline = time.monotonic() + seconds
             while time.monotonic() < deadline:
-                if (await raw.get("/organizing_brands")).status_code == 429:
-                    first_429.set()
+                await raw.get("/organizing_brands")
 
-        burner = asyncio.ensure_future(burn(1.5))
-        await first_429.wait()
+        burner = asyncio.ensure_future(keep_burning(1.2))
         async with EasypromosClient(
             sb.easypromos_url, Secret(cr.DEMO_TOKEN), rate_limit=30, rate_window=1.0
         ) as ep:
