@@ -37,8 +37,8 @@ async def shoot(out: Path) -> None:
     from tui.screens.browser import BrowserScreen
     from tui.screens.coins import CoinDialog
 
-    with SandboxServer(port=0) as sandbox:
-        settings = demo_settings(sandbox.easypromos_url, sandbox.ezepo_endpoint)
+    with SandboxServer(port=0) as sandbox, tempfile.TemporaryDirectory() as cache:
+        settings = demo_settings(sandbox.easypromos_url, sandbox.ezepo_endpoint, Path(cache))
         app = PromoTuiApp(settings, demo=True)
         async with app.run_test(size=SIZE) as pilot:
 

@@ -63,6 +63,7 @@ class Settings:
     timeout_seconds: float = 30.0
     cache_enabled: bool = True
     cache_max_age_days: float | None = None
+    cache_directory: Path | None = None  # None: the platform's cache dir (tui.paths.cache_dir)
     config_path: Path = field(default_factory=paths.config_file)
     warnings: tuple[str, ...] = ()
 

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 from contextlib import ExitStack
+from pathlib import Path
 
 from tui.config import Settings, load_settings
 from tui.redact import Secret
 
 
-def demo_settings(easypromos_url: str, ezepo_endpoint: str) -> Settings:
-    """Settings for the built-in sandbox: demo credentials, nothing read from or written to disk."""
+def demo_settings(easypromos_url: str, ezepo_endpoint: str, cache_directory: Path) -> Settings:
+    """Settings for the built-in sandbox: demo credentials, the user's config left untouched.
+
+    The cache lives in a temporary folder (deleted on exit) rather than in memory, so that a
+    100,000-row demo collection does not sit in RAM.
+    """
     from tui.sandbox import credentials
 
     return Settings(
@@ -21,7 +27,7 @@ def demo_settings(easypromos_url: str, ezepo_endpoint: str) -> Settings:
         ezepo_endpoint=ezepo_endpoint,
         ezepo_key=Secret(credentials.EZEPO_ADMIN_KEY),
         ezepo_poll_seconds=2.0,
-        cache_enabled=False,
+        cache_directory=cache_directory,
     )
 
 
@@ -33,7 +39,8 @@ def launch_app(args: argparse.Namespace) -> int:
             from tui.sandbox.server import SandboxServer
 
             sandbox = stack.enter_context(SandboxServer(port=0))
-            settings = demo_settings(sandbox.easypromos_url, sandbox.ezepo_endpoint)
+            cache = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="promo-tui-demo-")))
+            settings = demo_settings(sandbox.easypromos_url, sandbox.ezepo_endpoint, cache)
         else:
             settings = load_settings(args.config, args.profile, allow_new_profile=True)
         for warning in settings.warnings:

@@ -131,6 +131,7 @@ class Session:
                 [brand.get("id") for brand in brands],
                 enabled=settings.cache_enabled,
                 max_age_days=settings.cache_max_age_days,
+                directory=settings.cache_directory,
             )
         promotions = [p.raw for p in await self._online(client.promotions("all"))]
         store = self._store

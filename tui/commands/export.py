@@ -298,6 +298,7 @@ async def _store_pages(
                 settings.easypromos_url,
                 brands,
                 max_age_days=settings.cache_max_age_days,
+                directory=settings.cache_directory,
             )
     except StoreError as exc:
         raise CliError(
