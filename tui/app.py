@@ -46,6 +46,8 @@ class PromoTuiApp(App[None]):
             self.sub_title = "demo (sandbox)"
 
     async def on_mount(self) -> None:
+        for warning in self.settings.warnings:  # e.g. a world-readable config file
+            self.notify(warning, title="Config", severity="warning", markup=False, timeout=10)
         if self.settings.has_easypromos:
             await self.start_session(self.settings)
         else:
