@@ -6,8 +6,10 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from tui.sandbox import credentials as cr
 
@@ -78,17 +80,28 @@ class Cli:
             "PROMO_TUI_RATE_WINDOW_SECONDS": str(RATE_WINDOW_SECONDS),
         }
 
-    def run(self, *args: str, timeout: float = 90, config: bool = True, **env: str) -> Result:
-        """Run `promo-tui ARGS` (with `--config` of this home unless `config=False`)."""
+    def run(
+        self,
+        *args: str,
+        timeout: float = 90,
+        config: bool = True,
+        stdout: IO[str] | None = None,
+        preexec_fn: Callable[[], None] | None = None,
+        **env: str,
+    ) -> Result:
+        """Run `promo-tui ARGS` (with `--config` of this home unless `config=False`); `stdout`
+        replaces the captured one, `preexec_fn` runs in the child (e.g. to set a limit)."""
         argv = [PROMO_TUI, *args, *(("--config", str(self.config)) if config else ())]
         start = time.monotonic()
         done = subprocess.run(
             argv,
-            capture_output=True,
+            stdout=stdout or subprocess.PIPE,
+            stderr=subprocess.PIPE,
             text=True,
             timeout=timeout,
             env=self.env | env,
             cwd=self.home,
             stdin=subprocess.DEVNULL,
+            preexec_fn=preexec_fn,
         )
-        return Result(done.returncode, done.stdout, done.stderr, time.monotonic() - start)
+        return Result(done.returncode, done.stdout or "", done.stderr, time.monotonic() - start)

@@ -50,6 +50,8 @@ class FaultyProxy:
     hits: dict[str, int] = field(default_factory=dict)
     # Same-length byte substitutions in relayed answers (e.g. a JSON `\\ud800` escape).
     rewrites: dict[bytes, bytes] = field(default_factory=dict)
+    # Path prefix -> (content type, body) answered with a 200 instead of the upstream's.
+    bodies: dict[str, tuple[str, bytes]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         parts = urlsplit(self.upstream)
@@ -121,7 +123,10 @@ class FaultyProxy:
                 return
             path = request.split(b" ", 2)[1].decode("latin-1")
             kind = self._pick(path)
-            if kind is None:
+            body = next((v for k, v in self.bodies.items() if path.startswith(k)), None)
+            if body is not None:
+                conn.sendall(_head("200 OK", body[0], len(body[1])) + body[1])
+            elif kind is None:
                 self._forward(conn, request)
             elif self._misbehave(conn, kind):
                 return  # the connection is held open on purpose
