@@ -60,7 +60,7 @@ async def budget_run(make_sandbox: Callable[..., SandboxServer]) -> tuple[int, l
     probe = make_sandbox(rate_limit=None)
     await export_for(probe, 1.0, 100_000)
     capacity = Control(probe).stats()["requests"]  # unpaced requests in about a second
-    limit = min(capacity // 2, 50)
+    limit = min(capacity // 2, 40)
     if limit < MIN_LIMIT:
         pytest.skip(f"this machine answers {capacity} requests/s now; the test needs 68")
     sb = make_sandbox(rate_limit=limit)
