@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.api.helpers import FAST_RETRY, Control, QuickSandbox
+from tests.api.helpers import FAST_RETRY, Control
 from tui.api.easypromos import EasypromosClient
 from tui.api.ezepo import EzepoClient
 from tui.redact import Secret
@@ -17,18 +17,11 @@ from tui.sandbox.server import SandboxServer
 
 
 @pytest.fixture
-def make_sandbox() -> Iterator[Callable[..., SandboxServer]]:
-    """A factory of private sandboxes (stopped after the test)."""
-    started: list[SandboxServer] = []
-
-    def make(**options: Any) -> SandboxServer:
-        server = QuickSandbox(**{"minute_seconds": 1.0, **options}).start()
-        started.append(server)
-        return server
-
-    yield make
-    for server in started:
-        server.stop()
+def make_sandbox(
+    sandbox_factory: Callable[..., SandboxServer],
+) -> Callable[..., SandboxServer]:
+    """Private sandboxes with a 1 s minute unless told otherwise (stopped after the test)."""
+    return lambda **options: sandbox_factory(**{"minute_seconds": 1.0, **options})
 
 
 @pytest.fixture

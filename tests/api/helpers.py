@@ -1,8 +1,7 @@
-"""Helpers shared by the API tests: a quicker sandbox, its control API, fast retries."""
+"""Helpers shared by the API tests: the sandbox's control API, fast retries."""
 
 from __future__ import annotations
 
-import socket
 from typing import Any
 
 import httpx
@@ -11,23 +10,6 @@ from tui.api.retry import RetryPolicy
 from tui.sandbox.server import SandboxServer
 
 FAST_RETRY = RetryPolicy(attempts=6, initial=0.01, maximum=0.05, jitter=0.01)
-
-
-class QuickSandbox(SandboxServer):
-    """The sandbox with a TCP listening socket created as IPPROTO_TCP.
-
-    asyncio turns Nagle off only on sockets whose `proto` is IPPROTO_TCP; the sandbox's socket
-    has proto 0, so each answer waits ~40 ms for a delayed ACK. Reported to the sandbox's owner.
-    """
-
-    def _bind(self) -> socket.socket:
-        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
-        sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((self.host, self._requested_port))
-        sock.listen(128)
-        sock.setblocking(False)
-        return sock
 
 
 class Control:
