@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import httpx
 from textual.widgets import Static
 
 from tests.app.conftest import SIZE, wait_until
@@ -97,3 +98,24 @@ async def test_hostile_strings_are_shown_literally(
         await wait_until(pilot, lambda: detail.shown is not None)
         body = detail.query_one("#detail-body", Static).render()
         assert "\x1b" not in str(body)
+
+
+async def test_expand_opens_the_promotion_asked_for_not_the_one_under_the_cursor(
+    sandbox: SandboxServer, settings_for: Callable[..., Settings]
+) -> None:
+    app = PromoTuiApp(settings_for(sandbox))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, BrowserScreen))
+        tree = browser(app).promotions_tree
+        await wait_until(pilot, lambda: tree.promotions)
+        # The promotion's GET (the 403 check) answers after the keys below were handled.
+        rules = [{"kind": "slow", "seconds": 0.5, "path": "/v2/promotions/", "method": "GET"}]
+        httpx.put(f"{sandbox.base_url}/_sandbox/faults", json={"rules": rules}).raise_for_status()
+        nodes = list(tree._promotion_nodes())[:4]
+        tree.move_cursor(nodes[0])
+        await pilot.press("right", "down", "down", "down")
+        assert not nodes[0].is_expanded, "expanded before its GET answered: not a race"
+        await wait_until(pilot, lambda: nodes[0].is_expanded)
+        await pilot.pause()
+        assert [node.is_expanded for node in nodes] == [True, False, False, False]
+        assert tree.cursor_node is nodes[3]

@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Tree
+from textual.widgets import Footer, Input
 
 from tui.api.endpoints import Collection
 from tui.api.errors import ScopeError
@@ -21,7 +21,7 @@ from tui.session import session_of
 from tui.widgets.account_pane import AccountPane
 from tui.widgets.collection_view import CollectionView
 from tui.widgets.detail_pane import DetailPane
-from tui.widgets.promotions_tree import BrandData, NodeData, PromotionData, PromotionsTree
+from tui.widgets.promotions_tree import BrandData, PromotionData, PromotionsTree
 from tui.widgets.status_bar import StatusBar
 from tui.widgets.virtual_table import VirtualTable
 
@@ -123,18 +123,21 @@ class BrowserScreen(Screen[None]):
         except Exception as error:
             self.post_message(ApiFailed(error, "Ezepo: "))
 
-    @on(Tree.NodeExpanded)
-    def _promotion_expanded(self, event: Tree.NodeExpanded[NodeData]) -> None:
-        if isinstance(event.node.data, PromotionData):
-            self._check_access(event.node.data.id)
+    @on(PromotionsTree.AccessNeeded)
+    def _access_needed(self, event: PromotionsTree.AccessNeeded) -> None:
+        self._check_access(event.promotion_id)
 
     @work(group="promotion-access")
     async def _check_access(self, promotion_id: str) -> None:
-        """Read the promotion in full: a 403 marks it locked; the detail pane shows the rest."""
+        """Read the promotion in full: a 403 marks it locked, else the tree opens it.
+
+        The detail pane gets the full record only if it still shows that promotion.
+        """
+        tree = self.promotions_tree
         try:
             promotion = await session_of(self).promotion(promotion_id)
         except ScopeError:
-            self.promotions_tree.mark_locked(promotion_id)
+            tree.access_checked(promotion_id, False)
             self._show_account()
             self.notify(
                 f"Promotion {promotion_id} is outside this token's scope: shown locked",
@@ -143,9 +146,18 @@ class BrowserScreen(Screen[None]):
             )
             return
         except Exception as error:
+            tree.access_checked(promotion_id, None)
             self.post_message(ApiFailed(error, f"Promotion {promotion_id}: "))
             return
-        self.query_one(DetailPane).show(promotion_id, Collection.PROMOTIONS, promotion)
+        tree.access_checked(promotion_id, True)
+        detail = self.query_one(DetailPane)
+        shown = detail.shown
+        if (
+            shown is not None
+            and shown.collection is Collection.PROMOTIONS
+            and str(shown.record.get("id")) == promotion_id
+        ):
+            detail.show(promotion_id, Collection.PROMOTIONS, promotion)
 
     # ---- navigation -----------------------------------------------------------------------------
 

@@ -1,7 +1,9 @@
 """The account's brands and promotions as a tree; a promotion expands into its collections.
 
 Promotions are listed once (status=all) and filtered here by status and by typed text, so the
-filters cost no API call. A promotion the token may not read is shown locked, not as an error.
+filters cost no API call. A promotion the token may not read is shown locked, not as an error:
+opening one the tree has not read yet asks for it first (`AccessNeeded`), and the answer opens
+the promotion that was asked for, wherever the cursor went meanwhile (`access_checked`).
 """
 
 from __future__ import annotations
@@ -93,6 +95,13 @@ class PromotionsTree(Tree[NodeData]):
         Binding("left", "close_node", "Collapse", show=False),
     ]
 
+    class AccessNeeded(Message):
+        """Read this promotion to learn whether the token may see it (then `access_checked`)."""
+
+        def __init__(self, promotion_id: str) -> None:
+            super().__init__()
+            self.promotion_id = promotion_id
+
     class TypeAhead(Message):
         """A letter typed on the tree that no binding takes: it starts the text filter."""
 
@@ -111,6 +120,10 @@ class PromotionsTree(Tree[NodeData]):
         self._brands: list[Record] = []
         self._promotions: list[Record] = []
         self.locked: set[str] = set()
+        self.readable: set[str] = set()
+        self._checking: set[str] = set()
+        self._open_when_readable: set[str] = set()
+        self.auto_expand = False  # Enter on a promotion goes through `open_promotion`
 
     # ---- data -----------------------------------------------------------------------------------
 
@@ -127,6 +140,7 @@ class PromotionsTree(Tree[NodeData]):
     def mark_locked(self, promotion_id: str) -> None:
         """Show a promotion as locked (403) and drop its collections."""
         self.locked.add(promotion_id)
+        self._open_when_readable.discard(promotion_id)
         for node in self._promotion_nodes():
             data = node.data
             if isinstance(data, PromotionData) and data.id == promotion_id:
@@ -144,12 +158,52 @@ class PromotionsTree(Tree[NodeData]):
             return False
         if self.status_filter != "all" or self.text_filter:
             self.status_filter, self.text_filter = "all", ""
+        node = self._promotion_node(promotion_id)
+        if node is None:
+            return False
+        self.open_promotion(node)
+        self.call_after_refresh(self.move_cursor, node)
+        return True
+
+    def open_promotion(self, node: TreeNode[NodeData]) -> None:
+        """Expand a promotion node, once the token is known to be allowed to read it."""
+        data = node.data
+        if not isinstance(data, PromotionData) or data.locked:
+            return
+        if data.id in self.readable:
+            node.expand()
+            return
+        self._open_when_readable.add(data.id)
+        self._ask_access(data.id)
+
+    def _ask_access(self, promotion_id: str) -> None:
+        if promotion_id not in self._checking:
+            self._checking.add(promotion_id)
+            self.post_message(self.AccessNeeded(promotion_id))
+
+    def access_checked(self, promotion_id: str, readable: bool | None) -> None:
+        """The answer to `AccessNeeded`: True readable, False locked (403), None unknown.
+
+        Opens the promotion if it was asked to open (unknown too: the cache may hold it), not
+        the one under the cursor now; the cursor stays on its node.
+        """
+        self._checking.discard(promotion_id)
+        if readable is False:
+            self.mark_locked(promotion_id)
+            return
+        if readable:
+            self.readable.add(promotion_id)
+        if promotion_id in self._open_when_readable:
+            self._open_when_readable.discard(promotion_id)
+            node = self._promotion_node(promotion_id)
+            if node is not None:
+                node.expand()
+
+    def _promotion_node(self, promotion_id: str) -> TreeNode[NodeData] | None:
         for node in self._promotion_nodes():
             if isinstance(node.data, PromotionData) and node.data.id == promotion_id:
-                node.expand()
-                self.call_after_refresh(self.move_cursor, node)
-                return True
-        return False
+                return node
+        return None
 
     def _promotion_nodes(self) -> Iterable[TreeNode[NodeData]]:
         for brand_node in self.root.children:
@@ -221,7 +275,9 @@ class PromotionsTree(Tree[NodeData]):
         node = self.cursor_node
         if node is None:
             return
-        if node.allow_expand and not node.is_expanded:
+        if isinstance(node.data, PromotionData) and not node.is_expanded:
+            self.open_promotion(node)
+        elif node.allow_expand and not node.is_expanded:
             node.expand()
         elif node.children:
             self.move_cursor(node.children[0])
@@ -234,6 +290,13 @@ class PromotionsTree(Tree[NodeData]):
             node.collapse()
         elif node.parent is not None and node.parent is not self.root:
             self.move_cursor(node.parent)
+
+    def action_toggle_node(self) -> None:
+        node = self.cursor_node
+        if node is not None and isinstance(node.data, PromotionData) and not node.is_expanded:
+            self.open_promotion(node)
+        else:
+            super().action_toggle_node()
 
     def action_cycle_status(self) -> None:
         self.status_filter = STATUSES[(STATUSES.index(self.status_filter) + 1) % len(STATUSES)]
@@ -258,6 +321,9 @@ class PromotionsTree(Tree[NodeData]):
             self.post_message(self.TypeAhead(character))
 
     def on_tree_node_expanded(self, event: Tree.NodeExpanded[NodeData]) -> None:
+        data = event.node.data
+        if isinstance(data, PromotionData) and data.id not in self.readable:
+            self._ask_access(data.id)  # expanded some other way (expand all): check it now
         self._add_collections(event.node)
 
     def on_tree_node_highlighted(self, event: Tree.NodeHighlighted[NodeData]) -> None:
@@ -267,6 +333,13 @@ class PromotionsTree(Tree[NodeData]):
 
     def on_tree_node_selected(self, event: Tree.NodeSelected[NodeData]) -> None:
         data = event.node.data
-        if isinstance(data, CollectionData):
+        if isinstance(data, PromotionData):
+            if event.node.is_expanded:
+                event.node.collapse()
+            else:
+                self.open_promotion(event.node)
+        elif isinstance(data, BrandData):
+            event.node.toggle()
+        elif isinstance(data, CollectionData):
             title = f"{data.promotion_title} · {TITLES[data.collection]}"
             self.post_message(CollectionChosen(data.promotion_id, data.collection, title))
