@@ -8,6 +8,7 @@ import io
 import logging
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from unittest import mock
 
@@ -119,7 +120,7 @@ async def app_runs(sandbox: SandboxServer, proxy: FaultyProxy, home: Path, ev: E
         await pilot.press("down")
         ev.add("screenshot of the browser", app.export_screenshot())
         await pilot.press("e")
-        await pilot.pause(1.0)
+        await until(pilot, lambda: "Hostile" in app.export_screenshot(), 10)
         ev.add("screenshot of Ezepo", app.export_screenshot())
         ev.add("notifications", [(n.title, n.message) for n in app._notifications])
     # The same app again; its Ezepo endpoint now breaks, and reporting that error crashes.
@@ -137,6 +138,7 @@ async def app_runs(sandbox: SandboxServer, proxy: FaultyProxy, home: Path, ev: E
         self._exit_renderables.clear()
 
     with (
+        mock.patch("tui.api.ezepo.RetryPolicy", lambda: FAST),
         mock.patch.object(PromoTuiApp, "report_error", crash),
         mock.patch.object(PromoTuiApp, "_print_error_renderables", keep_crash_screen),
         pytest.raises(RuntimeError, match="forced crash"),
@@ -152,19 +154,25 @@ async def app_runs(sandbox: SandboxServer, proxy: FaultyProxy, home: Path, ev: E
 def cli_runs(sandbox: SandboxServer, proxy: FaultyProxy, home: Path, ev: Evidence) -> None:
     cli = Cli(home, sandbox.easypromos_url, sandbox.ezepo_endpoint, CANARY_TOKEN, CANARY_KEY)
     user = _first_user(sandbox)
-    runs = {
-        "export": cli.run("export", "users", str(PID), "-o", str(home / "u.csv")),
-        "ezepo test": cli.run("ezepo", "test"),
-        "ezepo lists": cli.run("ezepo", "lists", "--json"),
-        "ezepo affiliates": cli.run("ezepo", "affiliates"),
-        "coins add": cli.run("coins", "add", str(PID), user, "+3", "--concept", "c", "--yes"),
-        "coins journal": cli.run("coins", "journal"),
-        "revoked token": cli.run("export", "users", str(PID), EASYPROMOS_TOKEN=REVOKED_TOKEN),
-        "ezepo broken": cli.run("ezepo", "lists", EZEPO_ENDPOINT=proxy.url),
-        "bad config": cli.run("export", "brands", "--config", str(_bad_config(home)), config=False),
+    commands: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
+        "export": (("export", "users", str(PID), "-o", str(home / "u.csv")), {}),
+        "ezepo test": (("ezepo", "test"), {}),
+        "ezepo lists": (("ezepo", "lists", "--json"), {}),
+        "ezepo affiliates": (("ezepo", "affiliates"), {}),
+        "coins add": (("coins", "add", str(PID), user, "+3", "--concept", "c", "--yes"), {}),
+        "revoked token": (("export", "users", str(PID)), {"EASYPROMOS_TOKEN": REVOKED_TOKEN}),
+        "revoked key": (("ezepo", "lists"), {"EZEPO_KEY": REVOKED_TOKEN}),
     }
+    with ThreadPoolExecutor(len(commands)) as pool:  # independent runs: at once
+        futures = {name: pool.submit(cli.run, *a, **env) for name, (a, env) in commands.items()}
+        runs = {name: future.result() for name, future in futures.items()}
+    runs["coins journal"] = cli.run("coins", "journal")
+    runs["bad config"] = cli.run(
+        "export", "brands", "--config", str(_bad_config(home)), config=False
+    )
     assert runs["export"].code == 0 and runs["coins add"].code == 0, runs["export"].stderr
     assert runs["revoked token"].code == 1 and runs["bad config"].code == 2
+    assert runs["revoked key"].code == 1
     for name, result in runs.items():
         ev.add(f"CLI {name}", result.stdout + result.stderr)
     for path in home.rglob("*"):  # journal, cache, partial files: anything left on disk

@@ -48,10 +48,15 @@ BAD_CONFIGS = {
 }
 
 
-@pytest.mark.parametrize("case", list(BAD_CONFIGS))
-@pytest.mark.parametrize("surface", ["export", "app"])
+CASES = [("export", case) for case in BAD_CONFIGS] + [
+    ("app", case)
+    for case in ("broken TOML", "wrong type")  # the same loader behind the app
+]
+
+
+@pytest.mark.parametrize(("surface", "case"), CASES)
 def test_a_bad_config_is_one_line_and_exit_2(
-    cli: Cli, tmp_path: Path, case: str, surface: str
+    cli: Cli, tmp_path: Path, surface: str, case: str
 ) -> None:
     content, words = BAD_CONFIGS[case]
     config = tmp_path / "config.toml"
