@@ -42,6 +42,7 @@ class PromoTuiApp(App[None]):
         self.settings = settings
         self.demo = demo
         self.session = Session(settings)
+        self._ezepo_screen: Screen[None] | None = None
         if demo:
             self.sub_title = "demo (sandbox)"
 
@@ -63,6 +64,7 @@ class PromoTuiApp(App[None]):
         await self.session.start()
         while len(self.screen_stack) > 1:
             await self.pop_screen()
+        await self._drop_ezepo_screen()
         await self.push_screen(BrowserScreen())
         if previous is not self.session:
             await previous.close()
@@ -102,10 +104,24 @@ class PromoTuiApp(App[None]):
         self.push_screen(HelpScreen())
 
     def action_ezepo(self) -> None:
+        """Show the session's one Ezepo screen: kept while browsing, so fetch jobs run on."""
         from tui.screens.ezepo import EzepoScreen
 
-        settings = self.session.settings
-        self.push_screen(EzepoScreen(self.session.ezepo, poll_seconds=settings.ezepo_poll_seconds))
+        screen = self._ezepo_screen
+        if screen is None:
+            settings = self.session.settings
+            screen = EzepoScreen(self.session.ezepo, poll_seconds=settings.ezepo_poll_seconds)
+            self.install_screen(screen, name="ezepo")
+            self._ezepo_screen = screen
+        if screen not in self.screen_stack:
+            self.push_screen(screen)
+
+    async def _drop_ezepo_screen(self) -> None:
+        """Forget the previous session's Ezepo screen (its jobs stop with it)."""
+        screen, self._ezepo_screen = self._ezepo_screen, None
+        if screen is not None:
+            self.uninstall_screen(screen)
+            await screen.remove()
 
     def action_journal(self) -> None:
         from tui.screens.journal import JournalScreen

@@ -1,0 +1,60 @@
+"""The app keeps one Ezepo screen: a fetch job runs on while the user browses; `e` never stacks a
+second copy."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from textual.widgets import Select
+
+from tests.app.conftest import SIZE, wait_until
+from tui.app import PromoTuiApp
+from tui.config import Settings
+from tui.sandbox import credentials
+from tui.sandbox.server import SandboxServer
+from tui.screens.browser import BrowserScreen
+from tui.screens.ezepo import EzepoScreen
+from tui.widgets.ezepo.jobs import FetchJobs
+
+
+async def test_fetch_job_runs_while_browsing_and_e_opens_the_same_screen(
+    sandbox: SandboxServer,
+    settings_for: Callable[..., Settings],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))  # the default download folder
+    sandbox.state.ezepo.configure(job_seconds=1.0, status_word=None, list_size=None)
+    app = PromoTuiApp(settings_for(sandbox, ezepo_poll_seconds=0.2))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, BrowserScreen))
+        await pilot.press("e")
+        ezepo = app.screen
+        assert isinstance(ezepo, EzepoScreen)
+        await wait_until(pilot, lambda: ezepo.role is not None and ezepo.lists)
+        depth = len(app.screen_stack)
+        ezepo.set_focus(None)
+        await pilot.press("e")
+        assert app.screen is ezepo and len(app.screen_stack) == depth, "e stacked a second copy"
+
+        jobs = ezepo.query_one(FetchJobs)
+        jobs.query_one("#jobs-list", Select).value = credentials.DEMO_LIST_ID
+        jobs.action_start()
+        await wait_until(pilot, lambda: jobs.jobs and jobs.jobs[1].progress is not None)
+        await pilot.press("escape")
+        assert isinstance(app.screen, BrowserScreen)
+        job = jobs.jobs[1]
+        assert job.running
+        await wait_until(pilot, lambda: not job.running, timeout=15)  # while browsing
+        assert job.result is not None and job.result.archive.is_file(), job.error
+
+        await pilot.press("e")
+        assert app.screen is ezepo and len(app.screen_stack) == depth
+        assert ezepo.query_one(FetchJobs).jobs[1] is job
+
+        await app.start_session(app.settings)  # another profile: a new screen, the old one gone
+        assert not ezepo.is_attached
+        await pilot.press("e")
+        assert isinstance(app.screen, EzepoScreen) and app.screen is not ezepo
