@@ -4,6 +4,7 @@ partial file where a complete one was expected."""
 from __future__ import annotations
 
 import io
+import os
 import resource
 import signal
 import stat
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.reliability._app import SIZE, until
+from tests.reliability._app import SIZE, app_settings, until
 from tests.reliability._cli import Cli, Result
 from tests.reliability._rawserver import FaultyProxy
 from tui.config import load_settings
@@ -214,3 +215,21 @@ def test_a_hostile_archive_is_refused_and_nothing_is_written(
     assert list(out.iterdir()) == [], "something was written"
     assert not (tmp_path / "lists" / "evil.txt").exists()
     assert not Path("/tmp/evil-abs.txt").exists()
+
+
+async def test_the_app_says_why_with_an_unusable_cache_dir(
+    sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    from tui.app import PromoTuiApp
+    from tui.widgets.status_bar import StatusBar
+
+    block(Path(os.environ["XDG_CACHE_HOME"]) / "promo-tui")
+    app = PromoTuiApp(app_settings(sandbox.easypromos_url, tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.screen.query(StatusBar), 10)
+        status = app.screen.query_one(StatusBar)
+        await until(pilot, lambda: status.last_error, 10)
+        assert "Loading the account" in status.last_error and "promo-tui" in status.last_error
+        await pilot.press("question_mark")  # the app still answers
+        await until(pilot, lambda: type(app.screen).__name__ == "HelpScreen", 5)
+        assert app.is_running
