@@ -343,7 +343,7 @@ def render(
             for cells in (export, app):
                 cell = cells.get((fault.name, mode))
                 mark = "-" if cell is None else ("PASS" if cell.ok else "FAIL")
-                text = "" if cell is None else f"{cell.text} [{cell.seconds:.1f}s]"
+                text = "" if cell is None else f"{cell.seconds:4.1f}s {cell.text}"
                 parts.append(f"{mark} {_short(text, width - 5)}")
             lines.append(f"{fault.name:<26} {mode:<10} {parts[0]:<{width}} {parts[1]}")
     return "\n".join(lines)
