@@ -51,9 +51,6 @@ class Fault:
     rule: dict[str, Any] | None = None
     harmless: bool = False  # even when persistent, the data must come through
 
-    def what(self) -> str:
-        return RAW_FAULTS[self.name] if self.source == "raw" else self.name
-
 
 SANDBOX_FAULTS = (
     Fault("500", "sandbox", {"kind": "500"}),

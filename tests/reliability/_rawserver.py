@@ -47,7 +47,6 @@ class FaultyProxy:
     """`with FaultyProxy(upstream_base_url) as proxy:`; `proxy.url` replaces the upstream's."""
 
     upstream: str
-    hits: dict[str, int] = field(default_factory=dict)
     # Same-length byte substitutions in relayed answers (e.g. a JSON `\\ud800` escape).
     rewrites: dict[bytes, bytes] = field(default_factory=dict)
     # Path prefix -> (content type, body) answered with a 200 instead of the upstream's.
@@ -110,7 +109,6 @@ class FaultyProxy:
                     armed.skip -= 1
                     return None
                 armed.remaining -= armed.remaining > 0
-                self.hits[armed.kind] = self.hits.get(armed.kind, 0) + 1
                 return armed.kind
         return None
 
