@@ -142,6 +142,8 @@ def test_csv_neutralising_is_documented(tmp_path: Path) -> None:
     assert result.code == 0
     text = " ".join(result.stdout.split())
     assert "= + - @" in text and "prefixed with '" in text
+    readme = " ".join((Path(__file__).resolve().parents[2] / "README.md").read_text().split())
+    assert "`=`, `+`, `-`, `@`" in readme and "prefixed with `'`" in readme
 
 
 def test_plain_text_cli_output_has_no_control_characters(
