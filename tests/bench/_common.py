@@ -8,6 +8,7 @@ Every script prints its figure as its last line, in the form
 from __future__ import annotations
 
 import argparse
+import atexit
 import math
 import multiprocessing
 import os
@@ -15,6 +16,7 @@ import pty
 import random
 import re
 import select
+import shutil
 import signal
 import struct
 import sys
@@ -67,8 +69,10 @@ def percentile(values: Sequence[float], p: float) -> float:
 
 
 def isolate_dirs() -> Path:
-    """Point XDG config/data/cache at a fresh temp dir (this process and its children)."""
+    """Point XDG config/data/cache at a fresh temp dir (this process and its children), removed
+    at exit."""
     root = Path(tempfile.mkdtemp(prefix="promo-bench-"))
+    atexit.register(shutil.rmtree, root, ignore_errors=True)
     for name in ("CONFIG", "DATA", "CACHE"):
         path = root / name.lower()
         path.mkdir()

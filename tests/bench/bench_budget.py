@@ -8,6 +8,7 @@ Target: every resume within 1 s (scaled) of the boundary, no record lost.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import math
 import time
@@ -68,8 +69,13 @@ def resumes(sent: list[Sent], window: float) -> list[tuple[float, float]]:
 
 
 def main() -> None:
-    args = parse_args(__doc__)
+    def options(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--window", type=float, help="seconds in a 'minute' (default 6)")
+        parser.add_argument("--pages", type=int, help="stop after this many pages (default all)")
+
+    args = parse_args(__doc__, options)
     limit, window, share, pages = (20, 1.0, 8, 40) if args.short else (200, 6.0, 80, None)
+    window, pages = args.window or window, args.pages or pages
     scale = 60 / window
     with sandbox_process(minute_seconds=window, rate_limit=limit) as sandbox:
         sleep_to_phase(window)
