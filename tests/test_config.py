@@ -29,7 +29,8 @@ rate_window_seconds = 2
 
 @pytest.fixture
 def config(tmp_path: Path) -> Path:
-    path = tmp_path / "config.toml"
+    (tmp_path / "cfg").mkdir()
+    path = tmp_path / "cfg" / "config.toml"
     path.write_text(EXAMPLE)
     path.chmod(0o600)
     return path

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -11,7 +12,7 @@ from hypothesis import strategies as st
 
 from tests.api.helpers import Control
 from tui.api.easypromos import EasypromosClient
-from tui.api.errors import OutcomeUnknown
+from tui.api.errors import JournalUnavailable, OutcomeUnknown
 from tui.api.journal import CoinOutcome, EntryState, Journal
 from tui.sandbox import credentials as cr
 from tui.sandbox.faults import KINDS
@@ -112,6 +113,17 @@ async def test_refusals_are_not_retried_and_resend_needs_proof(
         with pytest.raises(ValueError, match="only a transaction proved not applied"):
             await ep.resend_coins(outcome.entry)
     assert sb.state.stats_snapshot()["posts"] == 1
+
+
+async def test_an_unwritable_journal_sends_nothing(
+    sb: SandboxServer, make_ep: Callable[..., EasypromosClient], tmp_path: Path
+) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    async with make_ep(journal_path=blocker / "journal.jsonl") as ep:
+        with pytest.raises(JournalUnavailable, match=r"coin journal .*Nothing was sent\."):
+            await ep.add_coins(PID, user_ids(sb, 1)[0], 3, "never sent")
+    assert sb.state.stats_snapshot()["posts"] == 0
 
 
 FAULT = st.sampled_from(KINDS).flatmap(

@@ -125,6 +125,8 @@ def test_an_unwritable_journal_sends_no_coins(cli: Cli, sandbox: SandboxServer) 
     user = str(sandbox.state.page(int(PID), "users", True, None)[0][0]["id"])
     result = cli.run("coins", "add", PID, user, "+5", "--concept", "x", "--yes")
     assert result.code == 1 and len(result.lines) == 1, result.stderr
+    assert "Cannot write the coin journal" in result.stderr
+    assert "Nothing was sent." in result.stderr
     assert "Traceback" not in result.stderr
     assert sandbox.state.stats_snapshot()["posts"] == 0  # never sent without its journal entry
 
@@ -134,7 +136,8 @@ def test_an_unusable_cache_dir_is_one_line(sandbox: SandboxServer, tmp_path: Pat
     block(cli.home / "xdg_cache_home" / "promo-tui")
     out = tmp_path / "users.csv"
     result = cli.run("export", "users", PID, "-o", str(out))
-    assert_one_line(result, 1, "cache")
+    assert_one_line(result, 1, "cannot use the cache folder")
+    assert "cache_enabled = false" in result.stderr
     assert not out.exists()
 
 

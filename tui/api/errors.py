@@ -116,6 +116,10 @@ class InvalidArgument(PromoTuiApiError, ValueError):
     """A value refused before sending (e.g. an Ezepo list format that does not exist)."""
 
 
+class JournalUnavailable(PromoTuiApiError):
+    """The coin journal cannot be written, so no coin transaction may be sent."""
+
+
 class JobFailed(PromoTuiApiError):
     """An Ezepo fetch job ended in a state other than complete."""
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from tui import paths
+from tui.api.errors import JournalUnavailable
 from tui.api.models import CoinTransaction, to_datetime
 
 JOURNAL_NAME = "coin-journal.jsonl"
@@ -109,7 +110,10 @@ class Journal:
             created_at=datetime.now(timezone.utc),
             retry_of=retry_of,
         )
-        self._append(entry)
+        try:
+            self._append(entry)
+        except JournalUnavailable as exc:
+            raise JournalUnavailable(f"{exc} Nothing was sent.") from None
         return entry
 
     def mark(
@@ -169,11 +173,17 @@ class Journal:
     def _append(self, entry: JournalEntry) -> None:
         with self._lock:
             new = not self.path.exists()
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self.path.open("a", encoding="utf-8") as handle:
-                handle.write(entry.to_json() + "\n")
-                handle.flush()
-                os.fsync(handle.fileno())
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                with self.path.open("a", encoding="utf-8") as handle:
+                    handle.write(entry.to_json() + "\n")
+                    handle.flush()
+                    os.fsync(handle.fileno())
+            except OSError as exc:
+                reason = exc.strerror or type(exc).__name__
+                raise JournalUnavailable(
+                    f"Cannot write the coin journal {self.path}: {reason}."
+                ) from None
             if new:
                 _fsync_dir(self.path.parent)
 

@@ -304,6 +304,11 @@ async def _store_pages(
         raise CliError(
             f"{exc}; try `promo-tui cache clear`, or turn caching off (cache_enabled = false)"
         ) from None
+    except OSError as exc:
+        raise CliError(
+            f"cannot use the cache folder ({exc.strerror or exc}: {exc.filename}); fix it, "
+            "or turn caching off (cache_enabled = false)"
+        ) from None
     with store:
         name, pid = request.collection, request.promotion_id
         if not request.cached:
