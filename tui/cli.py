@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import importlib.util
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -14,6 +13,7 @@ from tui.config import ConfigError, Settings, load_settings
 from tui.redact import install_log_redaction, redact_text
 
 SUBCOMMANDS = ("sandbox", "export", "ezepo", "coins", "cache")
+STANDALONE = {"sandbox"}  # commands that read no config
 
 EXAMPLES = """\
 examples:
@@ -41,8 +41,9 @@ def add_common_options(parser: argparse.ArgumentParser, *, top: bool = False) ->
         )
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
-            for child in action.choices.values():
-                add_common_options(child)
+            for name, child in action.choices.items():
+                if name not in STANDALONE:
+                    add_common_options(child)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -61,15 +62,17 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     subparsers.required = False
     for name in SUBCOMMANDS:
-        if importlib.util.find_spec(f"tui.commands.{name}"):  # TODO(lead): drop once all exist
-            importlib.import_module(f"tui.commands.{name}").register(subparsers)
+        importlib.import_module(f"tui.commands.{name}").register(subparsers)
     add_common_options(parser, top=True)
     return parser
 
 
-def settings_from(args: argparse.Namespace, *, allow_new_profile: bool = False) -> Settings:
-    """Settings for a command's `--config`/`--profile` (ConfigError on bad input)."""
-    return load_settings(args.config, args.profile, allow_new_profile=allow_new_profile)
+def settings_from(args: argparse.Namespace) -> Settings:
+    """Settings for a command's `--config`/`--profile`; warnings go to stderr."""
+    settings = load_settings(args.config, args.profile)
+    for warning in settings.warnings:
+        print(f"promo-tui: warning: {warning}", file=sys.stderr)
+    return settings
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -30,6 +30,7 @@ class Cli:
     def __post_init__(self) -> None:
         self.config = self.cwd / "no-cache.toml"
         self.config.write_text("[defaults]\ncache_enabled = false\n", encoding="utf-8")
+        self.config.chmod(0o600)
 
     def command(self, *args: str) -> list[str]:
         return [PROMO_TUI, *args]

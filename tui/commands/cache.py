@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from tui.commands._common import EXIT_FAILED, command_parser, numeric_id, say
-from tui.config import load_settings
 from tui.store import files
 from tui.store.store import ScopeInfo, Store, StoreError
 
@@ -43,8 +42,10 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = load_settings(getattr(args, "config", None), getattr(args, "profile", None))
-    databases = files.profile_databases(settings.profile)
+    from tui.cli import settings_from
+
+    settings = settings_from(args)
+    databases = files.profile_databases(settings.profile, settings.cache_directory)
     try:
         if args.action == "clear":
             return _clear(settings.profile, databases, args.promotion_id)
