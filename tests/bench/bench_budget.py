@@ -43,9 +43,9 @@ async def burn(url: str, window: float, share: int, at: float, stop: asyncio.Eve
     return spent
 
 
-async def run(url: str, limit: int, window: float, share: int, pages: int | None):
+async def run(url: str, limit: int, window: float, share: int, at: float, pages: int | None):
     stop = asyncio.Event()
-    burner = asyncio.create_task(burn(url, window, share, 0.3, stop))
+    burner = asyncio.create_task(burn(url, window, share, at, stop))
     try:
         found, sent = await export_ours(
             url, cr.DEMO_TOKEN, cr.BIG_PROMOTION_ID, limit, window, pages
@@ -72,6 +72,7 @@ def main() -> None:
     def options(parser: argparse.ArgumentParser) -> None:
         parser.add_argument("--window", type=float, help="seconds in a 'minute' (default 6)")
         parser.add_argument("--pages", type=int, help="stop after this many pages (default all)")
+        parser.add_argument("--at", type=float, default=0.3, help="the other client's phase")
 
     args = parse_args(__doc__, options)
     limit, window, share, pages = (20, 1.0, 8, 40) if args.short else (200, 6.0, 80, None)
@@ -79,12 +80,14 @@ def main() -> None:
     scale = 60 / window
     with sandbox_process(minute_seconds=window, rate_limit=limit) as sandbox:
         sleep_to_phase(window)
-        found, sent, burned = asyncio.run(run(sandbox.easypromos_url, limit, window, share, pages))
+        found, sent, burned = asyncio.run(
+            run(sandbox.easypromos_url, limit, window, share, args.at, pages)
+        )
     expected = found.pages * 100 if pages else cr.BIG_PARTICIPATIONS
     late = [lateness for _, lateness in resumes(sent, window)]
     print(
         f"limit {limit} per {window:g} s window (x{scale:g}); the other client spent {burned} "
-        f"calls ({share} at 30% of each window)"
+        f"calls ({share} at {args.at:.0%} of each window)"
     )
     print(
         f"ours: {found.pages:,} pages, {len(found.ids):,} distinct records of {expected:,} "
