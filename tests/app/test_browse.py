@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
+from typing import Any
 
-import httpx
 from textual.widgets import Static
 
 from tests.app.conftest import SIZE, wait_until
@@ -108,13 +109,20 @@ async def test_expand_opens_the_promotion_asked_for_not_the_one_under_the_cursor
         await wait_until(pilot, lambda: isinstance(app.screen, BrowserScreen))
         tree = browser(app).promotions_tree
         await wait_until(pilot, lambda: tree.promotions)
-        # The promotion's GET (the 403 check) answers after the keys below were handled.
-        rules = [{"kind": "slow", "seconds": 0.5, "path": "/v2/promotions/", "method": "GET"}]
-        httpx.put(f"{sandbox.base_url}/_sandbox/faults", json={"rules": rules}).raise_for_status()
+        # The promotion's GET (the 403 check) is held until the keys below were handled.
+        answer = asyncio.Event()
+        read = app.session.promotion
+
+        async def held(promotion_id: str) -> dict[str, Any]:
+            await answer.wait()
+            return await read(promotion_id)
+
+        app.session.promotion = held  # type: ignore[method-assign]
         nodes = list(tree._promotion_nodes())[:4]
         tree.move_cursor(nodes[0])
         await pilot.press("right", "down", "down", "down")
-        assert not nodes[0].is_expanded, "expanded before its GET answered: not a race"
+        assert not nodes[0].is_expanded and tree.cursor_node is nodes[3]
+        answer.set()
         await wait_until(pilot, lambda: nodes[0].is_expanded)
         await pilot.pause()
         assert [node.is_expanded for node in nodes] == [True, False, False, False]

@@ -38,9 +38,11 @@ async def test_keys_work_mid_load_and_esc_stops_r_resumes(
 ) -> None:
     sandbox = sandbox_factory(rate_limit=None)
     promotion = credentials.ACTIVE_PROMOTION_ID
-    sandbox.state.add_records(promotion, "users", 12_000)
+    sandbox.state.add_records(promotion, "users", 4_000)
     total = sandbox.state.count(promotion, "users")
-    app = PromoTuiApp(settings_for(sandbox, rate_limit=100_000))
+    # Paced at 10 pages a second: the load outlasts the keys (Pilot.press waits for the process
+    # to idle, up to 1 s per wait, which never happens while pages are parsed and stored).
+    app = PromoTuiApp(settings_for(sandbox, rate_limit=10, rate_window_seconds=1.0))
     async with app.run_test(size=SIZE) as pilot:
         screen = await start(app, pilot, Collection.USERS, str(promotion))
         view, table = screen.collection, screen.query_one(VirtualTable)

@@ -86,6 +86,9 @@ class BrowserScreen(Screen[None]):
         self.promotions_tree.focus()
         self.action_reload_account()
 
+    def on_resize(self) -> None:
+        self.query_one(AccountPane).compact = self.size.height < 36
+
     def _sync_status(self) -> None:
         status = self.query_one(StatusBar)
         session = session_of(self)
@@ -114,7 +117,7 @@ class BrowserScreen(Screen[None]):
     def _show_account(self) -> None:
         tree = self.promotions_tree
         brands = [n.data.brand for n in tree.root.children if isinstance(n.data, BrandData)]
-        self.query_one(AccountPane).show(brands, tree.promotions, len(tree.locked))
+        self.query_one(AccountPane).show(brands, tree.promotions, tree.locked)
 
     @work(exclusive=True, group="ezepo-role")
     async def _load_role(self) -> None:

@@ -1,47 +1,98 @@
-"""A short summary of the account: brands, promotions by status, locked promotions."""
+"""What the token may see: brands with their promotions by status, and promotions found locked."""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from textual.content import Content
+from textual.reactive import reactive
 from textual.widgets import Static
 
 from tui.widgets import tcss_beside
-from tui.widgets.promotions_tree import STATUS_STYLES
+from tui.widgets.promotions_tree import STATUS_STYLES, brand_id_of
 from tui.widgets.safe_text import clean
 
 Record = dict[str, Any]
+BRAND_LINES = 4
+"""Brands listed by name; more are counted on one line."""
+LOCKED_IDS = 3
+"""Locked promotions listed by id."""
 
 
-def account_summary(brands: Sequence[Record], promotions: Sequence[Record], locked: int) -> Content:
-    """`2 brands · 7 promotions (● 4 ● 1 ● 2) · 🔒 1 locked`."""
-    statuses = Counter(clean(p.get("status")) for p in promotions)
+def _statuses(promotions: Sequence[Record]) -> Content:
+    """`●4 active ●1 draft ●2 expired` (statuses with none left out)."""
+    counts = Counter(clean(p.get("status")) for p in promotions)
     parts = [
-        Content(f"{len(brands)} brand{'s' if len(brands) != 1 else ''}"),
-        Content(f"{len(promotions)} promotions"),
+        Content.styled(f"●{counts[status]} {status}", style)
+        for status, style in STATUS_STYLES.items()
+        if counts.get(status)
     ]
-    for status, style in STATUS_STYLES.items():
-        if statuses.get(status):
-            parts.append(Content.styled(f"● {statuses[status]} {status}", style))
+    return Content(" ").join(parts) if parts else Content.styled("no promotions", "$text-muted")
+
+
+def account_summary(
+    brands: Sequence[Record],
+    promotions: Sequence[Record],
+    locked: Collection[str],
+    *,
+    per_brand: bool = True,
+) -> Content:
+    """A few lines: totals, promotions by status, each brand's (if asked), the locked ones."""
+    plural = "s" if len(brands) != 1 else ""
+    lines = [
+        Content.styled(f"{len(brands)} brand{plural} · {len(promotions)} promotions", "bold"),
+        _statuses(promotions),
+    ]
+    by_brand: dict[str, list[Record]] = {}
+    for promotion in promotions:
+        by_brand.setdefault(brand_id_of(promotion), []).append(promotion)
+    for brand in brands[:BRAND_LINES] if per_brand else ():
+        own = by_brand.get(str(brand.get("id", "")), [])
+        counts = Counter(clean(p.get("status")) for p in own)
+        numbers = [
+            Content.styled(f"●{counts[status]}", style)
+            for status, style in STATUS_STYLES.items()
+            if counts[status]
+        ]
+        name = clean(brand.get("name")) or "(unnamed brand)"
+        lines.append(Content.assemble(f"{name} · {len(own)}: ", Content(" ").join(numbers)))
+    if per_brand and len(brands) > BRAND_LINES:
+        lines.append(Content.styled(f"+{len(brands) - BRAND_LINES} more brands", "$text-muted"))
     if locked:
-        parts.append(Content.styled(f"🔒 {locked} locked", "$text-muted"))
-    return Content(" · ").join(parts)
+        ids = " ".join(f"#{clean(i)}" for i in sorted(locked)[:LOCKED_IDS])
+        more = f" +{len(locked) - LOCKED_IDS}" if len(locked) > LOCKED_IDS else ""
+        lines.append(Content.styled(f"🔒 {len(locked)} locked: {ids}{more}", "$warning"))
+    else:
+        lines.append(Content.styled("🔒 none locked yet (checked on open)", "$text-muted"))
+    return Content("\n").join(lines)
 
 
 class AccountPane(Static):
-    """What the token may see; updated when the account loads or a promotion turns out locked."""
+    """What the token may see; updated when the account loads or a promotion turns out locked.
+
+    `compact` (a short terminal) leaves out the per-brand lines: the tree shows the brands.
+    """
 
     DEFAULT_CSS = tcss_beside(__file__)
+
+    compact: reactive[bool] = reactive(False)
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(Content.styled("Loading the account…", "$text-muted"), id=id)
         self.border_title = "Account"
+        self._shown: tuple[Sequence[Record], Sequence[Record], Collection[str]] | None = None
 
-    def show(self, brands: Sequence[Record], promotions: Sequence[Record], locked: int) -> None:
-        self.update(account_summary(brands, promotions, locked))
+    def show(
+        self, brands: Sequence[Record], promotions: Sequence[Record], locked: Collection[str]
+    ) -> None:
+        self._shown = (brands, promotions, locked)
+        self.update(account_summary(brands, promotions, locked, per_brand=not self.compact))
+
+    def watch_compact(self) -> None:
+        if self._shown is not None:
+            self.show(*self._shown)
 
     def show_problem(self, text: str) -> None:
         self.update(Content.styled(clean(text), "$error"))

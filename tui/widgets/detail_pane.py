@@ -60,7 +60,8 @@ def participation_line(participation: Record) -> Content:
 
 
 class DetailPane(VerticalScroll):
-    """Shows one record; `u` opens its user, `c` adds coins to that user, backspace goes back."""
+    """Shows one record; `u` opens its user, `c` adds coins to that user, backspace goes back;
+    `i` switches timestamps between the short local form and the API's ISO text."""
 
     DEFAULT_CSS = tcss_beside(__file__)
 
@@ -68,13 +69,16 @@ class DetailPane(VerticalScroll):
         Binding("u", "open_user", "User"),
         Binding("c", "add_coins", "Add coins"),
         Binding("backspace", "back", "Back"),
+        Binding("i", "toggle_iso", "ISO times"),
     ]
 
     shown: reactive[Shown | None] = reactive(None, init=False)
+    iso_times: reactive[bool] = reactive(False, init=False)
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._history: list[Shown] = []
+        self._body_width: int | None = None
 
     def compose(self) -> ComposeResult:
         hint = Content.styled("Select a record to see it here.", "$text-muted")
@@ -94,6 +98,7 @@ class DetailPane(VerticalScroll):
 
     def watch_shown(self, shown: Shown | None) -> None:
         self.workers.cancel_group(self, "detail")
+        self.set_class(shown is not None, "-showing")
         if shown is None:
             return
         singular = TITLES[shown.collection].rstrip("s")
@@ -101,7 +106,7 @@ class DetailPane(VerticalScroll):
         self.query_one("#detail-title", Static).update(
             Content.styled(f"{singular} #{clean(record_id)}", "bold $accent")
         )
-        self.query_one("#detail-body", Static).update(record_table(shown.record))
+        self._render_body()
         self.scroll_home(animate=False)
         related = self.query_one("#detail-related", Static)
         user_id = user_id_of(shown.collection, shown.record)
@@ -112,6 +117,20 @@ class DetailPane(VerticalScroll):
             related.update(Content.styled(f"User {user_id} · u opens it", "$text-muted"))
         else:
             related.update("")
+
+    def _render_body(self) -> None:
+        shown, width = self.shown, self.scrollable_content_region.width
+        self._body_width = width
+        if shown is not None:
+            body = record_table(shown.record, width=width or None, iso=self.iso_times)
+            self.query_one("#detail-body", Static).update(body)
+
+    def on_resize(self) -> None:
+        if self.scrollable_content_region.width != self._body_width:
+            self._render_body()
+
+    def watch_iso_times(self) -> None:
+        self._render_body()
 
     def refresh_user(self, promotion_id: str, user_id: str) -> None:
         """Load a user's balance again if that user is shown (after a coin transaction)."""
@@ -179,6 +198,9 @@ class DetailPane(VerticalScroll):
     def action_add_coins(self) -> None:
         if self.shown is not None:
             self.post_message(AddCoins(self.shown.promotion_id, self._user_id()))
+
+    def action_toggle_iso(self) -> None:
+        self.iso_times = not self.iso_times
 
     def action_back(self) -> None:
         if self._history:

@@ -62,10 +62,10 @@ def brand_id_of(promotion: Record) -> str:
 
 
 def promotion_label(promotion: Record, locked: bool) -> Text:
-    """`● Title  #id` coloured by status; a lock and dim text when the token may not read it."""
+    """`● Title #id` coloured by status; a lock and dim text when the token may not read it."""
     status = clean(promotion.get("status"))
     title = clean(promotion.get("title")) or "(untitled)"
-    number = (f"  #{clean(promotion.get('id'))}", "dim")
+    number = (f" #{clean(promotion.get('id'))}", "dim")
     if locked:
         return Text.assemble("🔒 ", (title, "dim"), number, (" locked", "dim italic"))
     return Text.assemble(("● ", STATUS_STYLES.get(status, "")), title, number)
@@ -116,7 +116,7 @@ class PromotionsTree(Tree[NodeData]):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__("Account", id=id)
         self.show_root = False
-        self.guide_depth = 3
+        self.guide_depth = 2
         self._brands: list[Record] = []
         self._promotions: list[Record] = []
         self.locked: set[str] = set()

@@ -67,6 +67,8 @@ class VirtualTable(ScrollView, can_focus=True):
         Binding("pagedown", "page(1)", "Page down", show=False),
         Binding("home,g", "first", "First", show=False),
         Binding("end,G", "last", "Last", show=False),
+        Binding("left,h", "columns(-1)", "Columns left", show=False),
+        Binding("right,l", "columns(1)", "Columns right", show=False),
         Binding("enter", "select", "Open", show=False),
         Binding("s", "sort_next", "Sort"),
         Binding("S", "sort_reverse", "Reverse"),
@@ -290,6 +292,11 @@ class VirtualTable(ScrollView, can_focus=True):
     # ---- geometry and rendering ---------------------------------------------------------------
 
     @property
+    def allow_horizontal_scroll(self) -> bool:
+        """Sideways scrolling (keys, shift+wheel) without a horizontal scrollbar."""
+        return not self._check_disabled() and self.max_scroll_x > 0
+
+    @property
     def _row_width(self) -> int:
         return sum(column.width + GAP for column in self._columns)
 
@@ -325,11 +332,25 @@ class VirtualTable(ScrollView, can_focus=True):
         base = self.rich_style
         if y == 0:
             text, style = self._header_text(), base + self._style("virtual-table--header")
+            text = self._header_hints(text, scroll_x, width)
         else:
             index = scroll_y + y - 1
             text, style = self._body_line(index, base)
         strip = Strip([Segment(text, style)], cell_len(text))
         return strip.crop_extend(scroll_x, scroll_x + width, style)
+
+    @staticmethod
+    def _header_hints(text: str, scroll_x: int, width: int) -> str:
+        """`◂` / `▸` at the header's visible ends when columns are out of view (← → scroll)."""
+        if width < 2:
+            return text
+        text = text.ljust(scroll_x + width)
+        if scroll_x > 0:
+            text = text[:scroll_x] + "◂" + text[scroll_x + 1 :]
+        if cell_len(text.rstrip()) > scroll_x + width:
+            end = scroll_x + width - 1
+            text = text[:end] + "▸" + text[end + 1 :]
+        return text
 
     def _body_line(self, index: int, base: Style) -> tuple[str, Style]:
         if self.row_count == 0:
@@ -365,6 +386,19 @@ class VirtualTable(ScrollView, can_focus=True):
 
     def action_page(self, direction: int) -> None:
         self.cursor += direction * self._body_height
+
+    def action_columns(self, direction: int) -> None:
+        """Scroll sideways to the previous or next column's left edge."""
+        edges, edge = [0], 0
+        for column in self._columns:
+            edge += column.width + GAP
+            edges.append(edge)
+        x = round(self.scroll_x)
+        if direction > 0:
+            target = next((e for e in edges if e > x), x)
+        else:
+            target = next((e for e in reversed(edges) if e < x), 0)
+        self.scroll_to(x=min(target, self.max_scroll_x), animate=False, immediate=True, force=True)
 
     def action_first(self) -> None:
         self.cursor = 0
