@@ -381,3 +381,42 @@ def test_clear_while_another_store_has_the_file_open(store: Store, folder: Path)
     assert b"mail.test" not in _disk_bytes(store)
     assert other.count("participations", PID) == 0
     other.close()
+
+
+def test_open_latest_finds_the_newest_cache_of_the_profile_and_url(folder: Path) -> None:
+    url = "http://127.0.0.1/v2"
+    assert Store.open_latest("test", url, folder) is None
+    for brands, at in ((["1"], 1_000.0), (["2"], 2_000.0)):
+        with Store.open("test", url, brands, directory=folder) as opened:
+            opened.write_page("promotions", None, [{"id": brands[0]}], fetched_at=at)
+    with Store.open("test", "http://other/v2", ["3"], directory=folder) as other:
+        other.write_page("promotions", None, [{"id": "3"}], fetched_at=3_000.0)
+    with Store.open("else", url, ["4"], directory=folder) as other_profile:
+        other_profile.write_page("promotions", None, [{"id": "4"}], fetched_at=4_000.0)
+    latest = Store.open_latest("test", url, folder)
+    assert latest is not None
+    with latest:
+        assert ids(latest.rows("promotions", None, 0, 10)) == ["2"]
+        assert latest.info()["brands"] == "2"
+    assert Store.open_latest("nobody", url, folder) is None
+
+
+def test_matching_finds_a_users_records_by_field_not_text(store: Store) -> None:
+    fill(store, 500)
+    # user 5's id also appears inside other records' text (e.g. "15", stage 5): exact field only
+    count, found = store.matching("participations", PID, "user_id", "5", limit=4)
+    expected = [p for p in map(participation, range(500, 0, -1)) if p["user_id"] == "5"]
+    assert count == len(expected) and count > 4
+    assert ids(found) == [p["id"] for p in expected[:4]]
+    assert store.matching("participations", PID, "user_id", "999999", limit=4) == (0, [])
+    assert store.matching("participations", "nope", "user_id", "5", limit=4) == (0, [])
+    with pytest.raises(ValueError):
+        store.matching("participations", PID, "email", "x", limit=4)
+    plan = " ".join(
+        str(row)
+        for row in store._conn.execute(
+            "EXPLAIN QUERY PLAN SELECT count(*) FROM records INDEXED BY records_k1"
+            " WHERE sid = 1 AND k1 = 5"
+        )
+    )
+    assert "records_k1" in plan

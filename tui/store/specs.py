@@ -237,7 +237,8 @@ def _number(value: object) -> float | int | None:
     return None
 
 
-def _key_value(value: object, kind: Kind) -> object:
+def key_value(value: object, kind: Kind) -> object:
+    """A field's value as its sort-key column stores it (numbers, epoch seconds, folded text)."""
     if value is None:
         return None
     if kind == "time":
@@ -260,7 +261,7 @@ def extract(spec: Spec, raw: dict[str, Any]) -> Extracted:
         raise ValueError(f"{spec.name} record without an id")
     text_id = str(record_id)
     number = _number(record_id)
-    keys = [_key_value(_first(raw, key.paths), key.kind) for key in spec.keys]
+    keys = [key_value(_first(raw, key.paths), key.kind) for key in spec.keys]
     keys += [None] * (KEY_SLOTS - len(keys))
     words = (_get(raw, path) for path in spec.text)
     return Extracted(

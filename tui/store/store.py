@@ -73,6 +73,33 @@ class Store(Views):
         return store
 
     @classmethod
+    def open_latest(
+        cls, profile: str, api_base_url: str, directory: Path | None = None
+    ) -> Store | None:
+        """The profile's most recently written cache for this API URL, whatever its account;
+        None when there is none. For working offline, when the brands cannot be listed."""
+        best: tuple[float, Path] | None = None
+        for path in files.profile_databases(profile, directory):
+            if not path.name.endswith(files.SUFFIX):
+                continue  # a damaged file moved aside
+            try:
+                conn = files.connect(path, read_only=True)
+                try:
+                    url = conn.execute("SELECT value FROM info WHERE key = 'api_base_url'")
+                    found = url.fetchone()
+                    latest = conn.execute(
+                        "SELECT max(coalesce(refreshed_at, written_at, 0)) FROM scopes"
+                    ).fetchone()[0]
+                finally:
+                    conn.close()
+            except sqlite3.Error:
+                continue
+            newer = best is None or (latest or 0) > best[0]
+            if found is not None and found[0] == api_base_url and latest and newer:
+                best = (float(latest), path)
+        return None if best is None else cls.open_file(best[1])
+
+    @classmethod
     def open_file(cls, path: Path) -> Store:
         """Open an existing cache file as it is (`cache info`, `cache clear`)."""
         warnings: list[str] = []

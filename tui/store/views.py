@@ -20,7 +20,7 @@ from typing import Any
 
 from tui.store import files, fts, query
 from tui.store.base import Connected
-from tui.store.specs import collection_name, spec_for
+from tui.store.specs import collection_name, key_value, spec_for
 
 PAGE_SIZE = 100  # items per API page, for page estimates
 
@@ -235,6 +235,31 @@ class Views(Connected):
                 (collection_name(collection), pid_text(promotion_id), str(record_id)),
             ).fetchone()
         return None if row is None else json.loads(row[0])
+
+    def matching(
+        self, collection: object, promotion_id: object, key: str, value: object, limit: int
+    ) -> tuple[int, list[dict[str, Any]]]:
+        """(count, newest `limit`) of the cached records whose field `key` equals `value`.
+
+        `key` is one of the collection's sort keys (e.g. a user's participations: "user_id"),
+        so the lookup walks that key's index instead of searching the text.
+        """
+        spec = spec_for(collection)
+        keys = {k.name: k for k in spec.keys}
+        if key not in keys:
+            raise ValueError(f"{spec.name} has no field {key!r}; use one of {tuple(keys)}")
+        column, _ = query.order_column(spec, key, None)
+        wanted = key_value(value, keys[key].kind)
+        order = "created DESC, rid DESC" if spec.created_paths else "rid"
+        with self._read() as conn:
+            row = self._scope_row(conn, spec.name, promotion_id)
+            if row is None or wanted is None:
+                return 0, []
+            where = f"FROM records INDEXED BY records_{column} WHERE sid = ? AND {column} = ?"
+            params = (int(row[0]), wanted)
+            count = int(conn.execute(f"SELECT count(*) {where}", params).fetchone()[0])
+            raws = conn.execute(f"SELECT raw {where} ORDER BY {order} LIMIT ?", (*params, limit))
+            return count, [json.loads(raw) for (raw,) in raws]
 
     def index_of(
         self,
