@@ -34,7 +34,7 @@ from tui.api.models import (
 )
 from tui.api.pacing import Pacer, pacer_for
 from tui.api.retry import RetryPolicy, with_retries
-from tui.api.transport import EASYPROMOS, checked_json, json_body, new_client, send, status_error
+from tui.api.transport import EASYPROMOS, ServiceClient, checked_json, json_body, send, status_error
 from tui.redact import Secret, redact_url
 
 __all__ = ["Collection", "EasypromosClient", "Page"]
@@ -67,7 +67,7 @@ class BearerAuth(httpx.Auth):
         yield request
 
 
-class EasypromosClient:
+class EasypromosClient(ServiceClient):
     """`async with EasypromosClient(url, token) as ep:`; one per account and event loop."""
 
     def __init__(
@@ -83,27 +83,12 @@ class EasypromosClient:
         reconcile_delay: float = 10.0,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        self.base_url = base_url.rstrip("/")
+        super().__init__(base_url, timeout=timeout, auth=BearerAuth(token), transport=transport)
         self.pacer: Pacer = pacer_for(self.base_url, token, rate_limit, rate_window)
         self.retry = retry or RetryPolicy()
         self.reconcile_delay = reconcile_delay
         self._journal_path = journal_path
         self._journal: Journal | None = None
-        self._client = new_client(
-            self.base_url, timeout=timeout, auth=BearerAuth(token), transport=transport
-        )
-
-    async def __aenter__(self) -> EasypromosClient:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        await self._client.aclose()
-
-    def __repr__(self) -> str:
-        return f"EasypromosClient({redact_url(self.base_url)!r})"
 
     @property
     def journal(self) -> Journal:

@@ -25,14 +25,14 @@ from tui.api.models import (
 from tui.api.retry import RetryPolicy, with_retries
 from tui.api.transport import (
     EZEPO,
+    ServiceClient,
     checked_json,
     json_body,
     network_error,
-    new_client,
     send,
     status_error,
 )
-from tui.redact import Secret, redact_url
+from tui.redact import Secret
 
 __all__ = [
     "EzepoClient",
@@ -66,7 +66,7 @@ def _choice(enum: Any, value: Any, what: str) -> Any:
         raise InvalidArgument(f"{what} must be one of {allowed}, not {value!r}.") from None
 
 
-class EzepoClient:
+class EzepoClient(ServiceClient):
     """`async with EzepoClient(endpoint, key) as ez:`; admin-only calls check the role first."""
 
     def __init__(
@@ -78,24 +78,9 @@ class EzepoClient:
         retry: RetryPolicy | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        self.endpoint = endpoint.rstrip("/")
+        super().__init__(endpoint, timeout=timeout, auth=KeyAuth(key), transport=transport)
         self.retry = retry or RetryPolicy()
         self._role: Role | None = None
-        self._client = new_client(
-            self.endpoint, timeout=timeout, auth=KeyAuth(key), transport=transport
-        )
-
-    async def __aenter__(self) -> EzepoClient:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        await self._client.aclose()
-
-    def __repr__(self) -> str:
-        return f"EzepoClient({redact_url(self.endpoint)!r})"
 
     async def _get(
         self, path: str, params: dict[str, Any] | None = None, *, retry: bool = True

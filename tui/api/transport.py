@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -25,7 +25,10 @@ from tui.api.errors import (
     ServerError,
     UnsupportedMediaType,
 )
-from tui.redact import install_log_redaction, redact_text
+from tui.redact import install_log_redaction, redact_text, redact_url
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 USER_AGENT = f"promo-tui/{__version__}"
 CONNECT_TIMEOUT = 10.0
@@ -71,6 +74,33 @@ def new_client(
         transport=transport,
         follow_redirects=False,
     )
+
+
+class ServiceClient:
+    """What both clients share: one AsyncClient, closed by `async with` or `aclose()`."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        timeout: float,
+        auth: httpx.Auth,
+        transport: httpx.AsyncBaseTransport | None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._client = new_client(self.base_url, timeout=timeout, auth=auth, transport=transport)
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({redact_url(self.base_url)!r})"
 
 
 def describe(request: httpx.Request) -> str:
