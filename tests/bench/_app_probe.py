@@ -23,6 +23,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -108,7 +109,7 @@ class ProbeApp(PromoTuiApp):
 
     async def _scenario(self) -> None:
         try:
-            if not await self._until(lambda: self.session.has_store and self._browser(), 60):
+            if not await self._until(lambda: bool(self.session.has_store and self._browser()), 60):
                 raise RuntimeError("the account did not load")
             await asyncio.sleep(0.3)  # let the tree settle
             view = self.screen.query_one(CollectionView)
@@ -160,9 +161,11 @@ class ProbeApp(PromoTuiApp):
         thread = threading.Thread(target=press_keys, daemon=True)
         thread.start()
         lagger = asyncio.ensure_future(lag_loop())
+        measuring = time.monotonic()
         limit = config.get("max_seconds")
         await self._until(
-            lambda: view.state != "loading" or (limit and time.monotonic() - started > limit), 900
+            lambda: view.state != "loading" or bool(limit and time.monotonic() - measuring > limit),
+            900,
         )
         stop.set()
         thread.join()
@@ -182,12 +185,17 @@ class ProbeApp(PromoTuiApp):
         )
 
     async def _cached(self, view: CollectionView, table: VirtualTable) -> None:
-        settled = lambda: self._table_settled(table)  # noqa: E731
+        def settled() -> bool:
+            return self._table_settled(table)
+
         opened = await self._repaint(
             lambda: self._open(view), lambda: table.row_count > 0 and settled(), 60
         )
         await self._until(lambda: view.state != "loading", 120)
         times: dict[str, list[float]] = {"open (first rows painted)": [opened]}
+
+        def sorted_anew(before: tuple[str | None, bool]) -> Check:
+            return lambda: table.sort != before and settled()
 
         def measure(name: str, act: Callable[[], None], done: Check) -> Any:
             async def run() -> None:
@@ -201,16 +209,11 @@ class ProbeApp(PromoTuiApp):
                 "Home", lambda: self._key("home"), lambda: table.cursor == 0 and settled()
             )
             words = self.config["filter"]
-            await measure("filter", lambda w=words: table.set_filter(w), settled)
+            await measure("filter", partial(table.set_filter, words), settled)
             self.results["filtered_rows"] = table.row_count
             await measure("clear filter", lambda: table.set_filter(""), settled)
             for key, name in (("s", "sort"), ("S", "reverse sort")):
-                before = table.sort
-                await measure(
-                    name,
-                    lambda k=key: self._key(k, k),
-                    lambda b=before: table.sort != b and settled(),
-                )
+                await measure(name, partial(self._key, key, key), sorted_anew(table.sort))
         self.results.update(times=times, rows=table.row_count, peak_rss_mib=peak_rss_mib())
 
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 import httpx
 from _common import (
@@ -87,7 +88,7 @@ def main() -> None:
         )
         return found
 
-    runs: dict[str, Callable[[str], Awaitable[Export]]] = {
+    runs: dict[str, Callable[[str], Coroutine[Any, Any, Export]]] = {
         "ours": ours,
         "leaky bucket": lambda url: export_naive(
             url, window, max_pages, LeakyBucket(limit, window)

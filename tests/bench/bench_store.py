@@ -12,7 +12,8 @@ import argparse
 import itertools
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 
 from _common import fill_participations, parse_args, peak_rss_mib, report
@@ -69,28 +70,29 @@ def main() -> None:
     c, p = "participations", PID
     timed("count", lambda: store.count(c, p))
     for words in ("gmail", "olga smith", "ol", "john.garcia12"):
-        timed(f"count filter {words!r}", lambda w=words: store.count(c, p, w))
+        timed(f"count filter {words!r}", partial(store.count, c, p, words))
     for label, offset in (("first", 0), ("middle", n // 2), ("last", n - 50)):
-        timed(f"rows 50 by created, {label} page", lambda o=offset: store.rows(c, p, o, 50))
+        timed(f"rows 50 by created, {label} page", partial(store.rows, c, p, offset, 50))
         timed(
             f"rows 50 by points asc, {label} page",
-            lambda o=offset: store.rows(c, p, o, 50, sort="points", descending=False),
+            partial(store.rows, c, p, offset, 50, sort="points", descending=False),
         )
     for words in ("gmail", "olga smith", "john.garcia12"):
         hits = store.count(c, p, words)
         for label, offset in (("first", 0), ("middle", hits // 2), ("last", max(hits - 50, 0))):
             timed(
                 f"rows 50 filter {words!r} by points, {label}",
-                lambda o=offset, w=words: store.rows(c, p, o, 50, w, sort="points"),
+                partial(store.rows, c, p, offset, 50, words, sort="points"),
             )
-    for words in (None, "gmail"):
-        middle = store.count(c, p, words) // 2 + 1000
-        store.rows(c, p, middle, 50, words, sort="points")  # the jump; then scroll from there
+    for text in (None, "gmail"):
+        middle = store.count(c, p, text) // 2 + 1000
+        store.rows(c, p, middle, 50, text, sort="points")  # the jump; then scroll from there
         steps = itertools.count(middle + 1)
-        timed(
-            f"scroll 1 row in the middle, filter {words!r}",
-            lambda w=words, s=steps: store.rows(c, p, next(s), 50, w, sort="points"),
-        )
+
+        def scroll(text: str | None = text, steps: Iterator[int] = steps) -> object:
+            return store.rows(c, p, next(steps), 50, text, sort="points")
+
+        timed(f"scroll 1 row in the middle, filter {text!r}", scroll)
     timed("new filter 'maria' + count + first page", lambda: fresh_filter(store))
     timed("index_of a middle row by created", lambda: store.index_of(c, p, str(n // 2)) or 0)
     timed(

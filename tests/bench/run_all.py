@@ -6,6 +6,7 @@ run small, three at a time, and only have to run and print; the exit status is 1
 
 from __future__ import annotations
 
+import argparse
 import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -50,7 +51,7 @@ def row(outcome: Outcome) -> str:
 
 
 def main() -> int:
-    def options(parser):  # type: ignore[no-untyped-def]
+    def options(parser: argparse.ArgumentParser) -> None:
         parser.add_argument("--jobs", type=int, help="scripts at once (default 3 short, 1 full)")
 
     args = parse_args(__doc__, options)
