@@ -47,8 +47,11 @@ class Session:
         self.ezepo: EzepoClient | None = None
         self.ezepo_role: Role | None = None
         self._store: Store | None = None
+        self._store_guessed = False  # opened offline: the latest cache of the profile and URL
         self._refreshing = asyncio.Lock()
         self.offline = False
+        self.cached_at: float | None = None
+        """When the account shown offline was last read (epoch seconds)."""
 
     # ---- life cycle -----------------------------------------------------------------------------
 
@@ -119,9 +122,23 @@ class Session:
     # ---- account --------------------------------------------------------------------------------
 
     async def load_account(self) -> tuple[list[Record], list[Record]]:
-        """The organizing brands and every promotion (written through to the store)."""
+        """The organizing brands and every promotion (written through to the store).
+
+        With the network down they come from the cache (`offline`, `cached_at`): the session's
+        own, or the latest one of this profile and URL; NetworkError only if there is none.
+        """
         client = self.client
-        brands = [brand.raw for brand in await self._online(client.organizing_brands())]
+        try:
+            brands = [brand.raw for brand in await self._online(client.organizing_brands())]
+        except NetworkError:
+            cached = await self._cached_account()
+            if cached is None:
+                raise
+            return cached
+        self.cached_at = None
+        if self._store is not None and self._store_guessed:
+            self._store.close()
+            self._store, self._store_guessed = None, False
         if self._store is None:
             settings = self.settings
             self._store = await asyncio.to_thread(
@@ -137,6 +154,35 @@ class Session:
         store = self._store
         await asyncio.to_thread(store.write_page, Collection.ORGANIZING_BRANDS, None, brands)
         await asyncio.to_thread(store.write_page, Collection.PROMOTIONS, None, promotions)
+        return brands, promotions
+
+    async def _cached_account(self) -> tuple[list[Record], list[Record]] | None:
+        """Brands and promotions from the cache, or None when nothing is cached."""
+        settings = self.settings
+        if self._store is None and settings.cache_enabled:
+            self._store = await asyncio.to_thread(
+                Store.open_latest,
+                settings.profile,
+                settings.easypromos_url,
+                settings.cache_directory,
+            )
+            self._store_guessed = self._store is not None
+        store = self._store
+        if store is None:
+            return None
+
+        def read() -> tuple[list[Record], list[Record], float | None] | None:
+            freshness = store.freshness(Collection.PROMOTIONS, None)
+            if freshness.written_at is None:
+                return None
+            brands = list(store.iter_records(Collection.ORGANIZING_BRANDS, None))
+            promotions = list(store.iter_records(Collection.PROMOTIONS, None))
+            return brands, promotions, freshness.refreshed_at or freshness.written_at
+
+        found = await asyncio.to_thread(read)
+        if found is None:
+            return None
+        brands, promotions, self.cached_at = found
         return brands, promotions
 
     async def load_ezepo_role(self) -> Role | None:

@@ -93,6 +93,7 @@ class BrowserScreen(Screen[None]):
         status = self.query_one(StatusBar)
         session = session_of(self)
         status.offline = session.offline
+        status.cached_at = session.cached_at
         status.role = session.ezepo_role.name.lower() if session.ezepo_role else None
         status.jobs = sum(1 for worker in self.app.workers if worker.is_running)
 
@@ -113,6 +114,12 @@ class BrowserScreen(Screen[None]):
             return
         self.promotions_tree.show(brands, promotions)
         self._show_account()
+        if session.offline:
+            self.notify(
+                "The API cannot be reached: browsing the cache, read-only. F5 tries again.",
+                title="Offline",
+                severity="warning",
+            )
 
     def _show_account(self) -> None:
         tree = self.promotions_tree
@@ -137,8 +144,12 @@ class BrowserScreen(Screen[None]):
         The detail pane gets the full record only if it still shows that promotion.
         """
         tree = self.promotions_tree
+        session = session_of(self)
+        if session.offline:  # no answer to wait for: open it from the cache
+            tree.access_checked(promotion_id, None)
+            return
         try:
-            promotion = await session_of(self).promotion(promotion_id)
+            promotion = await session.promotion(promotion_id)
         except ScopeError:
             tree.access_checked(promotion_id, False)
             self._show_account()

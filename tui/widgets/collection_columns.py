@@ -14,6 +14,20 @@ def short_time(value: Any) -> str:
     return text[:16].replace("T", " ") if len(text) >= 16 and text[10:11] in "T " else text
 
 
+def ago(moment: float | None, now: float) -> str:
+    """`just now`, `5 min ago`, `3 h ago`, `2 days ago`."""
+    if moment is None:
+        return "never"
+    seconds = max(now - moment, 0)
+    if seconds < 60:
+        return "just now"
+    if seconds < 3600:
+        return f"{int(seconds // 60)} min ago"
+    if seconds < 86400:
+        return f"{int(seconds // 3600)} h ago"
+    return f"{int(seconds // 86400)} days ago"
+
+
 def _id(key: str = "id", title: str = "Id", sort: str | None = "id") -> Column:
     return Column(key, title, 11, numeric=True, sort=sort)
 

@@ -26,7 +26,7 @@ from tui.messages import AddCoins, ApiFailed, LoadProgress, RecordHighlighted
 from tui.session import Progress, session_of
 from tui.store import Freshness
 from tui.widgets import tcss_beside
-from tui.widgets.collection_columns import COLUMNS, user_id_of
+from tui.widgets.collection_columns import COLUMNS, ago, user_id_of
 from tui.widgets.safe_text import clean
 from tui.widgets.store_source import StoreRowSource
 from tui.widgets.virtual_table import VirtualTable
@@ -35,20 +35,6 @@ RELOAD_INTERVAL = 0.3
 """Seconds between two table re-queries while pages arrive."""
 FILTER_DELAY = 0.2
 """Seconds of typing pause before the filter runs."""
-
-
-def ago(moment: float | None, now: float) -> str:
-    """`just now`, `5 min ago`, `3 h ago`, `2 days ago`."""
-    if moment is None:
-        return "never"
-    seconds = max(now - moment, 0)
-    if seconds < 60:
-        return "just now"
-    if seconds < 3600:
-        return f"{int(seconds // 60)} min ago"
-    if seconds < 86400:
-        return f"{int(seconds // 3600)} h ago"
-    return f"{int(seconds // 86400)} days ago"
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 from tui.widgets import tcss_beside
+from tui.widgets.collection_columns import ago
 from tui.widgets.safe_text import clean
 
 GAUGE_CELLS = 10
@@ -61,6 +62,8 @@ class StatusBar(Widget):
     role: reactive[str | None] = reactive(None)
     jobs: reactive[int] = reactive(0)
     offline: reactive[bool] = reactive(False)
+    cached_at: reactive[float | None] = reactive(None)
+    """When the cache shown offline was written (epoch seconds)."""
     last_error: reactive[str] = reactive("")
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -79,7 +82,8 @@ class StatusBar(Widget):
             plural = "s" if self.jobs != 1 else ""
             parts.append(Content.styled(f"⟳ {self.jobs} job{plural}", "$accent"))
         if self.offline:
-            parts.append(Content.styled("offline: showing cache", "bold $warning"))
+            age = f" {ago(self.cached_at, time.time())}" if self.cached_at is not None else ""
+            parts.append(Content.styled(f"offline · cached{age}", "bold $warning"))
         if self.last_error:
             parts.append(Content.styled(f"⚠ {clean(self.last_error)}", "$error"))
         return Content.styled(SEPARATOR, "dim").join(parts)

@@ -1,0 +1,68 @@
+"""Offline: with the API unreachable the app opens the profile's latest cache and says so."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+
+import pytest
+from textual.widgets import Static
+
+from tests.app.conftest import SIZE, wait_until
+from tui import session as session_module
+from tui.api.endpoints import Collection
+from tui.api.retry import RetryPolicy
+from tui.app import PromoTuiApp
+from tui.config import Settings
+from tui.sandbox import credentials
+from tui.sandbox.server import SandboxServer
+from tui.screens.browser import BrowserScreen
+from tui.widgets.status_bar import StatusBar
+from tui.widgets.virtual_table import VirtualTable
+
+ACTIVE = str(credentials.ACTIVE_PROMOTION_ID)
+
+
+async def test_cache_is_browsed_offline_after_the_api_goes_away(
+    sandbox_factory: Callable[..., SandboxServer],
+    settings_for: Callable[..., Settings],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    sandbox = sandbox_factory()
+    settings = settings_for(sandbox)
+    online = PromoTuiApp(settings)
+    async with online.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: isinstance(online.screen, BrowserScreen))
+        screen = online.screen
+        assert isinstance(screen, BrowserScreen)
+        await wait_until(pilot, lambda: screen.promotions_tree.promotions)
+        screen.collection.show(ACTIVE, Collection.USERS, "Users")
+        table = screen.query_one(VirtualTable)
+        await wait_until(pilot, lambda: screen.collection.state == "idle" and table.row_count)
+        cached_rows = table.row_count
+        promotions = len(screen.promotions_tree.promotions)
+    sandbox.stop()
+
+    # A refused connection is not retried here, so the test need not sit through the backoff.
+    quick = functools.partial(session_module.EasypromosClient, retry=RetryPolicy(attempts=1))
+    monkeypatch.setattr(session_module, "EasypromosClient", quick)
+    offline = PromoTuiApp(settings)
+    async with offline.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: isinstance(offline.screen, BrowserScreen))
+        screen = offline.screen
+        assert isinstance(screen, BrowserScreen)
+        await wait_until(pilot, lambda: screen.promotions_tree.promotions)
+        assert len(screen.promotions_tree.promotions) == promotions
+        status = screen.query_one(StatusBar)
+        await wait_until(pilot, lambda: "offline · cached just now" in str(status.render()))
+
+        assert screen.open_promotion(ACTIVE)
+        node = screen.promotions_tree._promotion_node(ACTIVE)
+        assert node is not None
+        await wait_until(pilot, lambda: node.is_expanded)  # opened without an access check
+        screen.collection.show(ACTIVE, Collection.USERS, "Users")
+        table = screen.query_one(VirtualTable)
+        await wait_until(pilot, lambda: screen.collection.state == "offline")
+        await wait_until(pilot, lambda: table.row_count == cached_rows)
+        line = str(screen.query_one("#view-status", Static).render())
+        assert "offline: showing the cache" in line
