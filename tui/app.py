@@ -73,6 +73,9 @@ class PromoTuiApp(App[None]):
         """The first-run setup screen; its saved settings start a new session."""
         from tui.screens.setup import SetupScreen
 
+        if any(isinstance(screen, SetupScreen) for screen in self.screen_stack):
+            return  # several workers met the same refused token
+
         async def done(settings: Settings | None) -> None:
             if settings is not None:
                 await self.start_session(settings)
