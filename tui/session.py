@@ -262,20 +262,17 @@ class Session:
     async def user_participations(
         self, promotion_id: str, user_id: str, limit: int
     ) -> tuple[int | None, list[Record]]:
-        """(count, newest `limit`) of a user's cached participations; count None if not cached."""
+        """(count, newest `limit`) of a user's cached participations; count None if not cached.
+
+        Looked up by the indexed `user_id` field in SQL, not by searching the text.
+        """
         store = self.store
 
         def query() -> tuple[int | None, list[Record]]:
             if store.freshness(Collection.PARTICIPATIONS, promotion_id).written_at is None:
                 return None, []
-            found: list[Record] = []
-            count = 0
-            for record in store.iter_records(Collection.PARTICIPATIONS, promotion_id, user_id):
-                if str(record.get("user_id")) == user_id:
-                    count += 1
-                    if len(found) < limit:
-                        found.append(record)
-            return count, found
+            participations = Collection.PARTICIPATIONS
+            return store.matching(participations, promotion_id, "user_id", user_id, limit)
 
         return await asyncio.to_thread(query)
 
