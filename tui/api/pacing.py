@@ -138,7 +138,9 @@ class Pacer:
         wall = self._wall()
         server_now = wall + server_skew(date_header, wall)
         wait = min(next_boundary(server_now, self.window) - server_now, self.window)
-        wait += self._jitter(min(0.05 * self.window, 1.0))
+        # A little jitter (1 s at the real minute, scaled with shorter test minutes) so that
+        # clients of one account do not all hit the boundary in the same millisecond.
+        wait += self._jitter(min(self.window / 60, 1.0))
         with self._lock:
             self.rate_limited_count += 1
             self._blocked_until = max(self._blocked_until, self._clock() + wait)
