@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import httpx
+
 from tui.sandbox import credentials as cr
 from tui.sandbox.server import SandboxServer
 
@@ -56,3 +58,30 @@ def test_confirmation_is_required_without_a_terminal(cli: Cli, sandbox):
     assert "--yes" in result.stderr
     assert sandbox.state.balance(PID, index) == before
     assert sandbox.state.stats_snapshot()["requests"] == 0
+
+
+def test_unknown_outcome_exits_3_with_the_journal_entry(cli: Cli, sandbox):
+    """The POST is applied but its answer lost, and the read-back keeps failing: exit 3."""
+    uid, index = some_user(sandbox, PID, 5)
+    before = sandbox.state.balance(PID, index)
+    rules = [
+        {
+            "kind": "reset",
+            "method": "POST",
+            "path": f"/v2/coin_transactions/{PID}",
+            "nth": [1],
+            "phase": "after",
+        },
+        {"kind": "500", "method": "GET", "path": f"/v2/coin_transactions/{PID}/", "probability": 1},
+    ]
+    httpx.put(f"{sandbox.base_url}/_sandbox/faults", json={"rules": rules}).raise_for_status()
+    result = cli.run("coins", "add", str(PID), uid, "+7", "--concept", "lost answer", "--yes")
+    assert result.returncode == 3, result.stderr
+    entry = json.loads(result.stdout)
+    assert (entry["user_id"], entry["amount"], entry["concept"]) == (uid, 7, "lost answer")
+    assert "unknown" in result.stderr and "Do not send it again" in result.stderr
+    assert sandbox.state.balance(PID, index) == before + 7  # applied once, never re-sent
+    assert sandbox.state.stats_snapshot()["posts"] == 1
+    journal = cli.run("coins", "journal")
+    line = next(row for row in journal.stdout.splitlines() if "lost answer" in row)
+    assert "unknown" in line
