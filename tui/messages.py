@@ -54,18 +54,6 @@ class AddCoins(Message):
 
 
 @dataclass
-class LoadProgress(Message):
-    """The table's collection load advanced (pages written through to the store)."""
-
-    promotion_id: str
-    collection: Collection
-    loaded: int
-    pages: int
-    total_pages: int | None
-    running: bool
-
-
-@dataclass
 class ApiFailed(Message):
     """A worker's call failed; the app shows it (and handles a revoked token)."""
 

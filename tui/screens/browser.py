@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import time
+
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer, Input
 
 from tui.api.endpoints import Collection
@@ -25,6 +28,9 @@ from tui.widgets.promotions_tree import BrandData, PromotionData, PromotionsTree
 from tui.widgets.status_bar import StatusBar
 from tui.widgets.virtual_table import VirtualTable
 
+DETAIL_INTERVAL = 0.1
+"""Seconds between two records shown in the detail pane while the cursor runs."""
+
 
 class BrowserScreen(Screen[None]):
     """Browse brand -> promotion -> collection -> record."""
@@ -38,6 +44,12 @@ class BrowserScreen(Screen[None]):
         Binding("f5", "reload_account", "Reload account"),
         Binding("escape", "clear_tree_filter", show=False),
     ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._pending_detail: RecordHighlighted | None = None
+        self._detail_timer: Timer | None = None
+        self._detail_shown_at = 0.0
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
@@ -204,7 +216,20 @@ class BrowserScreen(Screen[None]):
         self.query_one(VirtualTable).focus()
 
     def on_record_highlighted(self, event: RecordHighlighted) -> None:
-        self.query_one(DetailPane).show(event.promotion_id, event.collection, event.record)
+        """Show the record at once, or (keys held down) the latest one `DETAIL_INTERVAL` later:
+        each new record lays the detail pane out again."""
+        self._pending_detail = event
+        wait = self._detail_shown_at + DETAIL_INTERVAL - time.monotonic()
+        if wait <= 0:
+            self._show_pending_detail()
+        elif self._detail_timer is None:
+            self._detail_timer = self.set_timer(wait, self._show_pending_detail)
+
+    def _show_pending_detail(self) -> None:
+        event, self._pending_detail, self._detail_timer = self._pending_detail, None, None
+        if event is not None:
+            self._detail_shown_at = time.monotonic()
+            self.query_one(DetailPane).show(event.promotion_id, event.collection, event.record)
 
     def action_focus_pane(self, pane: str) -> None:
         target = {"tree": self.promotions_tree, "table": self.query_one(VirtualTable)}.get(pane)

@@ -1,8 +1,9 @@
 """One collection of a promotion: progress line, filter box and the virtual table.
 
-The collection streams into the store page by page in an exclusive worker while the table shows
-what is cached (re-queried at most a few times a second, keeping the selection). Esc stops the
-load, `r` resumes it (an incremental refresh), `R` re-syncs everything.
+The collection streams into the store page by page in an exclusive worker (its own thread) while
+the table shows what is cached: a tick every `RELOAD_INTERVAL` re-queries the table if pages
+arrived since (keeping the selection) and repaints the status line, which never needs a layout
+pass. Esc stops the load, `r` resumes it (an incremental refresh), `R` re-syncs everything.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from textual.widgets import Input, Static
 
 from tui.api.endpoints import Collection
 from tui.api.errors import NetworkError
-from tui.messages import AddCoins, ApiFailed, LoadProgress, RecordHighlighted
+from tui.messages import AddCoins, ApiFailed, RecordHighlighted
 from tui.session import Progress, session_of
 from tui.store import Freshness
 from tui.widgets import tcss_beside
@@ -31,8 +32,8 @@ from tui.widgets.safe_text import clean
 from tui.widgets.store_source import StoreRowSource
 from tui.widgets.virtual_table import VirtualTable
 
-RELOAD_INTERVAL = 0.3
-"""Seconds between two table re-queries while pages arrive."""
+RELOAD_INTERVAL = 0.1
+"""Seconds between two table re-queries (and status repaints) while pages arrive."""
 FILTER_DELAY = 0.2
 """Seconds of typing pause before the filter runs."""
 
@@ -66,7 +67,7 @@ class CollectionView(Vertical):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._progress: Progress | None = None
-        self._last_reload = 0.0
+        self._shown_progress: Progress | None = None
         self._filter_timer: Timer | None = None
         self._problem = ""
         self._freshness: Freshness | None = None
@@ -106,18 +107,8 @@ class CollectionView(Vertical):
 
     @work(exclusive=True, group="collection")
     async def _stream(self, showing: Showing, full: bool) -> None:
-        def on_progress(progress: Progress) -> None:
-            self._progress = progress
-            self.post_message(
-                LoadProgress(
-                    showing.promotion_id,
-                    showing.collection,
-                    progress.items,
-                    progress.pages,
-                    progress.total_pages,
-                    running=True,
-                )
-            )
+        def on_progress(progress: Progress) -> None:  # called on the reading thread
+            self._progress = progress  # the next tick shows it
 
         session = session_of(self)
         self._freshness = None
@@ -151,12 +142,17 @@ class CollectionView(Vertical):
             self._freshness = freshness
             self._render_status()
 
-    def on_load_progress(self, event: LoadProgress) -> None:
-        now = time.monotonic()
-        if now - self._last_reload >= RELOAD_INTERVAL:
-            self._last_reload = now
-            self.table.reload()
-        self._render_status()
+    def on_mount(self) -> None:
+        self.set_interval(RELOAD_INTERVAL, self._tick)
+
+    def _tick(self) -> None:
+        """Show the pages that arrived since the last tick: one re-query, one status repaint."""
+        progress = self._progress
+        if progress is not self._shown_progress:
+            self._shown_progress = progress
+            if progress is not None and progress.items:
+                self.table.reload()
+            self._render_status()
 
     def watch_state(self) -> None:
         self._render_status()
@@ -203,7 +199,8 @@ class CollectionView(Vertical):
         elif self.state == "failed":
             parts.append(f"⚠ {clean(self._problem)}")
             style = "$error"
-        self.query_one("#view-status", Static).update(Content.styled(" · ".join(parts), style))
+        line = Content.styled(" · ".join(parts), style)
+        self.query_one("#view-status", Static).update(line, layout=False)  # always one line
 
     # ---- selection, filter ----------------------------------------------------------------------
 

@@ -92,9 +92,12 @@ class DetailPane(VerticalScroll):
         """Show a record (None clears the pane); starts loading what relates to it."""
         if record is None:
             return
+        shown = Shown(promotion_id, collection, record)
+        if shown == self.shown:
+            return  # the same record read again (the table re-queried)
         if self.shown is not None and self.shown.record is not record:
             self._history = [*self._history[-19:], self.shown]
-        self.shown = Shown(promotion_id, collection, record)
+        self.shown = shown
 
     def watch_shown(self, shown: Shown | None) -> None:
         self.workers.cancel_group(self, "detail")

@@ -253,6 +253,7 @@ class VirtualTable(ScrollView, can_focus=True):
         self._apply(snapshot, anchor_offset)
 
     def _apply(self, snapshot: _Snapshot, anchor_offset: int) -> None:
+        before = self.highlighted
         self._window_start, self._window = snapshot.start, snapshot.rows
         self._version = snapshot.version
         self.row_count = snapshot.count
@@ -264,7 +265,8 @@ class VirtualTable(ScrollView, can_focus=True):
             self.cursor = max(snapshot.count - 1, 0)
         self.refresh()
         self.post_message(self.Reloaded(self, snapshot.count))
-        self.post_message(self.RowHighlighted(self, self.cursor, self.highlighted))
+        if before is None or self.highlighted != before:  # not for the same record read again
+            self.post_message(self.RowHighlighted(self, self.cursor, self.highlighted))
 
     @work(exclusive=True, group="virtual-table-window")
     async def _fetch_window(self, start: int, generation: int) -> None:
@@ -301,7 +303,18 @@ class VirtualTable(ScrollView, can_focus=True):
         return sum(column.width + GAP for column in self._columns)
 
     def _update_virtual_size(self) -> None:
-        self.virtual_size = Size(self._row_width, self.row_count + 1)
+        """Set the scrollable size without a layout pass: the table's own size stays the same.
+
+        (Setting `virtual_size` would lay the whole screen out again on every re-query while
+        rows stream in; the scrollbars are updated as Textual does for a layout-free resize.)
+        """
+        size = Size(self._row_width, self.row_count + 1)
+        if size == self.virtual_size:
+            return
+        self.set_reactive(ScrollView.virtual_size, size)
+        if self.is_mounted:
+            self._scroll_update(size)
+        self.refresh()
 
     def on_resize(self) -> None:
         self._update_virtual_size()
