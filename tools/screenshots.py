@@ -36,6 +36,8 @@ async def shoot(out: Path) -> None:
     from tui.sandbox.server import SandboxServer
     from tui.screens.browser import BrowserScreen
     from tui.screens.coins import CoinDialog
+    from tui.screens.ezepo import EzepoScreen
+    from tui.screens.setup import SetupScreen
 
     with SandboxServer(port=0) as sandbox, tempfile.TemporaryDirectory() as cache:
         settings = demo_settings(sandbox.easypromos_url, sandbox.ezepo_endpoint, Path(cache))
@@ -82,6 +84,25 @@ async def shoot(out: Path) -> None:
             await pilot.press("question_mark")
             await pilot.pause(0.5)
             save("help")
+            await pilot.press("escape")
+            await pilot.pause(0.2)
+
+            await pilot.press("e")
+            await until(pilot, lambda: isinstance(app.screen, EzepoScreen))
+            ezepo = app.screen
+            assert isinstance(ezepo, EzepoScreen)
+            await until(pilot, lambda: ezepo.role is not None and ezepo.lists)
+            await pilot.pause(1.0)
+            save("ezepo")
+            await pilot.press("escape")
+            await pilot.pause(0.2)
+
+            # A typical path rather than this run's temporary one (nothing is saved).
+            config = Path("/home/you/.config/promo-tui/config.toml")
+            await app.push_screen(SetupScreen(config, "work"))
+            await until(pilot, lambda: isinstance(app.screen, SetupScreen))
+            await pilot.pause(0.5)
+            save("setup")
 
 
 def main() -> int:

@@ -108,3 +108,44 @@ def test_coin_dialog_rejects_bad_input(snap_compare: Any) -> None:
         await pilot.press("tab", *"25", "enter")
 
     assert snap_compare(CoinHost(), terminal_size=(90, 30), run_before=fill)
+
+
+PROMOTIONS = [
+    {"id": str(480100 + n), "status": status, "organizing_brand": {"id": brand}}
+    for n, (status, brand) in enumerate(
+        [("active", 1), ("active", 1), ("draft", 1), ("expired", 2), ("active", 2)]
+    )
+]
+
+
+class PanesHost(App[None]):
+    """The account pane and a narrow detail pane side by side (the 100-column layout)."""
+
+    CSS = "AccountPane { width: 40; } DetailPane { width: 34; }"
+
+    def compose(self) -> ComposeResult:
+        from textual.containers import Horizontal
+
+        from tui.widgets.account_pane import AccountPane
+
+        with Horizontal():
+            yield AccountPane()
+            yield DetailPane()
+
+    def on_mount(self) -> None:
+        from tui.widgets.account_pane import AccountPane
+
+        brands = [{"id": 1, "name": "Acme Drinks"}, {"id": 2, "name": "Delta Books"}]
+        self.query_one(AccountPane).show(brands, PROMOTIONS, {"480103"})
+        user = {**USERS[3], "created": "2025-05-04T10:00:00+00:00", "tags": {"vip": True}}
+        self.query_one(DetailPane).show("480102", Collection.USERS, user)
+
+
+def test_account_and_narrow_detail(snap_compare: Any, monkeypatch: Any) -> None:
+    monkeypatch.setenv("TZ", "UTC")  # timestamps show in local time
+    time.tzset()
+    try:
+        assert snap_compare(PanesHost(), terminal_size=(80, 20))
+    finally:
+        monkeypatch.undo()
+        time.tzset()

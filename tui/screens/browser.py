@@ -36,6 +36,7 @@ class BrowserScreen(Screen[None]):
     """Browse brand -> promotion -> collection -> record."""
 
     CSS_PATH = "browser.tcss"
+    TITLE = "Browser"
 
     BINDINGS = [
         Binding("1", "focus_pane('tree')", "Tree", show=False),

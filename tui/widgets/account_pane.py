@@ -63,9 +63,9 @@ def account_summary(
     if locked:
         ids = " ".join(f"#{clean(i)}" for i in sorted(locked)[:LOCKED_IDS])
         more = f" +{len(locked) - LOCKED_IDS}" if len(locked) > LOCKED_IDS else ""
-        lines.append(Content.styled(f"🔒 {len(locked)} locked: {ids}{more}", "$warning"))
+        lines.append(Content.styled(f"{len(locked)} locked: {ids}{more}", "$warning"))
     else:
-        lines.append(Content.styled("🔒 none locked yet (checked on open)", "$text-muted"))
+        lines.append(Content.styled("none locked yet (checked on open)", "$text-muted"))
     return Content("\n").join(lines)
 
 

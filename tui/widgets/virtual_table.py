@@ -345,7 +345,7 @@ class VirtualTable(ScrollView, can_focus=True):
         base = self.rich_style
         if y == 0:
             text, style = self._header_text(), base + self._style("virtual-table--header")
-            text = self._header_hints(text, scroll_x, width)
+            text = self._header_hints(text, scroll_x, self.scrollable_content_region.width)
         else:
             index = scroll_y + y - 1
             text, style = self._body_line(index, base)
