@@ -235,6 +235,9 @@ def test_snapshot_ezepo_lists(snap_compare: Any, sandbox: Any, key: str) -> None
     app = host(sandbox, secret)
 
     async def run_before(pilot: Pilot[Any]) -> None:
-        await ready(pilot, admin=key == "admin")
+        screen = await ready(pilot, admin=key == "admin")
+        table = screen.query_one("#lists-table", DataTable)
+        await wait_until(pilot, lambda: screen.focused is table)  # its keys show in the footer
+        await pilot.pause()
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)

@@ -120,6 +120,9 @@ class EzepoScreen(Screen[None]):
     @on(ListsLoaded)
     def _lists_loaded(self, message: ListsLoaded) -> None:
         self.lists = tuple(message.lists)
+        pane, focused = self.query_one(TabbedContent).active_pane, self.focused
+        if pane is not None and (focused is None or pane not in focused.ancestors):
+            self.call_after_refresh(self._focus_first, pane)  # the table refused it while loading
 
     @on(AffiliatesLoaded)
     def _affiliates_loaded(self, message: AffiliatesLoaded) -> None:
