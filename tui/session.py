@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
+from tui import clients
 from tui.api.easypromos import EasypromosClient
 from tui.api.endpoints import Collection
 from tui.api.errors import NetworkError
@@ -57,27 +58,15 @@ class Session:
 
     async def start(self) -> None:
         """Create the clients (no network call yet)."""
-        settings = self.settings
-        if settings.easypromos_token is None:
-            raise NotConfigured("No Easypromos token in this profile")
         self.easypromos = self._new_client()
-        if settings.ezepo_endpoint and settings.ezepo_key is not None:
-            self.ezepo = EzepoClient(
-                settings.ezepo_endpoint, settings.ezepo_key, timeout=settings.timeout_seconds
-            )
+        self.ezepo = clients.ezepo_client(self.settings)
 
     def _new_client(self) -> EasypromosClient:
         """A client of the profile's account (clients share the account's pacer)."""
-        settings = self.settings
-        if settings.easypromos_token is None:
+        client = clients.easypromos_client(self.settings)
+        if client is None:
             raise NotConfigured("No Easypromos token in this profile")
-        return EasypromosClient(
-            settings.easypromos_url,
-            settings.easypromos_token,
-            rate_limit=settings.rate_limit,
-            rate_window=settings.rate_window_seconds,
-            timeout=settings.timeout_seconds,
-        )
+        return client
 
     async def close(self) -> None:
         """Close the clients and the store."""
