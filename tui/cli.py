@@ -46,7 +46,12 @@ def add_common_options(parser: argparse.ArgumentParser, *, top: bool = False) ->
                     add_common_options(child)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(*, subcommands: bool = True) -> argparse.ArgumentParser:
+    """The command line parser; `subcommands=False` names the subcommands without importing them.
+
+    The light parser parses any command line that names no subcommand (and asks no help) exactly
+    as the full one does; it spares the app's start-up the import of every subcommand's module.
+    """
     parser = argparse.ArgumentParser(
         prog="promo-tui",
         description="Browse Easypromos promotions and Ezepo suppression lists from a terminal.",
@@ -62,7 +67,10 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     subparsers.required = False
     for name in SUBCOMMANDS:
-        importlib.import_module(f"tui.commands.{name}").register(subparsers)
+        if subcommands:
+            importlib.import_module(f"tui.commands.{name}").register(subparsers)
+        else:
+            subparsers.add_parser(name)
     add_common_options(parser, top=True)
     return parser
 
@@ -75,10 +83,17 @@ def settings_from(args: argparse.Namespace) -> Settings:
     return settings
 
 
+def _asks_help(word: str) -> bool:
+    """`-h`, `--help` or an abbreviation of it (argparse accepts `--he`)."""
+    return word.startswith("-h") or (len(word) > 2 and "--help".startswith(word))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     install_log_redaction()
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    words = sys.argv[1:] if argv is None else list(argv)
+    full = any(word in SUBCOMMANDS or _asks_help(word) for word in words)
+    parser = build_parser(subcommands=full)
+    args = parser.parse_args(words)
     try:
         if args.command:
             return int(args.func(args))
