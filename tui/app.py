@@ -37,17 +37,10 @@ class PromoTuiApp(App[None]):
         Binding("ctrl+q", "quit", "Quit"),
     ]
 
-    def __init__(
-        self,
-        settings: Settings,
-        *,
-        demo: bool = False,
-        after_first_frame: Callable[[], None] | None = None,
-    ) -> None:
+    def __init__(self, settings: Settings, *, demo: bool = False) -> None:
         super().__init__()
         self.settings = settings
         self.demo = demo
-        self._after_first_frame = after_first_frame
         self.session = Session(settings)
         self._ezepo_screen: Screen[None] | None = None
         if demo:
@@ -60,8 +53,6 @@ class PromoTuiApp(App[None]):
             await self.start_session(self.settings)
         else:
             self.run_setup()
-        if self._after_first_frame is not None:
-            self.call_after_refresh(self._after_first_frame)
 
     async def on_unmount(self) -> None:
         await self.session.close()

@@ -52,9 +52,7 @@ class SandboxServer:
         status_word: str = "complete",
         list_size: int | None = None,
         log_requests: bool = False,
-        sock: socket.socket | None = None,
     ) -> None:
-        """`sock`: a listening socket bound already (it then decides the host and port)."""
         rules, faults_seed = _fault_rules(faults)
         self.host = host
         self.state = SandboxState(
@@ -70,7 +68,7 @@ class SandboxServer:
         self.app = build_app(self.state, {"seed": seed})
         self._requested_port = port
         self._log_requests = log_requests
-        self._socket: socket.socket | None = sock
+        self._socket: socket.socket | None = None
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         logging.getLogger("uvicorn.error").addFilter(_DropDeliberateBreaks())
