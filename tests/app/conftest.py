@@ -1,4 +1,4 @@
-"""App fixtures: settings pointing at a sandbox, and a wait helper for Pilot tests."""
+"""App fixtures: settings pointing at a sandbox, and wait helpers for Pilot tests."""
 
 from __future__ import annotations
 
@@ -10,10 +10,12 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
+from tui.app import PromoTuiApp
 from tui.config import Settings
 from tui.redact import Secret
 from tui.sandbox import credentials
 from tui.sandbox.server import SandboxServer
+from tui.screens.browser import BrowserScreen
 
 SIZE = (140, 40)
 
@@ -41,6 +43,15 @@ async def wait_until(
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {condition}")
         await pilot.pause(0.05)
+
+
+async def browser_ready(app: PromoTuiApp, pilot: Pilot[Any]) -> BrowserScreen:
+    """Wait for the browser screen and its promotions tree, and return the screen."""
+    await wait_until(pilot, lambda: isinstance(app.screen, BrowserScreen))
+    screen = app.screen
+    assert isinstance(screen, BrowserScreen)
+    await wait_until(pilot, lambda: screen.promotions_tree.promotions)
+    return screen
 
 
 @pytest.fixture

@@ -8,23 +8,17 @@ from typing import Any
 
 from textual.widgets import Static
 
-from tests.app.conftest import SIZE, wait_until
+from tests.app.conftest import SIZE, browser_ready, wait_until
 from tui.app import PromoTuiApp
 from tui.config import Settings
 from tui.redact import Secret
 from tui.sandbox import credentials
 from tui.sandbox.server import SandboxServer
-from tui.screens.browser import BrowserScreen
 from tui.widgets.detail_pane import DetailPane
 from tui.widgets.status_bar import StatusBar
 from tui.widgets.virtual_table import VirtualTable
 
 USERS_OFFSET = 5  # Stages, Prize types, Prizes, Ranking, Users
-
-
-def browser(app: PromoTuiApp) -> BrowserScreen:
-    assert isinstance(app.screen, BrowserScreen)
-    return app.screen
 
 
 def static_text(widget: Static) -> str:
@@ -36,9 +30,7 @@ async def test_browse_brand_promotion_users(
 ) -> None:
     app = PromoTuiApp(settings_for(sandbox))
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: isinstance(app.screen, BrowserScreen))
-        screen = browser(app)
-        await wait_until(pilot, lambda: screen.promotions_tree.promotions)
+        screen = await browser_ready(app, pilot)
         assert screen.open_promotion(str(credentials.ACTIVE_PROMOTION_ID))
         await pilot.pause()
         await pilot.press(*["down"] * USERS_OFFSET, "enter")
@@ -61,9 +53,7 @@ async def test_promotion_outside_scope_is_locked_not_an_error(
     settings = settings_for(sandbox, easypromos_token=Secret(credentials.SCOPED_TOKEN))
     app = PromoTuiApp(settings)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: isinstance(app.screen, BrowserScreen))
-        screen = browser(app)
-        await wait_until(pilot, lambda: screen.promotions_tree.promotions)
+        screen = await browser_ready(app, pilot)
         locked = str(credentials.LOCKED_PROMOTION_ID)
         assert screen.open_promotion(locked)
         await wait_until(pilot, lambda: locked in screen.promotions_tree.locked)
@@ -79,9 +69,7 @@ async def test_hostile_strings_are_shown_literally(
 ) -> None:
     app = PromoTuiApp(settings_for(sandbox))
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: isinstance(app.screen, BrowserScreen))
-        screen = browser(app)
-        await wait_until(pilot, lambda: screen.promotions_tree.promotions)
+        screen = await browser_ready(app, pilot)
         assert screen.open_promotion(str(credentials.HOSTILE_PROMOTION_ID))
         await pilot.pause()
         await pilot.press(*["down"] * USERS_OFFSET, "enter")
@@ -106,9 +94,7 @@ async def test_expand_opens_the_promotion_asked_for_not_the_one_under_the_cursor
 ) -> None:
     app = PromoTuiApp(settings_for(sandbox))
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: isinstance(app.screen, BrowserScreen))
-        tree = browser(app).promotions_tree
-        await wait_until(pilot, lambda: tree.promotions)
+        tree = (await browser_ready(app, pilot)).promotions_tree
         # The promotion's GET (the 403 check) is held until the keys below were handled.
         answer = asyncio.Event()
         read = app.session.promotion

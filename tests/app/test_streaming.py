@@ -8,7 +8,7 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from tests.app.conftest import SIZE, wait_until
+from tests.app.conftest import SIZE, browser_ready, wait_until
 from tui.api.endpoints import Collection
 from tui.app import PromoTuiApp
 from tui.config import Settings
@@ -24,10 +24,7 @@ BIG = str(credentials.BIG_PROMOTION_ID)
 async def start(  # type: ignore[no-untyped-def]
     app: PromoTuiApp, pilot, collection: Collection, promotion_id: str = BIG
 ) -> BrowserScreen:
-    await wait_until(pilot, lambda: isinstance(app.screen, BrowserScreen))
-    screen = app.screen
-    assert isinstance(screen, BrowserScreen)
-    await wait_until(pilot, lambda: screen.promotions_tree.promotions)
+    screen = await browser_ready(app, pilot)
     screen.collection.show(promotion_id, collection, "Streaming")
     screen.query_one(VirtualTable).focus()
     return screen
