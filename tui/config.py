@@ -20,7 +20,7 @@ import os
 import stat
 import tempfile
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -70,13 +70,6 @@ class Settings:
     @property
     def has_easypromos(self) -> bool:
         return bool(self.easypromos_token)
-
-    @property
-    def has_ezepo(self) -> bool:
-        return bool(self.ezepo_endpoint and self.ezepo_key)
-
-    def with_changes(self, **changes: Any) -> Settings:
-        return replace(self, **changes)
 
 
 def _url(value: object, name: str) -> str:
