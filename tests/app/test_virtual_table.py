@@ -70,6 +70,20 @@ async def test_sort_filter_and_keep_selection() -> None:
         assert table.row_count == 11
 
 
+async def test_a_move_made_while_a_requery_is_queued_wins_over_its_anchor() -> None:
+    source = ListRowSource(records(50))
+    app = TableApp(source)
+    async with app.run_test(size=(60, 20)) as pilot:
+        table = app.query_one(VirtualTable)
+        await pilot.pause()
+        table.reload()  # anchored on row 0; its worker has not run yet
+        table.cursor = 3  # the user moves before it does
+        await pilot.pause()
+        await pilot.pause()
+        assert table.cursor == 3
+        assert table.highlighted == {"id": "3", "nickname": "player3"}
+
+
 def test_cells_are_cleaned_and_fitted() -> None:
     assert format_cell("\x1b]52;c;ZXZpbA==\x07bob\x1b[31m", 5) == "bob  "
     assert format_cell("abcdefgh", 5) == "abcd…"

@@ -185,7 +185,7 @@ class VirtualTable(ScrollView, can_focus=True):
         anchor = self.highlighted if keep_selection else None
         source = self._source
         anchor_id = source.key_of(anchor) if anchor is not None and source is not None else None
-        self._query(anchor_id, self.cursor - round(self.scroll_y), self._generation)
+        self._query(anchor_id, self.cursor, self.cursor - round(self.scroll_y), self._generation)
 
     def set_filter(self, text: str) -> None:
         """Filter the rows (the source filters; this re-queries)."""
@@ -223,13 +223,19 @@ class VirtualTable(ScrollView, can_focus=True):
         await self._in_thread(function, *args)
         self.cursor = 0
         self.scroll_to(y=0, animate=False, immediate=True)
-        await self._requery(None, 0, generation)
+        await self._requery(None, 0, 0, generation)
 
     @work(exclusive=True, group="virtual-table-query")
-    async def _query(self, anchor_id: str | None, anchor_offset: int, generation: int) -> None:
-        await self._requery(anchor_id, anchor_offset, generation)
+    async def _query(
+        self, anchor_id: str | None, asked_at: int, anchor_offset: int, generation: int
+    ) -> None:
+        await self._requery(anchor_id, asked_at, anchor_offset, generation)
 
-    async def _requery(self, anchor_id: str | None, anchor_offset: int, generation: int) -> None:
+    async def _requery(
+        self, anchor_id: str | None, asked_at: int, anchor_offset: int, generation: int
+    ) -> None:
+        """Re-read count and window; the cursor follows `anchor_id` unless it moved since
+        `asked_at` (the cursor when the anchor was taken): then the user's move wins."""
         source = self._source
         if source is None:
             return
@@ -244,11 +250,10 @@ class VirtualTable(ScrollView, can_focus=True):
             start = max(top - height, 0)
             return _Snapshot(count, start, source.rows(start, height * 3), version, cursor)
 
-        cursor_before = self.cursor
         snapshot = await self._in_thread(query)
         if generation != self._generation:
             return
-        if self.cursor != cursor_before:  # the user moved meanwhile: their move wins
+        if self.cursor != asked_at:
             snapshot = replace(snapshot, cursor=None)
         self._apply(snapshot, anchor_offset)
 
