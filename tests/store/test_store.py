@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from tui.store import Store, files, query, schema
-from tui.store.specs import parse_time
+from tui.store import Store, files, fts, query, schema, views
+from tui.store.specs import parse_time, spec_for
 
 PID = "1001"
 NAMES = ["Ana", "John", "Maria", "Wei", "Olga", "Zoë"]
@@ -420,3 +420,62 @@ def test_matching_finds_a_users_records_by_field_not_text(store: Store) -> None:
         )
     )
     assert "records_k1" in plan
+
+
+def reference(store: Store, filter_text: str | None, sort: str, desc: bool) -> list[str]:
+    """The ids of a participations view in order, by one plain SQL query (no paging)."""
+    column, _ = query.order_column(spec_for("participations"), sort, desc)
+    direction = "DESC" if desc else "ASC"
+    conn = sqlite3.connect(str(store.path))
+    try:
+        (sid,) = conn.execute("SELECT sid FROM scopes WHERE collection = 'participations'")
+        params: list[object] = [sid[0]]
+        member = ""
+        if filter_text:
+            table = fts.table(sid[0])
+            member = f" AND rid IN (SELECT rowid FROM {table} WHERE {table} MATCH ?)"
+            params.append(fts.match_expression(filter_text))
+        sql = f"SELECT id FROM records WHERE sid = ?{member} ORDER BY {column} {direction}"
+        return [i for (i,) in conn.execute(f"{sql}, rid {direction}", params)]
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("filter_text", [None, "mail", "olga"])
+def test_deep_jumps_match_plain_sql(
+    store: Store, filter_text: str | None, filter_mode: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(views, "MARK_STEP", 7)  # checkpoints every few rows: hops everywhere
+    monkeypatch.setattr(views, "MARKS", 10**6)
+    fill(store, 3000, page=500)
+    rnd = random.Random(7)
+    view = ("participations", PID)
+    orders = (("points", True), ("points", False), ("stage_id", True), ("created", True))
+    for sort, desc in orders:  # points: ties of ~30 rows, stage_id: of 1,000
+        expected = reference(store, filter_text, sort, desc)
+        middle, n = len(expected) // 2, len(expected)
+        jumps = [middle, middle, middle + 3, n - 20, 5, *(rnd.randrange(n) for _ in range(20))]
+        for offset in jumps:
+            got = store.rows(*view, offset, 20, filter_text, sort=sort, descending=desc)
+            assert ids(got) == expected[offset : offset + 20], (sort, desc, offset)
+        for position in rnd.sample(range(n), 5):
+            found = store.index_of(*view, expected[position], filter_text, sort, desc)
+            assert found == position, (sort, desc, position)
+
+
+def test_a_deep_jump_notes_checkpoints(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(views, "MARK_STEP", 100)
+    fill(store, 3000, page=500)
+    store.rows("participations", PID, 1000, 10, "mail", sort="points")  # walks from the top
+    (anchors,) = store._anchors.values()
+    assert set(range(100, 1000, 100)) <= set(anchors.marks)
+
+
+def test_plan_starts_from_the_nearest_known_row() -> None:
+    known = [(500, (7, 42)), (900, (3, 11))]
+    again = query.plan(1000, 500, 20, True, known, 1000)  # the same page again: no skipping
+    assert (again.skip, again.anchor, again.reverse) == (0, (7, 42), False)
+    below = query.plan(1000, 860, 20, True, known, 1000)  # rows 860-879, back from row 900
+    assert (below.skip, below.origin, below.reverse) == (21, 900, True)
+    end = query.plan(1000, 990, 10, True, known, 1000)
+    assert (end.skip, end.origin, end.anchor, end.reverse) == (0, 999, None, True)

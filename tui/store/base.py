@@ -35,8 +35,7 @@ class Connected:
         self._conn = conn
         self._lock = threading.RLock()
         self._matches = query.MatchSets()
-        self._anchors: dict[tuple[object, ...], dict[int, tuple[object, int]]] = {}
-        self._no_anchors: dict[int, tuple[object, int]] = {}
+        self._anchors: dict[tuple[object, ...], query.Anchors] = {}
         self._known: dict[tuple[object, ...], query.Known] = {}
         self._writes = 0
         self.path = path

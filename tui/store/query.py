@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import sqlite3
 from collections import OrderedDict
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from tui.store import fts
 from tui.store.schema import KEY_COLUMNS
@@ -146,12 +148,40 @@ def _drop(conn: sqlite3.Connection, found: MatchSet) -> None:
 
 
 @dataclass
+class Anchors:
+    """Rows of one view at known positions (position -> (value, rid)): keyset walks start there.
+
+    `pages` are the ends of the pages served (a bounded few); `marks` are checkpoints noted every
+    `step` rows while a long walk skips rows, so a later jump into that stretch seeks to a mark
+    and skips fewer than `step` rows instead of walking from an end again.
+    """
+
+    usable: bool  # False when the sort column has NULLs in the scope (rows cannot compare them)
+    pages: dict[int, tuple[object, int]] = field(default_factory=dict)
+    marks: dict[int, tuple[object, int]] = field(default_factory=dict)
+
+    def known(self) -> Iterator[tuple[int, tuple[object, int]]]:
+        yield from self.marks.items()
+        yield from self.pages.items()
+
+    def served(self, offset: int, found: list[tuple[int, object]]) -> None:
+        """Note the first and last row of a page served at `offset` (in the view's order)."""
+        if not self.usable or not found:
+            return
+        if len(self.pages) > 64:
+            self.pages.clear()
+        self.pages[offset] = found[0][1], found[0][0]
+        self.pages[offset + len(found) - 1] = found[-1][1], found[-1][0]
+
+
+@dataclass
 class Plan:
     """How to reach rows `offset`..: the SQL order, rows to skip, and an optional anchor."""
 
     desc: bool  # direction of the SQL walk
     skip: int
-    anchor: tuple[object, int] | None = None  # walk strictly past this (value, rid)
+    origin: int  # view position of the walk's first row (before skipping)
+    anchor: tuple[object, int] | None = None  # walk from this (value, rid), itself included
     reverse: bool = False  # the walk runs against the view's order: reverse the result
     sort_matches: bool = False  # sort the (few) matches instead of walking the sort index
 
@@ -161,25 +191,26 @@ def plan(
     offset: int,
     limit: int,
     desc: bool,
-    anchors: dict[int, tuple[object, int]],
+    anchors: Iterable[tuple[int, tuple[object, int]]],
     scope_count: int,
 ) -> Plan:
-    """The cheapest way: walk from the nearer end or past the nearest row already served
+    """The cheapest way: walk from the nearer end or from the nearest row at a known position
     (keyset); with a filter of few matches, sort the matches instead.
 
     `total` is the number of rows in the view (the matches, with a filter).
     """
-    best = Plan(desc, offset)
-    if total - offset - limit < offset:
-        best = Plan(not desc, total - offset - limit, reverse=True)
-    for position, anchor in anchors.items():
-        if position < offset and offset - position - 1 < best.skip:
-            best = Plan(desc, offset - position - 1, anchor)
-        elif position >= offset + limit and position - offset - limit < best.skip:
-            best = Plan(not desc, position - offset - limit, anchor, reverse=True)
+    last = offset + limit - 1
+    best = Plan(desc, offset, 0)
+    if total - 1 - last < offset:
+        best = Plan(not desc, total - 1 - last, total - 1, reverse=True)
+    for position, anchor in anchors:
+        if position <= offset and offset - position < best.skip:
+            best = Plan(desc, offset - position, position, anchor)
+        elif position >= last and position - last < best.skip:
+            best = Plan(not desc, position - last, position, anchor, reverse=True)
     walk_cost = (best.skip + limit) * scope_count / max(total, 1)  # index entries visited
     if total < scope_count and walk_cost > total * 4:
-        return Plan(desc, offset, sort_matches=True)
+        return Plan(desc, offset, 0, sort_matches=True)
     return best
 
 
@@ -201,6 +232,18 @@ def should_list(how: Plan, limit: int, scope_count: int, matches: MatchSet) -> b
     return probes > PROBES or matches.count < probes * LIST_PER_PROBE
 
 
+def _member(sid: int, matches: MatchSet | None) -> tuple[str, tuple[object, ...]]:
+    """The condition keeping walked rows in the match set (probed in the FTS index if the set
+    is not listed, see MatchSet), and its parameters."""
+    if matches is None:
+        return "", ()
+    if matches.table is None:
+        index = fts.table(sid)
+        probe = f"SELECT 1 FROM {index} WHERE {index} MATCH ? AND {index}.rowid = records.rid"
+        return f" AND EXISTS ({probe})", (matches.match,)
+    return f" AND rid IN (SELECT rid FROM temp.{matches.table})", ()
+
+
 def page_rows(
     conn: sqlite3.Connection,
     sid: int,
@@ -211,33 +254,62 @@ def page_rows(
 ) -> list[tuple[int, object]]:
     """(rid, sort value) of the rows `how` reaches, in the walk's order.
 
-    With a filter whose set is not listed (see MatchSet), each row walked is probed in the
-    scope's FTS index instead.
+    From an anchor the walk is two index ranges: the anchor's ties (same value) from its rid,
+    then the values beyond. (A row-value bound `(value, rid) > (?, ?)` only seeks on the value:
+    SQLite then checks it on every row walked and walks the anchor's whole tie group.)
     """
     direction = "DESC" if how.desc else "ASC"
-    where = "sid = ?"
-    params: list[object] = [sid]
-    if how.anchor is not None:
-        where += f" AND ({column}, rid) {'<' if how.desc else '>'} (?, ?)"
-        params += how.anchor
-    order = f"ORDER BY {column} {direction}, rid {direction} LIMIT ? OFFSET ?"
-    tail = (limit, how.skip)
-    walk = f"SELECT rid, {column} FROM records INDEXED BY records_{column} WHERE {where}"
-    if matches is None:
-        sql = f"{walk} {order}"
-    elif matches.table is None:
-        index = fts.table(sid)
-        sql = (
-            f"{walk} AND EXISTS (SELECT 1 FROM {index} WHERE {index} MATCH ?"
-            f" AND {index}.rowid = records.rid) {order}"
-        )
-        params.append(matches.match)
-    elif not how.sort_matches:  # walk the sort index, keep the rows in the set
-        sql = f"{walk} AND rid IN (SELECT rid FROM temp.{matches.table}) {order}"
-    else:  # few matches: sort them (a plan with sort_matches has no anchor)
+    if how.sort_matches:  # few matches: sort them (such a plan has no anchor)
+        assert matches is not None and matches.table is not None
         sql = (
             f"SELECT r.rid, r.{column} FROM temp.{matches.table} AS m CROSS JOIN records AS r"
             f" ON r.rid = m.rid WHERE r.sid = ? ORDER BY r.{column} {direction},"
             f" r.rid {direction} LIMIT ? OFFSET ?"
         )
-    return [(rid, value) for rid, value in conn.execute(sql, (*params, *tail))]
+        return conn.execute(sql, (sid, limit, how.skip)).fetchall()
+    member, member_params = _member(sid, matches)
+    source = f"FROM records INDEXED BY records_{column} WHERE sid = ?"
+
+    def walk(bound: str, params: tuple[object, ...], count: int, skip: int) -> list[Any]:
+        sql = (
+            f"SELECT rid, {column} {source}{bound}{member}"
+            f" ORDER BY {column} {direction}, rid {direction} LIMIT ? OFFSET ?"
+        )
+        return conn.execute(sql, (sid, *params, *member_params, count, skip)).fetchall()
+
+    if how.anchor is None:
+        return walk("", (), limit, how.skip)
+    value = how.anchor[0]
+    ties = f" AND {column} = ? AND rid {'<=' if how.desc else '>='} ?"
+    found = walk(ties, how.anchor, limit, how.skip)
+    skip = 0
+    if not found:  # every tie is skipped: count them
+        sql = f"SELECT count(*) {source}{ties}{member}"
+        skip = how.skip - conn.execute(sql, (sid, *how.anchor, *member_params)).fetchone()[0]
+    if len(found) < limit:
+        beyond = f" AND {column} {'<' if how.desc else '>'} ?"
+        found += walk(beyond, (value,), limit - len(found), skip)
+    return found
+
+
+def hop(
+    conn: sqlite3.Connection,
+    sid: int,
+    matches: MatchSet | None,
+    column: str,
+    how: Plan,
+    step: int,
+    marks: dict[int, tuple[object, int]],
+) -> Plan:
+    """Skip `how.skip` rows `step` at a time, noting each row reached in `marks`; the plan
+    for what is left to skip. (Costs what one OFFSET would; see Anchors.)"""
+    sign = -1 if how.reverse else 1
+    while how.skip > step and not how.sort_matches:
+        found = page_rows(conn, sid, matches, column, replace(how, skip=step), 1)
+        if not found:
+            break
+        rid, value = found[0]
+        position = how.origin + sign * step
+        marks[position] = value, rid
+        how = replace(how, skip=how.skip - step, origin=position, anchor=(value, rid))
+    return how

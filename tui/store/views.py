@@ -1,9 +1,10 @@
 """The read API, made for a virtual table that materialises only the visible rows.
 
 `count`, `rows(offset, limit)` and `index_of` run in SQL: sorting walks an index on the sort
-column, from whichever end is nearer or from a row already served (keyset); a filter is an FTS5
-query, counted there and listed into a match set once a page needs it (query.MatchSet). So a
-million rows scroll and filter without being loaded.
+column, from whichever end is nearer or from a row at a known position (keyset: a row served, or
+a checkpoint noted while a long walk skipped rows, query.Anchors); a filter is an FTS5 query,
+counted there and listed into a match set once a page needs it (query.MatchSet). So a million
+rows scroll and filter without being loaded.
 `version` is a cheap per-collection change counter (it also sees other processes' writes)
 telling a view when to query again; `iter_records` streams for export in constant memory.
 """
@@ -23,6 +24,8 @@ from tui.store.base import Connected
 from tui.store.specs import collection_name, key_value, spec_for
 
 PAGE_SIZE = 100  # items per API page, for page estimates
+MARK_STEP = 1024  # a long walk notes a checkpoint every MARK_STEP rows at least,
+MARKS = 200  # and at most about MARKS of them per view
 
 
 def pid_text(promotion_id: object) -> str:
@@ -188,16 +191,17 @@ class Views(Connected):
             if limit <= 0:
                 return []
             anchors = self._anchors_for(conn, view, column, desc)
-            how = query.plan(view.total, offset, limit, desc, anchors, view.count)
+            how = query.plan(view.total, offset, limit, desc, anchors.known(), view.count)
             matches = view.matches
             if matches and query.should_list(how, limit, view.count, matches):
                 self._matches.listed(conn, matches)
-            found = query.page_rows(conn, view.sid, view.matches, column, how, limit)
+            if anchors.usable:
+                step = max(MARK_STEP, view.total // MARKS)
+                how = query.hop(conn, view.sid, matches, column, how, step, anchors.marks)
+            found = query.page_rows(conn, view.sid, matches, column, how, limit)
             if how.reverse:
                 found.reverse()
-            if anchors is not self._no_anchors and found:
-                anchors[offset] = found[0][1], found[0][0]
-                anchors[offset + len(found) - 1] = found[-1][1], found[-1][0]
+            anchors.served(offset, found)
             rids = [rid for rid, _ in found]
             key = _view_key(view, column, desc)
             self._remember(conn, view, key, {rid: offset + i for i, rid in enumerate(rids)})
@@ -207,21 +211,19 @@ class Views(Connected):
 
     def _anchors_for(
         self, conn: sqlite3.Connection, view: _View, column: str, desc: bool
-    ) -> dict[int, tuple[object, int]]:
-        """Rows already served in this view (position -> (value, rid)), while it is unchanged.
+    ) -> query.Anchors:
+        """Rows of this view at known positions, while it is unchanged (query.Anchors).
 
-        They let the next page continue from a known row (keyset) instead of skipping rows
-        from an end; a sort column with NULLs gets none (row values cannot compare NULL).
+        They let a page start from a known row (keyset) instead of skipping rows from an end;
+        a sort column with NULLs gets none (row values cannot compare NULL).
         """
         key = (*_view_key(view, column, desc), view.version)
-        if key not in self._anchors:
+        anchors = self._anchors.get(key)
+        if anchors is None:
             if len(self._anchors) >= 8:
                 self._anchors.clear()
-            nulls = query.has_nulls(conn, view.sid, column)
-            self._anchors[key] = self._no_anchors if nulls else {}
-        anchors = self._anchors[key]
-        if len(anchors) > 64:
-            anchors.clear()
+            usable = not query.has_nulls(conn, view.sid, column)
+            anchors = self._anchors[key] = query.Anchors(usable)
         return anchors
 
     def get(
