@@ -479,3 +479,11 @@ def test_plan_starts_from_the_nearest_known_row() -> None:
     assert (below.skip, below.origin, below.reverse) == (21, 900, True)
     end = query.plan(1000, 990, 10, True, known, 1000)
     assert (end.skip, end.origin, end.anchor, end.reverse) == (0, 999, None, True)
+
+
+def test_index_of_a_row_outside_the_filter_lists_nothing(store: Store) -> None:
+    fill(store, 600)
+    assert store.index_of("participations", PID, "1", "olga") is None
+    assert store._conn.execute("SELECT count(*) FROM temp.sqlite_master").fetchone() == (0,)
+    olgas = reference(store, "olga", "created", True)
+    assert store.index_of("participations", PID, olgas[40], "olga") == 40

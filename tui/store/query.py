@@ -68,7 +68,7 @@ class MatchSet:
 
     A big set costs most to list (inserting 250,000 row ids: ~100 ms) and little to count
     (~20 ms), and a first page near either end needs only a few hundred probes of the index:
-    so it is listed only when a page is deeper than that, or for `index_of`.
+    so it is listed only when a page is deeper than that, or for `index_of` of a row in it.
     """
 
     sid: int
@@ -122,6 +122,16 @@ class MatchSets:
     def forget(self) -> None:
         """Drop the bookkeeping (the connection, and its temp tables, are gone)."""
         self._sets.clear()
+
+
+def contains(conn: sqlite3.Connection, found: MatchSet, rid: int) -> bool:
+    """Whether a row is in the set: one probe of its table, or of the FTS index if not listed."""
+    if found.table is not None:
+        sql = f"SELECT 1 FROM temp.{found.table} WHERE rid = ?"
+        return conn.execute(sql, (rid,)).fetchone() is not None
+    table = fts.table(found.sid)
+    sql = f"SELECT 1 FROM {table} WHERE {table} MATCH ? AND rowid = ?"
+    return conn.execute(sql, (found.match, rid)).fetchone() is not None
 
 
 def _count(conn: sqlite3.Connection, sid: int, match: str) -> int:

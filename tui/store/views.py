@@ -288,11 +288,10 @@ class Views(Connected):
             rid, value = row
             member = ""
             if view.matches is not None:
-                table = self._matches.listed(conn, view.matches)
-                if conn.execute(f"SELECT 1 FROM temp.{table} WHERE rid = ?", (rid,)).fetchone():
-                    member = f" AND rid IN (SELECT rid FROM temp.{table})"
-                else:
+                if not query.contains(conn, view.matches, rid):
                     return None
+                table = self._matches.listed(conn, view.matches)
+                member = f" AND rid IN (SELECT rid FROM temp.{table})"
             key = _view_key(view, column, desc)
             known = self._known.get(key)
             if known and known.edits == view.edits and rid in known.positions:
