@@ -84,7 +84,8 @@ def main() -> None:
         )
     for words in ("gmail", "olga smith", "john.garcia12"):
         hits = store.count(c, p, words)
-        for label, offset in (("first", 0), ("middle", hits // 2), ("last", max(hits - 50, 0))):
+        deep = (("middle", hits // 2), ("5/8 (next jump)", hits * 5 // 8))
+        for label, offset in (("first", 0), *deep, ("last", max(hits - 50, 0))):
             timed(
                 f"rows 50 filter {words!r} by points, {label}",
                 partial(store.rows, c, p, offset, 50, words, sort="points"),
