@@ -441,17 +441,25 @@ def reference(store: Store, filter_text: str | None, sort: str, desc: bool) -> l
         conn.close()
 
 
+@pytest.mark.parametrize("sort_cost", [10**9, 0], ids=["walked", "sorted"])
 @pytest.mark.parametrize("filter_text", [None, "mail", "olga"])
 def test_deep_jumps_match_plain_sql(
-    store: Store, filter_text: str | None, filter_mode: str, monkeypatch: pytest.MonkeyPatch
+    store: Store,
+    filter_text: str | None,
+    filter_mode: str,
+    sort_cost: int,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(views, "MARK_STEP", 7)  # checkpoints every few rows: hops everywhere
     monkeypatch.setattr(views, "MARKS", 10**6)
+    monkeypatch.setattr(query, "SORT_COST", sort_cost)  # "olga": its matches walked or sorted
     fill(store, 3000, page=500)
     rnd = random.Random(7)
     view = ("participations", PID)
     orders = (("points", True), ("points", False), ("stage_id", True), ("created", True))
-    for sort, desc in orders:  # points: ties of ~30 rows, stage_id: of 1,000
+    for round_, (sort, desc) in enumerate(orders):  # points: ties of ~30 rows, stage_id: of 1,000
+        if round_:  # a new version of the view: its positions, checkpoints and order are stale
+            store.write_page(*view, [participation(5000 + round_ * 10 + i) for i in range(10)])
         expected = reference(store, filter_text, sort, desc)
         middle, n = len(expected) // 2, len(expected)
         jumps = [middle, middle, middle + 3, n - 20, 5, *(rnd.randrange(n) for _ in range(20))]
@@ -461,6 +469,11 @@ def test_deep_jumps_match_plain_sql(
         for position in rnd.sample(range(n), 5):
             found = store.index_of(*view, expected[position], filter_text, sort, desc)
             assert found == position, (sort, desc, position)
+    sort, desc = orders[0]  # again, at a newer version: the old order is dropped
+    got = store.rows(*view, n // 2, 20, filter_text, sort=sort, descending=desc)
+    assert ids(got) == reference(store, filter_text, sort, desc)[n // 2 : n // 2 + 20]
+    tables = "SELECT count(*) FROM temp.sqlite_master WHERE name LIKE 'order%'"
+    assert store._conn.execute(tables).fetchone()[0] <= len(orders)
 
 
 def test_a_deep_jump_notes_checkpoints(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:

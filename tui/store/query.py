@@ -113,11 +113,15 @@ class MatchSets:
     def listed(self, conn: sqlite3.Connection, found: MatchSet) -> str:
         """The temp table of the set's row ids, filled on first use."""
         if found.table is None:
-            self._serial += 1
-            found.table = f"match_{self._serial}"
+            found.table = self.new_table("match")
             conn.execute(f"CREATE TEMP TABLE {found.table} (rid INTEGER PRIMARY KEY)")
             _list(conn, found, 0)
         return found.table
+
+    def new_table(self, prefix: str) -> str:
+        """A temp table name not used before on this connection."""
+        self._serial += 1
+        return f"{prefix}_{self._serial}"
 
     def forget(self) -> None:
         """Drop the bookkeeping (the connection, and its temp tables, are gone)."""
@@ -163,14 +167,17 @@ class Anchors:
 
     `pages` are the ends of the pages served (a bounded few); `marks` are checkpoints noted every
     `step` rows while a long walk skips rows, so a later jump into that stretch seeks to a mark
-    and skips fewer than `step` rows instead of walking from an end again.
+    and skips fewer than `step` rows instead of walking from an end again. A filter of few
+    matches is sorted once instead (`ordered`, see sort_matches): every page is then a lookup.
     """
 
     usable: bool  # False when the sort column has NULLs in the scope (rows cannot compare them)
     pages: dict[int, tuple[object, int]] = field(default_factory=dict)
     marks: dict[int, tuple[object, int]] = field(default_factory=dict)
+    ordered: str | None = None  # temp table of a few matches in the view's order (sort_matches)
 
     def known(self) -> Iterator[tuple[int, tuple[object, int]]]:
+        """Every (position, (value, rid)) known."""
         yield from self.marks.items()
         yield from self.pages.items()
 
@@ -184,6 +191,9 @@ class Anchors:
         self.pages[offset + len(found) - 1] = found[-1][1], found[-1][0]
 
 
+SORT_COST = 10  # sorting a match (read its record, sort it) costs ~10 index entries walked
+
+
 @dataclass
 class Plan:
     """How to reach rows `offset`..: the SQL order, rows to skip, and an optional anchor."""
@@ -193,7 +203,7 @@ class Plan:
     origin: int  # view position of the walk's first row (before skipping)
     anchor: tuple[object, int] | None = None  # walk from this (value, rid), itself included
     reverse: bool = False  # the walk runs against the view's order: reverse the result
-    sort_matches: bool = False  # sort the (few) matches instead of walking the sort index
+    sort_matches: bool = False  # sort the (few) matches instead of walking (sort_matches)
 
 
 def plan(
@@ -219,7 +229,7 @@ def plan(
         elif position >= last and position - last < best.skip:
             best = Plan(not desc, position - last, position, anchor, reverse=True)
     walk_cost = (best.skip + limit) * scope_count / max(total, 1)  # index entries visited
-    if total < scope_count and walk_cost > total * 4:
+    if total < scope_count and walk_cost > total * SORT_COST:
         return Plan(desc, offset, 0, sort_matches=True)
     return best
 
@@ -269,14 +279,6 @@ def page_rows(
     SQLite then checks it on every row walked and walks the anchor's whole tie group.)
     """
     direction = "DESC" if how.desc else "ASC"
-    if how.sort_matches:  # few matches: sort them (such a plan has no anchor)
-        assert matches is not None and matches.table is not None
-        sql = (
-            f"SELECT r.rid, r.{column} FROM temp.{matches.table} AS m CROSS JOIN records AS r"
-            f" ON r.rid = m.rid WHERE r.sid = ? ORDER BY r.{column} {direction},"
-            f" r.rid {direction} LIMIT ? OFFSET ?"
-        )
-        return conn.execute(sql, (sid, limit, how.skip)).fetchall()
     member, member_params = _member(sid, matches)
     source = f"FROM records INDEXED BY records_{column} WHERE sid = ?"
 
@@ -302,6 +304,29 @@ def page_rows(
     return found
 
 
+def sort_matches(
+    conn: sqlite3.Connection, sid: int, matches: MatchSet, column: str, desc: bool, name: str
+) -> None:
+    """Sort a listed set into `temp.<name>`: `pos` 1 is the view's first row."""
+    direction = "DESC" if desc else "ASC"
+    conn.execute(f"CREATE TEMP TABLE {name} (pos INTEGER PRIMARY KEY, rid INTEGER, value)")
+    conn.execute(
+        f"INSERT INTO temp.{name} SELECT row_number() OVER"
+        f" (ORDER BY r.{column} {direction}, r.rid {direction}), r.rid, r.{column}"
+        f" FROM temp.{matches.table} AS m CROSS JOIN records AS r ON r.rid = m.rid"
+        " WHERE r.sid = ?",
+        (sid,),
+    )
+
+
+def ordered_rows(
+    conn: sqlite3.Connection, name: str, offset: int, limit: int
+) -> list[tuple[int, object]]:
+    """(rid, sort value) of view rows `offset`.. from a table made by sort_matches."""
+    sql = f"SELECT rid, value FROM temp.{name} WHERE pos > ? ORDER BY pos LIMIT ?"
+    return conn.execute(sql, (offset, limit)).fetchall()
+
+
 def hop(
     conn: sqlite3.Connection,
     sid: int,
@@ -314,7 +339,7 @@ def hop(
     """Skip `how.skip` rows `step` at a time, noting each row reached in `marks`; the plan
     for what is left to skip. (Costs what one OFFSET would; see Anchors.)"""
     sign = -1 if how.reverse else 1
-    while how.skip > step and not how.sort_matches:
+    while how.skip > step:
         found = page_rows(conn, sid, matches, column, replace(how, skip=step), 1)
         if not found:
             break

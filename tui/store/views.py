@@ -195,12 +195,18 @@ class Views(Connected):
             matches = view.matches
             if matches and query.should_list(how, limit, view.count, matches):
                 self._matches.listed(conn, matches)
-            if anchors.usable:
-                step = max(MARK_STEP, view.total // MARKS)
-                how = query.hop(conn, view.sid, matches, column, how, step, anchors.marks)
-            found = query.page_rows(conn, view.sid, matches, column, how, limit)
-            if how.reverse:
-                found.reverse()
+            if matches and (how.sort_matches or anchors.ordered):
+                if anchors.ordered is None:
+                    anchors.ordered = self._matches.new_table("order")
+                    query.sort_matches(conn, view.sid, matches, column, desc, anchors.ordered)
+                found = query.ordered_rows(conn, anchors.ordered, offset, limit)
+            else:
+                if anchors.usable:
+                    step = max(MARK_STEP, view.total // MARKS)
+                    how = query.hop(conn, view.sid, matches, column, how, step, anchors.marks)
+                found = query.page_rows(conn, view.sid, matches, column, how, limit)
+                if how.reverse:
+                    found.reverse()
             anchors.served(offset, found)
             rids = [rid for rid, _ in found]
             key = _view_key(view, column, desc)
@@ -215,13 +221,18 @@ class Views(Connected):
         """Rows of this view at known positions, while it is unchanged (query.Anchors).
 
         They let a page start from a known row (keyset) instead of skipping rows from an end;
-        a sort column with NULLs gets none (row values cannot compare NULL).
+        a sort column with NULLs gets none (row values cannot compare NULL). Those of an older
+        version of the view are dropped (with their ordered table).
         """
-        key = (*_view_key(view, column, desc), view.version)
+        view_key = _view_key(view, column, desc)
+        key = (*view_key, view.version)
         anchors = self._anchors.get(key)
         if anchors is None:
-            if len(self._anchors) >= 8:
-                self._anchors.clear()
+            full = len(self._anchors) >= 8
+            for old in [k for k in self._anchors if full or k[:-1] == view_key]:
+                ordered = self._anchors.pop(old).ordered
+                if ordered is not None:
+                    conn.execute(f"DROP TABLE IF EXISTS temp.{ordered}")
             usable = not query.has_nulls(conn, view.sid, column)
             anchors = self._anchors[key] = query.Anchors(usable)
         return anchors
