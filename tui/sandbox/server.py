@@ -1,22 +1,28 @@
-"""SandboxServer: both APIs served by uvicorn, in a daemon thread (or blocking, for the CLI)."""
+"""SandboxServer: both APIs served by uvicorn, in a daemon thread (or blocking, for the CLI).
+
+Creating a server and binding its port is cheap: uvicorn, starlette and the data (~0.3 s of
+imports) are loaded when it starts.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import socket
 import threading
 import time
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
-import uvicorn
+if TYPE_CHECKING:
+    import uvicorn
+    from starlette.types import ASGIApp
 
-from tui.sandbox.app import build_app
-from tui.sandbox.faults import FaultRule, parse_spec
-from tui.sandbox.state import SandboxState
+    from tui.sandbox.faults import FaultRule
+    from tui.sandbox.state import SandboxState
 
-FaultsOption = str | list[FaultRule] | list[dict[str, Any]] | None
+FaultsOption: TypeAlias = "str | list[FaultRule] | list[dict[str, Any]] | None"
 _START_TIMEOUT = 10.0
 
 
@@ -30,6 +36,8 @@ class _DropDeliberateBreaks(logging.Filter):
 def _fault_rules(faults: FaultsOption) -> tuple[list[FaultRule], int]:
     if faults is None:
         return [], 0
+    from tui.sandbox.faults import FaultRule, parse_spec
+
     if isinstance(faults, str):
         rules, seed = parse_spec(faults)
         return rules, seed or 0
@@ -55,23 +63,36 @@ class SandboxServer:
     ) -> None:
         rules, faults_seed = _fault_rules(faults)
         self.host = host
-        self.state = SandboxState(
-            seed,
-            minute_seconds=minute_seconds,
-            rate_limit=rate_limit,
-            job_seconds=job_seconds,
-            status_word=status_word,
-            list_size=list_size,
-            faults=rules,
-            faults_seed=faults_seed,
-        )
-        self.app = build_app(self.state, {"seed": seed})
+        self._seed = seed
+        self._state_options: dict[str, Any] = {
+            "minute_seconds": minute_seconds,
+            "rate_limit": rate_limit,
+            "job_seconds": job_seconds,
+            "status_word": status_word,
+            "list_size": list_size,
+            "faults": rules,
+            "faults_seed": faults_seed,
+        }
         self._requested_port = port
         self._log_requests = log_requests
         self._socket: socket.socket | None = None
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         logging.getLogger("uvicorn.error").addFilter(_DropDeliberateBreaks())
+
+    @functools.cached_property
+    def state(self) -> SandboxState:
+        """The simulated accounts and their data (built on first use)."""
+        from tui.sandbox.state import SandboxState
+
+        return SandboxState(self._seed, **self._state_options)
+
+    @functools.cached_property
+    def app(self) -> ASGIApp:
+        """The ASGI app serving `state` (built on first use)."""
+        from tui.sandbox.app import build_app
+
+        return build_app(self.state, {"seed": self._seed})
 
     # ----- addresses ---------------------------------------------------------------------------
     @property
@@ -114,6 +135,8 @@ class SandboxServer:
         return sock
 
     def _uvicorn(self) -> uvicorn.Server:
+        import uvicorn
+
         config = uvicorn.Config(
             self.app,
             log_config=uvicorn.config.LOGGING_CONFIG if self._log_requests else None,
