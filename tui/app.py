@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
 from tui.api.errors import AuthError
-from tui.api.journal import CoinOutcome
 from tui.config import ConfigError, Settings, load_settings
 from tui.messages import AddCoins, ApiFailed
 from tui.redact import redact_text
@@ -20,6 +20,9 @@ from tui.session import Session
 from tui.widgets.detail_pane import DetailPane
 from tui.widgets.safe_text import clean
 from tui.widgets.status_bar import StatusBar
+
+if TYPE_CHECKING:
+    from tui.api.journal import CoinOutcome
 
 
 class PromoTuiApp(App[None]):
@@ -37,10 +40,20 @@ class PromoTuiApp(App[None]):
         Binding("ctrl+q", "quit", "Quit"),
     ]
 
-    def __init__(self, settings: Settings, *, demo: bool = False) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        demo: bool = False,
+        prepare: Callable[[], object] | None = None,
+    ) -> None:
+        """`prepare`: a blocking call the first session makes before its clients exist (in a
+        thread, after the first frame); the demo starts its sandbox there."""
         super().__init__()
         self.settings = settings
         self.demo = demo
+        self._prepare = prepare
+        self._painted = False
         self.session = Session(settings)
         self._ezepo_screen: Screen[None] | None = None
         if demo:
@@ -54,18 +67,29 @@ class PromoTuiApp(App[None]):
         else:
             self.run_setup()
 
+    def on_ready(self) -> None:
+        """The first frame is on the terminal: the first browser may start its session."""
+        self._painted = True
+        browser = self._browser()
+        if browser is not None:
+            browser.action_reload_account()
+
     async def on_unmount(self) -> None:
         await self.session.close()
 
     async def start_session(self, settings: Settings) -> None:
-        """Open `settings`' profile and show its browser (replacing any previous one)."""
+        """Show a browser of `settings`' profile (replacing any previous one); it starts the
+        session once the app's first frame is painted (`on_ready`)."""
         previous, self.settings = self.session, settings
-        self.session = Session(settings)
-        await self.session.start()
+        prepare, self._prepare = self._prepare, None
+        self.session = Session(settings, prepare=prepare)
         while len(self.screen_stack) > 1:
             await self.pop_screen()
         await self._drop_ezepo_screen()
-        await self.push_screen(BrowserScreen())
+        browser = BrowserScreen()
+        await self.push_screen(browser)
+        if self._painted:
+            browser.action_reload_account()
         if previous is not self.session:
             await previous.close()
 
@@ -106,10 +130,24 @@ class PromoTuiApp(App[None]):
 
         self.push_screen(HelpScreen())
 
-    def action_ezepo(self) -> None:
+    async def _clients_ready(self) -> bool:
+        """Wait for the session's clients (the browser starts them after its first frame);
+        False, the error reported, if they cannot start. A profile without a token has none."""
+        if not self.session.settings.has_easypromos:
+            return True
+        try:
+            await self.session.start()
+        except Exception as error:
+            self.report_error(error)
+            return False
+        return True
+
+    async def action_ezepo(self) -> None:
         """Show the session's one Ezepo screen: kept while browsing, so fetch jobs run on."""
         from tui.screens.ezepo import EzepoScreen
 
+        if not await self._clients_ready():
+            return
         screen = self._ezepo_screen
         if screen is None:
             settings = self.session.settings
@@ -126,10 +164,11 @@ class PromoTuiApp(App[None]):
             self.uninstall_screen(screen)
             await screen.remove()
 
-    def action_journal(self) -> None:
+    async def action_journal(self) -> None:
         from tui.screens.journal import JournalScreen
 
-        self.push_screen(JournalScreen())
+        if await self._clients_ready():
+            self.push_screen(JournalScreen())
 
     def _browser(self) -> BrowserScreen | None:
         return next((s for s in self.screen_stack if isinstance(s, BrowserScreen)), None)

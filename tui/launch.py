@@ -32,18 +32,24 @@ def demo_settings(easypromos_url: str, ezepo_endpoint: str, cache_directory: Pat
 
 
 def launch_app(args: argparse.Namespace) -> int:
+    """Run the app. The demo's sandbox binds its port at once (the settings name it) and starts
+    after the app's first frame: the first session's start runs it before creating the clients."""
     from tui.app import PromoTuiApp
 
     with ExitStack() as stack:
+        prepare = None
         if args.demo:
             from tui.sandbox.server import SandboxServer
 
-            sandbox = stack.enter_context(SandboxServer(port=0))
+            sandbox = SandboxServer(port=0)
+            sandbox.bind()
+            stack.callback(sandbox.stop)
+            prepare = sandbox.start
             cache = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="promo-tui-demo-")))
             settings = demo_settings(sandbox.easypromos_url, sandbox.ezepo_endpoint, cache)
         else:
             settings = load_settings(args.config, args.profile, allow_new_profile=True)
         for warning in settings.warnings:
             print(f"promo-tui: warning: {warning}", file=sys.stderr)
-        PromoTuiApp(settings, demo=args.demo).run()
+        PromoTuiApp(settings, demo=args.demo, prepare=prepare).run()
     return 0

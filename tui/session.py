@@ -10,18 +10,19 @@ import asyncio
 import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-from tui import clients
-from tui.api.easypromos import EasypromosClient
 from tui.api.endpoints import Collection
 from tui.api.errors import NetworkError
-from tui.api.ezepo import EzepoClient
-from tui.api.journal import CoinOutcome, JournalEntry
-from tui.api.models import Role
-from tui.api.pacing import PacerState
 from tui.config import Settings
-from tui.store import Store, sync
+
+if TYPE_CHECKING:  # imported by `start`, off the event loop: httpx, the API layer, the store
+    from tui.api.easypromos import EasypromosClient
+    from tui.api.ezepo import EzepoClient
+    from tui.api.journal import CoinOutcome, JournalEntry
+    from tui.api.models import Role
+    from tui.api.pacing import PacerState
+    from tui.store import Store, sync
 
 Record = dict[str, Any]
 
@@ -40,10 +41,16 @@ class NotConfigured(Exception):
 
 
 class Session:
-    """The clients and the store of one profile; `start()` before use, `close()` after."""
+    """The clients and the store of one profile; `start()` before use, `close()` after.
 
-    def __init__(self, settings: Settings) -> None:
+    `prepare`, if given, is a blocking call that `start` makes (in a thread) before creating the
+    clients: the demo starts its sandbox there, after the app's first frame.
+    """
+
+    def __init__(self, settings: Settings, *, prepare: Callable[[], object] | None = None) -> None:
         self.settings = settings
+        self._prepare = prepare
+        self._starting = asyncio.Lock()
         self.easypromos: EasypromosClient | None = None
         self.ezepo: EzepoClient | None = None
         self.ezepo_role: Role | None = None
@@ -57,12 +64,28 @@ class Session:
     # ---- life cycle -----------------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Create the clients (no network call yet)."""
-        self.easypromos = self._new_client()
-        self.ezepo = clients.ezepo_client(self.settings)
+        """Create the clients (no network call yet); calls after the first one wait for it.
+
+        The work runs in a thread, so the screen stays live: `prepare`, then the clients, whose
+        modules (httpx, the API layer: ~0.2 s) are imported on first use.
+        """
+        async with self._starting:
+            if self.easypromos is not None:
+                return
+            if self._prepare is not None:
+                await asyncio.to_thread(self._prepare)
+                self._prepare = None
+            self.easypromos, self.ezepo = await asyncio.to_thread(self._new_clients)
+
+    def _new_clients(self) -> tuple[EasypromosClient, EzepoClient | None]:
+        from tui import clients
+
+        return self._new_client(), clients.ezepo_client(self.settings)
 
     def _new_client(self) -> EasypromosClient:
         """A client of the profile's account (clients share the account's pacer)."""
+        from tui import clients
+
         client = clients.easypromos_client(self.settings)
         if client is None:
             raise NotConfigured("No Easypromos token in this profile")
@@ -129,6 +152,8 @@ class Session:
             self._store.close()
             self._store, self._store_guessed = None, False
         if self._store is None:
+            from tui.store import Store
+
             settings = self.settings
             self._store = await asyncio.to_thread(
                 Store.open,
@@ -149,6 +174,8 @@ class Session:
         """Brands and promotions from the cache, or None when nothing is cached."""
         settings = self.settings
         if self._store is None and settings.cache_enabled:
+            from tui.store import Store
+
             self._store = await asyncio.to_thread(
                 Store.open_latest,
                 settings.profile,
@@ -199,6 +226,8 @@ class Session:
         shared pacer, so parsing pages and writing them to SQLite never stalls the screen.
         `on_progress` is called from that thread. Cancelling stops it at its next await.
         """
+        from tui.store import sync
+
         running: list[tuple[asyncio.AbstractEventLoop, asyncio.Task[Any]]] = []
 
         def progress(report: sync.SyncProgress) -> None:

@@ -9,7 +9,7 @@ import pytest
 from textual.widgets import Static
 
 from tests.app.conftest import SIZE, wait_until
-from tui import session as session_module
+from tui import clients
 from tui.api.endpoints import Collection
 from tui.api.retry import RetryPolicy
 from tui.app import PromoTuiApp
@@ -44,8 +44,8 @@ async def test_cache_is_browsed_offline_after_the_api_goes_away(
     sandbox.stop()
 
     # A refused connection is not retried here, so the test need not sit through the backoff.
-    quick = functools.partial(session_module.EasypromosClient, retry=RetryPolicy(attempts=1))
-    monkeypatch.setattr(session_module, "EasypromosClient", quick)
+    quick = functools.partial(clients.EasypromosClient, retry=RetryPolicy(attempts=1))
+    monkeypatch.setattr(clients, "EasypromosClient", quick)
     offline = PromoTuiApp(settings)
     async with offline.run_test(size=SIZE) as pilot:
         await wait_until(pilot, lambda: isinstance(offline.screen, BrowserScreen))

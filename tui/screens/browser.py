@@ -33,7 +33,11 @@ DETAIL_INTERVAL = 0.1
 
 
 class BrowserScreen(Screen[None]):
-    """Browse brand -> promotion -> collection -> record."""
+    """Browse brand -> promotion -> collection -> record.
+
+    The app calls `action_reload_account` once the screen is on the terminal: that starts the
+    session, so the first frame does not wait for it.
+    """
 
     CSS_PATH = "browser.tcss"
     TITLE = "Browser"
@@ -97,7 +101,6 @@ class BrowserScreen(Screen[None]):
         status.budget = session.pacer_state
         self.set_interval(0.5, self._sync_status)
         self.promotions_tree.focus()
-        self.action_reload_account()
 
     def on_resize(self) -> None:
         self.query_one(AccountPane).compact = self.size.height < 36
@@ -114,12 +117,14 @@ class BrowserScreen(Screen[None]):
 
     def action_reload_account(self) -> None:
         self._load_account()
-        self._load_role()
 
     @work(exclusive=True, group="account")
     async def _load_account(self) -> None:
+        """Start the session (once), then read the Ezepo role and the account."""
         session = session_of(self)
         try:
+            await session.start()
+            self._load_role()
             brands, promotions = await session.load_account()
         except Exception as error:  # an API error: inline and notified
             self.query_one(AccountPane).show_problem(str(error))
