@@ -295,7 +295,7 @@ def page_rows(
     ties = f" AND {column} = ? AND rid {'<=' if how.desc else '>='} ?"
     found = walk(ties, how.anchor, limit, how.skip)
     skip = 0
-    if not found:  # every tie is skipped: count them
+    if not found:  # every tie is skipped: count them (fewer than the rows to skip)
         sql = f"SELECT count(*) {source}{ties}{member}"
         skip = how.skip - conn.execute(sql, (sid, *how.anchor, *member_params)).fetchone()[0]
     if len(found) < limit:

@@ -25,7 +25,7 @@ from tui.store.specs import collection_name, key_value, spec_for
 
 PAGE_SIZE = 100  # items per API page, for page estimates
 MARK_STEP = 1024  # a long walk notes a checkpoint every MARK_STEP rows at least,
-MARKS = 200  # and at most about MARKS of them per view
+MARKS = 50  # and at most about MARKS of them per view
 
 
 def pid_text(promotion_id: object) -> str:
