@@ -40,16 +40,17 @@ def before(
 ) -> list[tuple[str, tuple[object, ...]]]:
     """Conditions (summed, each an index range) for rows ordered before (value, rid).
 
-    The order is `ORDER BY column, rid` in one direction; NULLs are the lowest values.
+    The order is `ORDER BY column, rid` in one direction; NULLs are the lowest values. (Not a
+    row-value bound: see page_rows.)
     """
     nulls = f"{column} IS NULL"
     if value is None:
         if desc:
             return [(f"{column} IS NOT NULL", ()), (f"{nulls} AND rid > ?", (rid,))]
         return [(f"{nulls} AND rid < ?", (rid,))]
-    if desc:
-        return [(f"({column}, rid) > (?, ?)", (value, rid))]
-    return [(f"({column}, rid) < (?, ?)", (value, rid)), (nulls, ())]
+    sign = ">" if desc else "<"
+    ranges = [(f"{column} {sign} ?", (value,)), (f"{column} = ? AND rid {sign} ?", (value, rid))]
+    return ranges if desc else [*ranges, (nulls, ())]
 
 
 @dataclass
@@ -337,7 +338,7 @@ def hop(
     marks: dict[int, tuple[object, int]],
 ) -> Plan:
     """Skip `how.skip` rows `step` at a time, noting each row reached in `marks`; the plan
-    for what is left to skip. (Costs what one OFFSET would; see Anchors.)"""
+    for what is left to skip. (A little more than one OFFSET: a seek a step; see Anchors.)"""
     sign = -1 if how.reverse else 1
     while how.skip > step:
         found = page_rows(conn, sid, matches, column, replace(how, skip=step), 1)
