@@ -17,7 +17,6 @@ from tui.screens.browser import BrowserScreen
 from tui.screens.palette import PromotionById
 from tui.screens.prompt import PromptScreen, digits_only
 from tui.session import Session
-from tui.widgets.detail_pane import DetailPane
 from tui.widgets.safe_text import clean
 from tui.widgets.status_bar import StatusBar
 
@@ -67,19 +66,19 @@ class PromoTuiApp(App[None]):
         else:
             self.run_setup()
 
-    def on_ready(self) -> None:
-        """The first frame is on the terminal: the first browser may start its session."""
+    async def on_ready(self) -> None:
+        """The first frame is on the terminal: the first browser may start."""
         self._painted = True
         browser = self._browser()
         if browser is not None:
-            browser.action_reload_account()
+            await browser.start()
 
     async def on_unmount(self) -> None:
         await self.session.close()
 
     async def start_session(self, settings: Settings) -> None:
-        """Show a browser of `settings`' profile (replacing any previous one); it starts the
-        session once the app's first frame is painted (`on_ready`)."""
+        """Show a browser of `settings`' profile (replacing any previous one); it starts (its
+        panes, the session) once the app's first frame is painted (`on_ready`)."""
         previous, self.settings = self.session, settings
         prepare, self._prepare = self._prepare, None
         self.session = Session(settings, prepare=prepare)
@@ -89,7 +88,7 @@ class PromoTuiApp(App[None]):
         browser = BrowserScreen()
         await self.push_screen(browser)
         if self._painted:
-            browser.action_reload_account()
+            await browser.start()
         if previous is not self.session:
             await previous.close()
 
@@ -190,7 +189,7 @@ class PromoTuiApp(App[None]):
         def done(outcome: CoinOutcome | None) -> None:
             browser = self._browser()
             if outcome is not None and outcome.applied and browser is not None:
-                browser.query_one(DetailPane).refresh_user(promotion_id, outcome.entry.user_id)
+                browser.detail.refresh_user(promotion_id, outcome.entry.user_id)
 
         self.push_screen(CoinDialog(promotion_id, user_id), done)
 

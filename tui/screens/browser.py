@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -10,7 +11,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input
+from textual.widgets import Footer, Input, Static
 
 from tui.api.endpoints import Collection
 from tui.api.errors import ScopeError
@@ -22,11 +23,13 @@ from tui.messages import (
 )
 from tui.session import session_of
 from tui.widgets.account_pane import AccountPane
-from tui.widgets.collection_view import CollectionView
-from tui.widgets.detail_pane import DetailPane
 from tui.widgets.promotions_tree import BrandData, PromotionData, PromotionsTree
 from tui.widgets.status_bar import StatusBar
-from tui.widgets.virtual_table import VirtualTable
+
+if TYPE_CHECKING:  # imported by `start`, after the first frame (with the store: ~0.1 s)
+    from tui.widgets.collection_view import CollectionView
+    from tui.widgets.detail_pane import DetailPane
+    from tui.widgets.virtual_table import VirtualTable
 
 DETAIL_INTERVAL = 0.1
 """Seconds between two records shown in the detail pane while the cursor runs."""
@@ -35,8 +38,8 @@ DETAIL_INTERVAL = 0.1
 class BrowserScreen(Screen[None]):
     """Browse brand -> promotion -> collection -> record.
 
-    The app calls `action_reload_account` once the screen is on the terminal: that starts the
-    session, so the first frame does not wait for it.
+    The first frame shows the status bar, the sidebar and the footer, with placeholders for the
+    collection and detail panes; the app calls `start` once it is on the terminal.
     """
 
     CSS_PATH = "browser.tcss"
@@ -63,9 +66,20 @@ class BrowserScreen(Screen[None]):
                 yield AccountPane(id="account")
                 yield Input(placeholder="Type to filter promotions", id="tree-filter")
                 yield PromotionsTree(id="tree")
-            yield CollectionView(id="collection")
-            yield DetailPane(id="detail")
+            yield Static("Loading…", id="collection", classes="placeholder")
+            yield Static(id="detail", classes="placeholder")
         yield Footer()
+
+    async def start(self) -> None:
+        """Put the collection and detail panes in place of their placeholders, then start the
+        session and load the account."""
+        from tui.widgets.collection_view import CollectionView
+        from tui.widgets.detail_pane import DetailPane
+
+        await self.query(".placeholder").remove()
+        panes = CollectionView(id="collection"), DetailPane(id="detail")
+        await self.query_one("#main").mount(*panes)
+        self.action_reload_account()
 
     @property
     def promotions_tree(self) -> PromotionsTree:
@@ -73,7 +87,21 @@ class BrowserScreen(Screen[None]):
 
     @property
     def collection(self) -> CollectionView:
+        from tui.widgets.collection_view import CollectionView
+
         return self.query_one(CollectionView)
+
+    @property
+    def detail(self) -> DetailPane:
+        from tui.widgets.detail_pane import DetailPane
+
+        return self.query_one(DetailPane)
+
+    @property
+    def table(self) -> VirtualTable:
+        from tui.widgets.virtual_table import VirtualTable
+
+        return self.collection.query_one(VirtualTable)
 
     def open_promotion(self, promotion_id: str) -> bool:
         """Select (and expand) a promotion in the tree; False when the account has none such."""
@@ -91,7 +119,7 @@ class BrowserScreen(Screen[None]):
             if isinstance(node.data, PromotionData):
                 return node.data.id
             node = node.parent
-        showing = self.query_one(CollectionView).showing
+        showing = self.collection.showing
         return showing.promotion_id if showing else None
 
     def on_mount(self) -> None:
@@ -182,7 +210,7 @@ class BrowserScreen(Screen[None]):
             self.post_message(ApiFailed(error, f"Promotion {promotion_id}: "))
             return
         tree.access_checked(promotion_id, True)
-        detail = self.query_one(DetailPane)
+        detail = self.detail
         shown = detail.shown
         if (
             shown is not None
@@ -215,11 +243,11 @@ class BrowserScreen(Screen[None]):
 
     def on_promotion_highlighted(self, event: PromotionHighlighted) -> None:
         promotion = event.promotion
-        self.query_one(DetailPane).show(str(promotion.get("id")), Collection.PROMOTIONS, promotion)
+        self.detail.show(str(promotion.get("id")), Collection.PROMOTIONS, promotion)
 
     def on_collection_chosen(self, event: CollectionChosen) -> None:
-        self.query_one(CollectionView).show(event.promotion_id, event.collection, event.title)
-        self.query_one(VirtualTable).focus()
+        self.collection.show(event.promotion_id, event.collection, event.title)
+        self.table.focus()
 
     def on_record_highlighted(self, event: RecordHighlighted) -> None:
         """Show the record at once, or (keys held down) the latest one `DETAIL_INTERVAL` later:
@@ -235,8 +263,8 @@ class BrowserScreen(Screen[None]):
         event, self._pending_detail, self._detail_timer = self._pending_detail, None, None
         if event is not None:
             self._detail_shown_at = time.monotonic()
-            self.query_one(DetailPane).show(event.promotion_id, event.collection, event.record)
+            self.detail.show(event.promotion_id, event.collection, event.record)
 
     def action_focus_pane(self, pane: str) -> None:
-        target = {"tree": self.promotions_tree, "table": self.query_one(VirtualTable)}.get(pane)
-        (target or self.query_one(DetailPane)).focus()
+        target = {"tree": self.promotions_tree, "table": self.table}.get(pane)
+        (target or self.detail).focus()
