@@ -105,6 +105,16 @@ def main() -> None:
         "index_of a middle row, filter 'gmail'",
         lambda: store.index_of(c, p, "500001", "gmail") or 0,
     )
+    # After a sort change the selection is looked up in an order no page was served in yet.
+    timed(
+        "index_of a middle row by stage_id (cold)",
+        lambda: store.index_of(c, p, str(n // 2), sort="stage_id") or 0,
+    )
+    member = store.rows(c, p, store.count(c, p, "gmail") // 2, 1, "gmail", sort="points")
+    timed(
+        "index_of a 'gmail' row by stage_id (cold)",
+        lambda: store.index_of(c, p, member[0]["id"], "gmail", "stage_id") or 0,
+    )
     timed("version", lambda: store.version(c, p))
     start = time.perf_counter()
     streamed = sum(1 for _ in store.iter_records(c, p))
