@@ -42,7 +42,6 @@ class BrowserScreen(Screen[None]):
     collection and detail panes; the app calls `start` once it is on the terminal.
     """
 
-    CSS_PATH = "browser.tcss"
     TITLE = "Browser"
 
     BINDINGS = [
