@@ -27,9 +27,7 @@ if TYPE_CHECKING:
 class PromoTuiApp(App[None]):
     """Browse promotions, participants and coins; Ezepo lists and links."""
 
-    # The browser's stylesheet is read with the app's: read when the screen is pushed, it would
-    # have every stylesheet parsed again before the first frame.
-    CSS_PATH = ["app.tcss", "screens/browser.tcss"]
+    CSS_PATH = "app.tcss"
     TITLE = "promo-tui"
     COMMANDS = App.COMMANDS | {PromotionById}
 

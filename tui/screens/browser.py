@@ -22,6 +22,7 @@ from tui.messages import (
     RecordHighlighted,
 )
 from tui.session import session_of
+from tui.widgets import tcss_beside
 from tui.widgets.account_pane import AccountPane
 from tui.widgets.promotions_tree import BrandData, PromotionData, PromotionsTree
 from tui.widgets.status_bar import StatusBar
@@ -42,6 +43,9 @@ class BrowserScreen(Screen[None]):
     collection and detail panes; the app calls `start` once it is on the terminal.
     """
 
+    # Default CSS, not CSS_PATH: a screen's CSS_PATH has every stylesheet parsed again when the
+    # screen is first pushed (before the first frame).
+    DEFAULT_CSS = tcss_beside(__file__)
     TITLE = "Browser"
 
     BINDINGS = [
