@@ -12,6 +12,7 @@ import asyncio
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from math import ceil
 from typing import Any, TypeVar
 
 from rich.cells import cell_len, set_cell_size
@@ -23,6 +24,7 @@ from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
+from textual.scrollbar import ScrollBar
 from textual.strip import Strip
 
 from tui.widgets import tcss_beside
@@ -138,6 +140,8 @@ class VirtualTable(ScrollView, can_focus=True):
         self._sort: tuple[str | None, bool] = (None, False)
         self._pending_window: int | None = None
         self._generation = 0
+        self._styles: dict[tuple[str, ...], Style] = {}
+        self._lines: dict[int, tuple[Record, bool, int, int, Strip]] = {}
         self.empty_text = empty_text
 
     # ---- public API -------------------------------------------------------------------------
@@ -163,6 +167,7 @@ class VirtualTable(ScrollView, can_focus=True):
         self._source = source
         self._columns = tuple(columns)
         self._sort = (None, False)
+        self._lines.clear()
         self._window, self._window_start, self._version = (), 0, -1
         self.row_count = 0
         self.cursor = 0
@@ -258,8 +263,8 @@ class VirtualTable(ScrollView, can_focus=True):
         self._apply(snapshot, anchor_offset)
 
     def _apply(self, snapshot: _Snapshot, anchor_offset: int) -> None:
-        before = self.highlighted
-        self._window_start, self._window = snapshot.start, snapshot.rows
+        before, shown = self.highlighted, self._shown_rows()
+        self._set_window(snapshot.start, snapshot.rows)
         self._version = snapshot.version
         self.row_count = snapshot.count
         self._update_virtual_size()
@@ -268,10 +273,36 @@ class VirtualTable(ScrollView, can_focus=True):
             self.cursor = snapshot.cursor
         elif self.cursor >= snapshot.count:
             self.cursor = max(snapshot.count - 1, 0)
-        self.refresh()
+        self._refresh_changed(shown)
         self.post_message(self.Reloaded(self, snapshot.count))
         if before is None or self.highlighted != before:  # not for the same record read again
             self.post_message(self.RowHighlighted(self, self.cursor, self.highlighted))
+
+    def _set_window(self, start: int, rows: Sequence[Record]) -> None:
+        """Hold `rows` from `start`, keeping the records already held that did not change (their
+        rendered lines stay cached)."""
+        kept = list(rows)
+        for offset, row in enumerate(kept):
+            held = self.record_at(start + offset)
+            if held is not None and held == row:
+                kept[offset] = held
+        self._window_start, self._window = start, kept
+
+    def _shown_rows(self) -> tuple[int, int, list[Record | None]]:
+        """(first row, row count, records) of what the body shows now."""
+        top = round(self.scroll_y)
+        last = min(top + self._body_height, self.row_count)
+        return top, self.row_count, [self.record_at(index) for index in range(top, last)]
+
+    def _refresh_changed(self, shown: tuple[int, int, list[Record | None]]) -> None:
+        """Repaint the body lines that differ from `shown` (all of them if the view moved)."""
+        top, count, records = shown
+        if top != round(self.scroll_y) or not count or not self.row_count:
+            self.refresh()
+            return
+        for index, record in enumerate(self._shown_rows()[2]):
+            if index >= len(records) or records[index] is not record:
+                self.refresh_line(top + index + 1)
 
     @work(exclusive=True, group="virtual-table-window")
     async def _fetch_window(self, start: int, generation: int) -> None:
@@ -282,8 +313,9 @@ class VirtualTable(ScrollView, can_focus=True):
         self._pending_window = None
         if generation != self._generation:
             return
-        self._window_start, self._window = start, rows
-        self.refresh()
+        shown = self._shown_rows()
+        self._set_window(start, rows)
+        self._refresh_changed(shown)
         if self.record_at(self.cursor) is not None:
             self.post_message(self.RowHighlighted(self, self.cursor, self.highlighted))
 
@@ -311,15 +343,32 @@ class VirtualTable(ScrollView, can_focus=True):
         """Set the scrollable size without a layout pass: the table's own size stays the same.
 
         (Setting `virtual_size` would lay the whole screen out again on every re-query while
-        rows stream in; the scrollbars are updated as Textual does for a layout-free resize.)
+        rows stream in; the scrollbars are updated as Textual does for a layout-free resize,
+        and not repainted when their thumb would not move.)
         """
-        size = Size(self._row_width, self.row_count + 1)
-        if size == self.virtual_size:
+        old, size = self.virtual_size, Size(self._row_width, self.row_count + 1)
+        if size == old:
             return
         self.set_reactive(ScrollView.virtual_size, size)
-        if self.is_mounted:
-            self._scroll_update(size)
-        self.refresh()
+        if not self.is_mounted:
+            return
+        same_thumb = self._thumb(old.height) == self._thumb(size.height)
+        taller = min(old.height, size.height) > self.container_size.height
+        if size.width == old.width and taller and same_thumb:
+            self.vertical_scrollbar.set_reactive(ScrollBar.window_virtual_size, size.height)
+            return
+        self._scroll_update(size)
+
+    def _thumb(self, virtual_height: int) -> tuple[int, int]:
+        """Where the vertical scrollbar's thumb starts and ends, in eighths of a cell (as
+        Textual's scrollbar draws it), for a scrollable height of `virtual_height`."""
+        bar = self.vertical_scrollbar
+        track, window = bar.size.height, bar.window_size
+        if not track or not window or virtual_height <= window:
+            return (0, 0)
+        thumb = max(1, window * track / virtual_height)
+        start = int((track - thumb) * bar.position / (virtual_height - window) * 8)
+        return start, start + ceil(thumb * 8)
 
     def on_resize(self) -> None:
         self._update_virtual_size()
@@ -341,19 +390,44 @@ class VirtualTable(ScrollView, can_focus=True):
         ]
         return (" " * GAP).join(cells) + " " * GAP
 
-    def _style(self, name: str) -> Style:
-        return self.get_component_rich_style(name)
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._styles.clear()
+        self._lines.clear()
+
+    def _style(self, *names: str) -> Style:
+        """The table's style plus its component classes `names` (cached until styles change)."""
+        style = self._styles.get(names)
+        if style is None:
+            style = self.rich_style
+            for name in names:
+                style += self.get_component_rich_style(name)
+            self._styles[names] = style
+        return style
 
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
         width = self.size.width
-        base = self.rich_style
         if y == 0:
-            text, style = self._header_text(), base + self._style("virtual-table--header")
+            text, style = self._header_text(), self._style("virtual-table--header")
             text = self._header_hints(text, scroll_x, self.scrollable_content_region.width)
-        else:
-            index = scroll_y + y - 1
-            text, style = self._body_line(index, base)
+            return self._strip(text, style, scroll_x, width)
+        index = scroll_y + y - 1
+        record = self.record_at(index)
+        if record is None or not self.row_count:
+            return self._strip(*self._body_line(index), scroll_x, width)
+        cursor = index == self.cursor
+        cached = self._lines.get(index)
+        if cached is not None and cached[:4] == (record, cursor, scroll_x, width):
+            return cached[4]
+        if len(self._lines) > 4 * self._body_height:
+            self._lines.clear()
+        strip = self._strip(self._row_text(record), self._row_style(index), scroll_x, width)
+        self._lines[index] = (record, cursor, scroll_x, width, strip)
+        return strip
+
+    @staticmethod
+    def _strip(text: str, style: Style, scroll_x: int, width: int) -> Strip:
         strip = Strip([Segment(text, style)], cell_len(text))
         return strip.crop_extend(scroll_x, scroll_x + width, style)
 
@@ -370,20 +444,20 @@ class VirtualTable(ScrollView, can_focus=True):
             text = text[:end] + "▸" + text[end + 1 :]
         return text
 
-    def _body_line(self, index: int, base: Style) -> tuple[str, Style]:
-        if self.row_count == 0:
-            message = self.empty_text if index == 0 else ""
-            return message, base + self._style("virtual-table--placeholder")
-        if index >= self.row_count:
-            return "", base
-        record = self.record_at(index)
-        style = base + self._style("virtual-table--odd") if index % 2 else base
+    def _row_style(self, index: int, *extra: str) -> Style:
         if index == self.cursor:
-            style = base + self._style("virtual-table--cursor")
-        if record is None:
-            self._want_row(index)
-            return "…", style + self._style("virtual-table--placeholder")
-        return self._row_text(record), style
+            return self._style("virtual-table--cursor", *extra)
+        return self._style("virtual-table--odd", *extra) if index % 2 else self._style(*extra)
+
+    def _body_line(self, index: int) -> tuple[str, Style]:
+        """Text and style of a body line without a fetched record."""
+        placeholder = "virtual-table--placeholder"
+        if self.row_count == 0:
+            return (self.empty_text if index == 0 else ""), self._style(placeholder)
+        if index >= self.row_count:
+            return "", self._style()
+        self._want_row(index)
+        return "…", self._row_style(index, placeholder)
 
     # ---- cursor and input ---------------------------------------------------------------------
 
@@ -395,7 +469,9 @@ class VirtualTable(ScrollView, can_focus=True):
             self.scroll_to(y=new, animate=False, immediate=True)
         elif new >= self.scroll_y + self._body_height:
             self.scroll_to(y=new - self._body_height + 1, animate=False, immediate=True)
-        self.refresh()
+        else:  # the view stays: only the two rows change
+            self.refresh_line(old + 1)
+            self.refresh_line(new + 1)
         if old != new and self.row_count:
             self.post_message(self.RowHighlighted(self, new, self.record_at(new)))
 
