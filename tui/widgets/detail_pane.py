@@ -1,5 +1,10 @@
 """The selected record in full; for a user also their coin balance, transactions and cached
-participations (loaded in a worker); for any record with a user, a key to open that user."""
+participations (loaded in a worker); for any record with a user, a key to open that user.
+
+The pane is a line-API scroll view: a new record is rendered to lines once, at the pane's width,
+and its height changes the scrollable size only, so moving through a table never lays out the
+screen again.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +12,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from textual import work
-from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
 from textual.content import Content
+from textual.geometry import Size
 from textual.reactive import reactive
-from textual.widgets import Static
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.visual import Visual
 
 from tui.api.endpoints import Collection
 from tui.messages import AddCoins, ApiFailed
@@ -59,7 +65,7 @@ def participation_line(participation: Record) -> Content:
     )
 
 
-class DetailPane(VerticalScroll):
+class DetailPane(ScrollView, can_focus=True):
     """Shows one record; `u` opens its user, `c` adds coins to that user, backspace goes back;
     `i` switches timestamps between the short local form and the API's ISO text."""
 
@@ -78,13 +84,82 @@ class DetailPane(VerticalScroll):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._history: list[Shown] = []
-        self._body_width: int | None = None
+        self._title = Content()
+        self._body: Content = Content.styled("Select a record to see it here.", "$text-muted")
+        self._related = Content()
+        self._lines: list[Strip] = []
+        self._lines_width = -1
+        self._lines_stale = False
 
-    def compose(self) -> ComposeResult:
-        hint = Content.styled("Select a record to see it here.", "$text-muted")
-        yield Static(id="detail-title")
-        yield Static(hint, id="detail-body")
-        yield Static(id="detail-related")
+    @property
+    def text(self) -> str:
+        """What the pane shows, as plain text (title, record, related lines)."""
+        return "\n".join(line.text.rstrip() for line in self._lines)
+
+    @property
+    def related_text(self) -> str:
+        """The related lines (balance, transactions, participations, hints) as plain text."""
+        return self._related.plain
+
+    # ---- rendering ------------------------------------------------------------------------------
+
+    def _set(
+        self,
+        *,
+        title: Content | None = None,
+        body: Content | None = None,
+        related: Content | None = None,
+    ) -> None:
+        """Replace some sections and render the pane's lines again."""
+        self._title = self._title if title is None else title
+        self._body = self._body if body is None else body
+        self._related = self._related if related is None else related
+        self._layout_lines()
+
+    def _render_sections(self, width: int) -> list[Strip]:
+        style = self.visual_style
+        lines: list[Strip] = []
+        for section in (self._title, self._body, self._related):
+            if not section:
+                continue
+            if lines:
+                lines.append(Strip.blank(width, style.rich_style))
+            lines += Visual.to_strips(self, section, width, None, style, pad=True)
+        return lines
+
+    def _layout_lines(self) -> None:
+        """Render the lines at the current width; the scrollable height follows (no layout)."""
+        width = self.scrollable_content_region.width
+        self._lines = self._render_sections(width) if width > 0 else []
+        self._lines_width, self._lines_stale = width, False
+        size = Size(width, len(self._lines))
+        if size != self.virtual_size:
+            self.set_reactive(ScrollView.virtual_size, size)
+            if self.is_mounted:
+                self._scroll_update(size)
+        self.refresh()
+
+    def on_resize(self) -> None:
+        if self.scrollable_content_region.width != self._lines_width:
+            if self.shown is not None:  # the record's grid depends on the width
+                self._body = self._record_body(self.shown)
+            self._layout_lines()
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._lines_stale = True  # same width, same height: only the colours change
+        self.refresh()
+
+    def render_line(self, y: int) -> Strip:
+        if self._lines_stale:
+            self._lines = self._render_sections(self._lines_width)
+            self._lines_stale = False
+        scroll_x, scroll_y = self.scroll_offset
+        index = scroll_y + y
+        width = self.scrollable_content_region.width
+        if index < len(self._lines):
+            return self._lines[index].crop_extend(scroll_x, scroll_x + width, None)
+        return Strip.blank(width, self.visual_style.rich_style)
 
     # ---- showing --------------------------------------------------------------------------------
 
@@ -106,34 +181,28 @@ class DetailPane(VerticalScroll):
             return
         singular = TITLES[shown.collection].rstrip("s")
         record_id = shown.record.get("id") or (shown.record.get("transaction") or {}).get("id")
-        self.query_one("#detail-title", Static).update(
-            Content.styled(f"{singular} #{clean(record_id)}", "bold $accent")
-        )
-        self._render_body()
-        self.scroll_home(animate=False)
-        related = self.query_one("#detail-related", Static)
         user_id = user_id_of(shown.collection, shown.record)
         if shown.collection is Collection.USERS and user_id:
-            related.update(Content.styled("Loading balance and transactions…", "$text-muted"))
+            related = Content.styled("Loading balance and transactions…", "$text-muted")
             self._load_user_extras(shown.promotion_id, user_id)
         elif user_id:
-            related.update(Content.styled(f"User {user_id} · u opens it", "$text-muted"))
+            related = Content.styled(f"User {user_id} · u opens it", "$text-muted")
         else:
-            related.update("")
+            related = Content()
+        self._set(
+            title=Content.styled(f"{singular} #{clean(record_id)}", "bold $accent"),
+            body=self._record_body(shown),
+            related=related,
+        )
+        self.scroll_home(animate=False)
 
-    def _render_body(self) -> None:
-        shown, width = self.shown, self.scrollable_content_region.width
-        self._body_width = width
-        if shown is not None:
-            body = record_table(shown.record, width=width or None, iso=self.iso_times)
-            self.query_one("#detail-body", Static).update(body)
-
-    def on_resize(self) -> None:
-        if self.scrollable_content_region.width != self._body_width:
-            self._render_body()
+    def _record_body(self, shown: Shown) -> Content:
+        width = self.scrollable_content_region.width
+        return record_table(shown.record, width=width or 60, iso=self.iso_times)
 
     def watch_iso_times(self) -> None:
-        self._render_body()
+        if self.shown is not None:
+            self._set(body=self._record_body(self.shown))
 
     def refresh_user(self, promotion_id: str, user_id: str) -> None:
         """Load a user's balance again if that user is shown (after a coin transaction)."""
@@ -147,7 +216,7 @@ class DetailPane(VerticalScroll):
             self._load_user_extras(promotion_id, user_id)
 
     def _say(self, content: Content) -> None:
-        self.query_one("#detail-related", Static).update(content)
+        self._set(related=content)
 
     @work(exclusive=True, group="detail")
     async def _load_user_extras(self, promotion_id: str, user_id: str) -> None:

@@ -11,9 +11,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from rich.console import RenderableType
-from rich.table import Table
-from rich.text import Text
+from rich.cells import cell_len, set_cell_size
+from textual.content import Content
 
 from tui.widgets.safe_text import clean
 
@@ -37,20 +36,20 @@ def local_time(value: str) -> str | None:
     return moment.astimezone().strftime("%Y-%m-%d %H:%M %Z").strip()
 
 
-def _value(value: Any, iso: bool) -> Text:
+def _value(value: Any, iso: bool) -> str:
     if isinstance(value, str) and not iso and (short := local_time(value)) is not None:
-        return Text(short)
-    return Text(clean(value, single_line=False))
+        return short
+    return clean(value, single_line=False)
 
 
-def _rows(value: Any, key: str, depth: int, iso: bool) -> Iterator[tuple[Text, Text | None]]:
+def _rows(value: Any, key: str, depth: int, iso: bool) -> Iterator[tuple[str, Content | None]]:
     """(label, value) pairs; value None for the heading of a nested object or list."""
-    label = Text("  " * depth + clean(key), style="dim")
+    label = "  " * depth + clean(key)
     nested = isinstance(value, Mapping) or (
         isinstance(value, Sequence) and not isinstance(value, (str, bytes))
     )
     if nested and not value:
-        yield label, Text("{}" if isinstance(value, Mapping) else "[]", style="dim")
+        yield label, Content.styled("{}" if isinstance(value, Mapping) else "[]", "dim")
     elif isinstance(value, Mapping):
         yield label, None
         for child_key, child in value.items():
@@ -60,33 +59,43 @@ def _rows(value: Any, key: str, depth: int, iso: bool) -> Iterator[tuple[Text, T
         for index, item in enumerate(value):
             yield from _rows(item, f"[{index}]", depth + 1, iso)
     elif value is None:
-        yield label, Text("—", style="dim")
+        yield label, Content.styled("—", "dim")
     else:
-        yield label, _value(value, iso)
+        yield label, Content(_value(value, iso))
 
 
-def record_table(
-    record: Mapping[str, Any], *, width: int | None = None, iso: bool = False
-) -> RenderableType:
-    """Every field of `record`, in the API's order; values wrap at word boundaries.
+def _fit(text: str, width: int) -> str:
+    """`text` padded or cut (with an ellipsis) to exactly `width` cells."""
+    if cell_len(text) <= width:
+        return set_cell_size(text, width)
+    return set_cell_size(text, width - 1) + "…"
+
+
+def _wrapped(value: Content, width: int) -> list[Content]:
+    """`value` wrapped at word boundaries to `width` cells (long words folded)."""
+    return [line for part in value.split("\n") for line in part.wrap(max(width, 1))] or [value]
+
+
+def record_table(record: Mapping[str, Any], *, width: int = 60, iso: bool = False) -> Content:
+    """Every field of `record`, in the API's order, as lines of `width` cells at most: fields in
+    one column, values beside them, wrapped at word boundaries.
 
     When `width` leaves less than `VALUE_CELLS` beside the fields, each value goes on the line
     under its field.
     """
     rows = [row for key, value in record.items() for row in _rows(value, str(key), 0, iso)]
-    labels = min(max((label.cell_len for label, _ in rows), default=0), LABEL_CELLS)
-    if width is not None and width - labels - 1 < VALUE_CELLS:
-        stacked = Table.grid()
-        stacked.add_column(overflow="fold")
-        for label, text in rows:
-            stacked.add_row(label)
-            if text is not None:
-                depth = len(label.plain) - len(label.plain.lstrip(" "))
-                stacked.add_row(Text(" " * (depth + 2)) + text)
-        return stacked
-    table = Table.grid(padding=(0, 1))
-    table.add_column(no_wrap=True, max_width=LABEL_CELLS)
-    table.add_column(overflow="fold")
-    for label, text in rows:
-        table.add_row(label, text or Text())
-    return table
+    labels = min(max((cell_len(label) for label, _ in rows), default=0), LABEL_CELLS)
+    lines: list[Content] = []
+    if width - labels - 1 < VALUE_CELLS:
+        for label, value in rows:
+            lines += _wrapped(Content.styled(label, "dim"), width)
+            if value is not None:
+                indent = len(label) - len(label.lstrip(" ")) + 2
+                lines += [" " * indent + line for line in _wrapped(value, width - indent)]
+    else:
+        gap = " " * (labels + 1)
+        for label, value in rows:
+            first, *rest = _wrapped(value or Content(), width - labels - 1)
+            lines.append(Content.styled(_fit(label, labels) + " ", "dim") + first)
+            lines += [gap + line for line in rest]
+    return Content("\n").join(lines)
