@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING
 
 from textual import on, work
@@ -32,8 +31,9 @@ if TYPE_CHECKING:  # imported by `start`, after the first frame (with the store:
     from tui.widgets.detail_pane import DetailPane
     from tui.widgets.virtual_table import VirtualTable
 
-DETAIL_INTERVAL = 0.1
-"""Seconds between two records shown in the detail pane while the cursor runs."""
+DETAIL_DELAY = 0.15
+"""Seconds the cursor rests on a record before the detail pane shows it: keys held down (or
+repeated faster) move the cursor only, and each frame stays a two-line repaint."""
 
 
 class BrowserScreen(Screen[None]):
@@ -60,7 +60,6 @@ class BrowserScreen(Screen[None]):
         super().__init__()
         self._pending_detail: RecordHighlighted | None = None
         self._detail_timer: Timer | None = None
-        self._detail_shown_at = 0.0
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
@@ -253,19 +252,15 @@ class BrowserScreen(Screen[None]):
         self.table.focus()
 
     def on_record_highlighted(self, event: RecordHighlighted) -> None:
-        """Show the record at once, or (keys held down) the latest one `DETAIL_INTERVAL` later:
-        each new record lays the detail pane out again."""
+        """Show the record once the cursor rests on it for `DETAIL_DELAY`."""
         self._pending_detail = event
-        wait = self._detail_shown_at + DETAIL_INTERVAL - time.monotonic()
-        if wait <= 0:
-            self._show_pending_detail()
-        elif self._detail_timer is None:
-            self._detail_timer = self.set_timer(wait, self._show_pending_detail)
+        if self._detail_timer is not None:
+            self._detail_timer.stop()
+        self._detail_timer = self.set_timer(DETAIL_DELAY, self._show_pending_detail)
 
     def _show_pending_detail(self) -> None:
         event, self._pending_detail, self._detail_timer = self._pending_detail, None, None
         if event is not None:
-            self._detail_shown_at = time.monotonic()
             self.detail.show(event.promotion_id, event.collection, event.record)
 
     def action_focus_pane(self, pane: str) -> None:

@@ -32,7 +32,7 @@ from tui.widgets.safe_text import clean
 from tui.widgets.store_source import StoreRowSource
 from tui.widgets.virtual_table import VirtualTable
 
-RELOAD_INTERVAL = 0.1
+RELOAD_INTERVAL = 0.25
 """Seconds between two table re-queries (and status repaints) while pages arrive."""
 FILTER_DELAY = 0.2
 """Seconds of typing pause before the filter runs."""
