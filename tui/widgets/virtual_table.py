@@ -475,6 +475,13 @@ class VirtualTable(ScrollView, can_focus=True):
         if old != new and self.row_count:
             self.post_message(self.RowHighlighted(self, new, self.record_at(new)))
 
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        top = round(new_value)
+        bottom = min(top + self._body_height, self.row_count) - 1
+        if self.row_count and (self.record_at(top) is None or self.record_at(bottom) is None):
+            self._want_row(top)  # ask now rather than when the placeholders are painted
+
     def action_cursor(self, delta: int) -> None:
         self.cursor += delta
 
