@@ -112,3 +112,21 @@ async def test_expand_opens_the_promotion_asked_for_not_the_one_under_the_cursor
         await pilot.pause()
         assert [node.is_expanded for node in nodes] == [True, False, False, False]
         assert tree.cursor_node is nodes[3]
+
+
+async def test_objects_alive_once_the_account_is_shown_are_frozen(
+    sandbox: SandboxServer, settings_for: Callable[..., Settings], monkeypatch: Any
+) -> None:
+    from tui.screens import browser
+
+    app = PromoTuiApp(settings_for(sandbox))
+    promotions_when_frozen: list[int] = []
+    monkeypatch.setattr(
+        browser,
+        "freeze_long_lived",
+        lambda: promotions_when_frozen.append(len(app.screen.promotions_tree.promotions)),
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        await browser_ready(app, pilot)
+        await wait_until(pilot, lambda: promotions_when_frozen)
+        assert promotions_when_frozen[0] > 0  # after the tree was filled

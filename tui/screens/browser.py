@@ -14,6 +14,7 @@ from textual.widgets import Footer, Input, Static
 
 from tui.api.endpoints import Collection
 from tui.api.errors import ScopeError
+from tui.memory import freeze_long_lived
 from tui.messages import (
     ApiFailed,
     CollectionChosen,
@@ -162,6 +163,7 @@ class BrowserScreen(Screen[None]):
             return
         self.promotions_tree.show(brands, promotions)
         self._show_account()
+        self.call_after_refresh(freeze_long_lived)  # once the account is painted
         if session.offline:
             self.notify(
                 "The API cannot be reached: browsing the cache, read-only. F5 tries again.",
