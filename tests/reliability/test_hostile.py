@@ -97,7 +97,9 @@ async def test_the_app_paints_hostile_text_inert(
         assert "\ufffdok!!" in table_text  # the lone surrogate, replaced
         for row in range(len(HOSTILE) + 1):  # every hostile user in the detail pane
             await pilot.press("down" if row else "home")
-            await until(pilot, lambda: detail.shown is not None)
+            await until(  # the detail pane follows once the cursor rests
+                pilot, lambda: detail.shown is not None and detail.shown.record == table.highlighted
+            )
             assert_inert(paint(app), f"detail of row {row}")
         assert any(literal in paint(app).region(detail) for literal in ("Long", "ok!!"))
         await pilot.press("e")  # the Ezepo screen: list notes for an admin key
