@@ -17,4 +17,4 @@ def test_freeze_long_lived_freezes_once(monkeypatch: pytest.MonkeyPatch) -> None
     frozen = gc.get_freeze_count()
     assert frozen > len(kept)
     memory.freeze_long_lived()  # a second account load does not freeze again
-    assert gc.get_freeze_count() == frozen
+    assert gc.get_freeze_count() <= frozen  # frozen objects may still be freed

@@ -3,6 +3,7 @@ a 429 shows the countdown and the load carries on."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 import httpx
@@ -84,13 +85,19 @@ async def test_more_than_a_thousand_pages_stream_without_blocking_keys(
 async def test_rate_limit_shows_countdown_and_load_resumes(
     sandbox_factory: Callable[..., SandboxServer], settings_for: Callable[..., Settings]
 ) -> None:
-    sandbox = sandbox_factory(minute_seconds=3.0)
-    rules = [{"kind": "429", "nth": [4], "path": f"/v2/users/{BIG}"}]
-    httpx.put(f"{sandbox.base_url}/_sandbox/faults", json={"rules": rules}).raise_for_status()
+    minute = 3.0
+    sandbox = sandbox_factory(minute_seconds=minute)
     app = PromoTuiApp(settings_for(sandbox))
     async with app.run_test(size=SIZE) as pilot:
-        screen = await start(app, pilot, Collection.USERS)
+        screen = await start(app, pilot, Collection.PARTICIPATIONS)
         status = screen.query_one(StatusBar)
+        await wait_until(pilot, lambda: screen.collection.state == "loading")
+        # The 429 is injected just after a (wall-clock aligned) minute boundary, so that the wait
+        # for the next one is long enough to be seen: a 429 late in a window waits a few ms.
+        while time.time() % minute > 0.3:
+            await pilot.pause(0.01)
+        rules = [{"kind": "429", "nth": [1], "path": f"/v2/participations/{BIG}"}]
+        httpx.put(f"{sandbox.base_url}/_sandbox/faults", json={"rules": rules}).raise_for_status()
         await wait_until(pilot, lambda: "rate-limited · resumes in" in str(status.render()))
         view = screen.collection
         pages_when_limited = view._progress.pages if view._progress else 0
