@@ -79,10 +79,11 @@ class BrowserScreen(Screen[None]):
         from tui.widgets.collection_view import CollectionView
         from tui.widgets.detail_pane import DetailPane
 
+        main = self.query_one("#main")
         await self.query(".placeholder").remove()
-        panes = CollectionView(id="collection"), DetailPane(id="detail")
-        await self.query_one("#main").mount(*panes)
-        self.action_reload_account()
+        if main.is_attached:  # not if the app quit meanwhile
+            await main.mount(CollectionView(id="collection"), DetailPane(id="detail"))
+            self.action_reload_account()
 
     @property
     def promotions_tree(self) -> PromotionsTree:
