@@ -352,22 +352,23 @@ class VirtualTable(ScrollView, can_focus=True):
         self.set_reactive(ScrollView.virtual_size, size)
         if not self.is_mounted:
             return
-        same_thumb = self._thumb(old.height) == self._thumb(size.height)
+        position = self.vertical_scrollbar.position
+        same_thumb = self._thumb(old.height, position) == self._thumb(size.height, position)
         taller = min(old.height, size.height) > self.container_size.height
         if size.width == old.width and taller and same_thumb:
             self.vertical_scrollbar.set_reactive(ScrollBar.window_virtual_size, size.height)
             return
         self._scroll_update(size)
 
-    def _thumb(self, virtual_height: int) -> tuple[int, int]:
+    def _thumb(self, virtual_height: int, position: float) -> tuple[int, int]:
         """Where the vertical scrollbar's thumb starts and ends, in eighths of a cell (as
-        Textual's scrollbar draws it), for a scrollable height of `virtual_height`."""
+        Textual's scrollbar draws it), for a scrollable height and a scroll position."""
         bar = self.vertical_scrollbar
         track, window = bar.size.height, bar.window_size
         if not track or not window or virtual_height <= window:
             return (0, 0)
         thumb = max(1, window * track / virtual_height)
-        start = int((track - thumb) * bar.position / (virtual_height - window) * 8)
+        start = int((track - thumb) * position / (virtual_height - window) * 8)
         return start, start + ceil(thumb * 8)
 
     def on_resize(self) -> None:
@@ -476,11 +477,20 @@ class VirtualTable(ScrollView, can_focus=True):
             self.post_message(self.RowHighlighted(self, new, self.record_at(new)))
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
-        super().watch_scroll_y(old_value, new_value)
+        """As Textual's, but the scrollbar is repainted only if its thumb moves (one row of
+        100,000 does not move it); rows not fetched yet are asked for at once."""
+        if self.show_vertical_scrollbar:
+            bar, height = self.vertical_scrollbar, self.virtual_size.height
+            if self._thumb(height, bar.position) == self._thumb(height, new_value):
+                bar.set_reactive(ScrollBar.position, new_value)
+            else:
+                bar.position = new_value
+        if round(old_value) != round(new_value):
+            self.refresh(self.size.region)
         top = round(new_value)
         bottom = min(top + self._body_height, self.row_count) - 1
         if self.row_count and (self.record_at(top) is None or self.record_at(bottom) is None):
-            self._want_row(top)  # ask now rather than when the placeholders are painted
+            self._want_row(top)  # now rather than when the placeholders are painted
 
     def action_cursor(self, delta: int) -> None:
         self.cursor += delta
