@@ -130,3 +130,21 @@ async def test_objects_alive_once_the_account_is_shown_are_frozen(
         await browser_ready(app, pilot)
         await wait_until(pilot, lambda: promotions_when_frozen)
         assert promotions_when_frozen[0] > 0  # after the tree was filled
+
+
+async def test_a_promotion_id_typed_fast_on_the_tree_goes_whole_to_its_filter(
+    sandbox: SandboxServer, settings_for: Callable[..., Settings]
+) -> None:
+    from textual import events
+    from textual.widgets import Input
+
+    app = PromoTuiApp(settings_for(sandbox))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await browser_ready(app, pilot)
+        screen.promotions_tree.focus()
+        await pilot.pause()
+        for key in "480101":  # all queued before the filter takes the focus; 1 is a binding
+            app.post_message(events.Key(key, key))
+        field = screen.query_one("#tree-filter", Input)
+        await wait_until(pilot, lambda: field.value == "480101")
+        assert field.has_focus

@@ -124,6 +124,7 @@ class PromotionsTree(Tree[NodeData]):
         self._checking: set[str] = set()
         self._open_when_readable: set[str] = set()
         self.auto_expand = False  # Enter on a promotion goes through `open_promotion`
+        self._typing_ahead = False
 
     # ---- data -----------------------------------------------------------------------------------
 
@@ -309,16 +310,23 @@ class PromotionsTree(Tree[NodeData]):
     # ---- events ---------------------------------------------------------------------------------
 
     async def _on_key(self, event: events.Key) -> None:
+        """A letter or digit no binding takes starts the type-ahead filter; the keys that follow
+        it before the filter has the focus belong to it too, bound or not (typing `480101` fast
+        must not let `1` move the focus)."""
         character = event.character
         if (
             character is not None
             and event.is_printable
             and character.isalnum()
-            and event.key not in self.screen.active_bindings
+            and (self._typing_ahead or event.key not in self.screen.active_bindings)
         ):
             event.stop()
             event.prevent_default()
+            self._typing_ahead = True
             self.post_message(self.TypeAhead(character))
+
+    def on_focus(self) -> None:
+        self._typing_ahead = False
 
     def on_tree_node_expanded(self, event: Tree.NodeExpanded[NodeData]) -> None:
         data = event.node.data
