@@ -148,3 +148,9 @@ async def test_a_promotion_id_typed_fast_on_the_tree_goes_whole_to_its_filter(
         field = screen.query_one("#tree-filter", Input)
         await wait_until(pilot, lambda: field.value == "480101")
         assert field.has_focus
+        tree = screen.promotions_tree
+        await wait_until(pilot, lambda: len(tree.root.children) == 1)  # empty brands hidden
+        (brand,) = tree.root.children
+        assert [str(node.label) for node in brand.children] == [
+            "● Big Wheel of Summer 2025 #480101"
+        ]

@@ -236,6 +236,8 @@ class PromotionsTree(Tree[NodeData]):
             promotions = self._visible_promotions(brand_id)
             if brand_id is None:
                 promotions = [p for p in promotions if brand_id_of(p) not in known]
+            if not promotions and (self.text_filter or self.status_filter != "all"):
+                continue  # a filter hides the brands it leaves empty
             label = Text.assemble(
                 (clean(brand.get("name")) or "(unnamed brand)", "bold"),
                 (f"  ({len(promotions)})", "dim"),
