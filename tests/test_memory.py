@@ -3,18 +3,28 @@
 from __future__ import annotations
 
 import gc
+import weakref
 
 import pytest
 
-from tui import memory
+from tui.memory import freeze_long_lived
 
 
-def test_freeze_long_lived_freezes_once(monkeypatch: pytest.MonkeyPatch) -> None:
+class Node:
+    def __init__(self) -> None:
+        self.me = self  # a reference cycle: only the collector frees it
+
+
+@pytest.mark.parametrize("collect", [True, False])
+def test_live_objects_are_frozen_and_garbage_collected_first(collect: bool) -> None:
     gc.unfreeze()
-    monkeypatch.setattr(memory, "_frozen", False)
-    kept = [object() for _ in range(10)]
-    memory.freeze_long_lived()
-    frozen = gc.get_freeze_count()
-    assert frozen > len(kept)
-    memory.freeze_long_lived()  # a second account load does not freeze again
-    assert gc.get_freeze_count() <= frozen  # frozen objects may still be freed
+    kept, dropped = Node(), Node()
+    gone = weakref.ref(dropped)
+    del dropped
+    try:
+        freeze_long_lived(collect=collect)
+        assert gc.get_freeze_count() > 0
+        assert kept not in gc.get_objects()  # frozen: no collection scans it
+        assert (gone() is None) is collect  # without the pass, the garbage is frozen too
+    finally:
+        gc.unfreeze()

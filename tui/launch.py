@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import gc
 import sys
 import tempfile
 from contextlib import ExitStack
 from pathlib import Path
 
 from tui.config import Settings, load_settings
+from tui.memory import freeze_long_lived
 from tui.redact import Secret
 
 
@@ -52,8 +52,6 @@ def launch_app(args: argparse.Namespace) -> int:
             settings = load_settings(args.config, args.profile, allow_new_profile=True)
         for warning in settings.warnings:
             print(f"promo-tui: warning: {warning}", file=sys.stderr)
-        # Start-up's objects (modules, classes) live as long as the process: no collection need
-        # scan them again (a full one cost ~50 ms before the first frame).
-        gc.freeze()
+        freeze_long_lived(collect=False)  # modules and classes live as long as the process
         PromoTuiApp(settings, demo=args.demo, prepare=prepare).run()
     return 0

@@ -1,23 +1,19 @@
 """The garbage collector's share of frame time, kept small.
 
-Once the app has started (modules imported, screens built, the account shown), what exists will
-live until the end: `freeze_long_lived` moves it out of the collector's scans, so the full
-collections that rows streaming in trigger now and then scan the young objects only. Measured
-on the 100,000-row stream (`tests/bench/bench_responsiveness.py`): their pauses were the slowest
-frames (up to ~200 ms on a loaded 2-core machine).
+What exists once the app has started (modules, classes, the screens, the account shown) lives
+until the end: `freeze_long_lived` moves it out of the collector's scans, so the full collections
+that streaming rows trigger now and then scan the young objects only. Measured on the
+100,000-row stream (`tests/bench/bench_responsiveness.py`): their pauses were the slowest frames.
 """
 
 from __future__ import annotations
 
 import gc
 
-_frozen = False
 
-
-def freeze_long_lived() -> None:
-    """Collect once, then exclude every object alive now from later collections (once)."""
-    global _frozen
-    if not _frozen:
-        _frozen = True
+def freeze_long_lived(*, collect: bool = True) -> None:
+    """Exclude every object alive now from later collections, after collecting the garbage
+    among them (unless `collect` is False: before the first frame that pass costs ~50 ms)."""
+    if collect:
         gc.collect()
-        gc.freeze()
+    gc.freeze()
