@@ -3,6 +3,7 @@ second copy."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from pathlib import Path
 
@@ -58,3 +59,30 @@ async def test_fetch_job_runs_while_browsing_and_e_opens_the_same_screen(
         assert not ezepo.is_attached
         await pilot.press("e")
         assert isinstance(app.screen, EzepoScreen) and app.screen is not ezepo
+
+
+async def test_a_load_answered_after_the_session_changed_is_dropped_quietly(
+    sandbox: SandboxServer, settings_for: Callable[..., Settings], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tui.api.ezepo import EzepoClient
+
+    answer = asyncio.Event()
+    affiliates = EzepoClient.affiliates
+
+    async def held(self: EzepoClient) -> object:  # the sandbox cannot hold one answer
+        await answer.wait()
+        return await affiliates(self)
+
+    monkeypatch.setattr(EzepoClient, "affiliates", held)
+    app = PromoTuiApp(settings_for(sandbox))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, BrowserScreen))
+        await pilot.press("e")
+        ezepo = app.screen
+        assert isinstance(ezepo, EzepoScreen)
+        await wait_until(pilot, lambda: ezepo.role is not None)
+        await app.start_session(app.settings)  # the screen is removed, its load still waiting
+        answer.set()
+        await pilot.pause(0.3)
+        assert app.is_running and isinstance(app.screen, BrowserScreen)
+    assert app.return_code in (None, 0)

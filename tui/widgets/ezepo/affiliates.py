@@ -81,10 +81,5 @@ class AffiliatesPane(EzepoPane):
     @work(exclusive=True, group="affiliates")
     async def reload(self) -> None:
         """Fetch the affiliates; the screen shares them with the link builder."""
-        table = self.query_one(DataTable)
-        table.loading = True
-        try:
-            async with self.failure("Loading affiliates"):
-                self.post_message(AffiliatesLoaded(await self.client.affiliates()))
-        finally:
-            table.loading = False
+        async with self.loading_table("Loading affiliates"):
+            self.post_message(AffiliatesLoaded(await self.client.affiliates()))

@@ -88,6 +88,19 @@ class EzepoPane(Vertical):
         """Report an exception in the block as a notification and in the pane's error line."""
         return reporting(self, action, self.report)
 
+    @asynccontextmanager
+    async def loading_table(self, action: str) -> AsyncIterator[None]:
+        """The pane's table shows a loading indicator during the block, whose failure is
+        reported; a pane removed meanwhile (the session changed) is left alone."""
+        table = self.query_one(DataTable)
+        table.loading = True
+        try:
+            async with self.failure(action):
+                yield
+        finally:
+            if table.is_attached:
+                table.loading = False
+
 
 def fill_table(
     table: DataTable[Text],

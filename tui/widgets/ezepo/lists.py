@@ -59,10 +59,5 @@ class ListsPane(EzepoPane):
     @work(exclusive=True, group="lists")
     async def reload(self) -> None:
         """Fetch the lists; the screen shares them with the other tabs."""
-        self.query_one(DataTable).loading = True
-        try:
-            async with self.failure("Loading lists"):
-                lists = await self.client.lists()
-                self.post_message(ListsLoaded(lists))
-        finally:
-            self.query_one(DataTable).loading = False
+        async with self.loading_table("Loading lists"):
+            self.post_message(ListsLoaded(await self.client.lists()))
