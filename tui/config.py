@@ -22,11 +22,12 @@ import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import tomlkit
-from tomlkit.exceptions import ParseError
+if TYPE_CHECKING:  # tomlkit is imported when a config file is read (~0.1 s at start-up)
+    import tomlkit
+    from tomlkit.exceptions import ParseError
 
 from tui import paths
 from tui.redact import Secret
@@ -134,6 +135,9 @@ _KEYS: dict[str, tuple[str, Callable[[object, str], Any]]] = {
 
 def read_document(path: Path) -> tomlkit.TOMLDocument:
     """Parse the config file; a missing file is an empty document."""
+    import tomlkit
+    from tomlkit.exceptions import ParseError
+
     if path.is_dir():
         raise ConfigError(f"{path} is a directory, not a config file")
     try:
@@ -208,6 +212,8 @@ def load_settings(
 
 def save_profile(config_path: Path | None, profile: str, values: Mapping[str, Any]) -> Path:
     """Set keys of one profile in the file, keeping everything else (comments included)."""
+    import tomlkit
+
     path = Path(config_path).expanduser() if config_path else paths.config_file()
     doc = read_document(path)
     if "profiles" not in doc:
