@@ -7,7 +7,7 @@ import weakref
 
 import pytest
 
-from tui.memory import freeze_long_lived
+from tui.memory import FULL_EVERY, IDLE_SECONDS, IdleCollector, freeze_long_lived
 
 
 class Node:
@@ -28,3 +28,23 @@ def test_live_objects_are_frozen_and_garbage_collected_first(collect: bool) -> N
         assert (gone() is None) is collect  # without the pass, the garbage is frozen too
     finally:
         gc.unfreeze()
+
+
+def test_full_collections_wait_for_a_pause_in_the_input() -> None:
+    now = [100.0]
+    collector = IdleCollector(clock=lambda: now[0])
+    collector.start()
+    try:
+        assert gc.get_threshold()[2] > 1_000  # Python no longer runs them itself
+        while gc.get_count()[2] < FULL_EVERY:  # as many middle-generation passes as Python waits
+            gc.collect(1)
+        collector.note_input()
+        now[0] += IDLE_SECONDS / 2
+        assert not collector.tick()  # keys still coming
+        now[0] += IDLE_SECONDS
+        assert collector.tick()
+        assert collector.full_collections == 1 and gc.get_count()[2] == 0
+        assert not collector.tick()  # not due again yet
+    finally:
+        collector.stop()
+    assert gc.get_threshold()[2] == FULL_EVERY

@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
 from tui.api.errors import AuthError
 from tui.config import ConfigError, Settings, load_settings
+from tui.memory import IdleCollector
 from tui.messages import AddCoins, ApiFailed
 from tui.redact import redact_text
 from tui.screens.browser import BrowserScreen
@@ -53,12 +55,15 @@ class PromoTuiApp(App[None]):
         self.demo = demo
         self._prepare = prepare
         self._painted = False
+        self.idle_collector = IdleCollector()
         self.session = Session(settings)
         self._ezepo_screen: Screen[None] | None = None
         if demo:
             self.sub_title = "demo (sandbox)"
 
     async def on_mount(self) -> None:
+        self.idle_collector.start()
+        self.set_interval(0.25, self.idle_collector.tick)
         for warning in self.settings.warnings:  # e.g. a world-readable config file
             self.notify(warning, title="Config", severity="warning", markup=False, timeout=10)
         if self.settings.has_easypromos:
@@ -74,7 +79,13 @@ class PromoTuiApp(App[None]):
             await browser.start()
 
     async def on_unmount(self) -> None:
+        self.idle_collector.stop()
         await self.session.close()
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.InputEvent):
+            self.idle_collector.note_input()
+        await super().on_event(event)
 
     async def start_session(self, settings: Settings) -> None:
         """Show a browser of `settings`' profile (replacing any previous one); it starts (its

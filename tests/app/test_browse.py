@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import Callable
 from typing import Any
 
@@ -11,6 +12,7 @@ from textual.widgets import Static
 from tests.app.conftest import SIZE, browser_ready, wait_until
 from tui.app import PromoTuiApp
 from tui.config import Settings
+from tui.memory import FULL_EVERY
 from tui.redact import Secret
 from tui.sandbox import credentials
 from tui.sandbox.server import SandboxServer
@@ -132,6 +134,11 @@ async def test_objects_alive_once_the_account_is_shown_are_frozen(
         await browser_ready(app, pilot)
         await wait_until(pilot, lambda: promotions_when_frozen)
         assert promotions_when_frozen[0] > 0  # after the tree was filled
+        assert gc.get_threshold()[2] > 1_000  # full collections wait for an input pause
+        before = app.idle_collector._last_input
+        await pilot.press("down")
+        assert app.idle_collector._last_input > before
+    assert gc.get_threshold()[2] == FULL_EVERY
 
 
 async def test_a_promotion_id_typed_fast_on_the_tree_goes_whole_to_its_filter(

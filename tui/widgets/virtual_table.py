@@ -141,7 +141,7 @@ class VirtualTable(ScrollView, can_focus=True):
         self._pending_window: int | None = None
         self._generation = 0
         self._styles: dict[tuple[str, ...], Style] = {}
-        self._lines: dict[int, tuple[Record, bool, int, int, Strip]] = {}
+        self._texts: dict[int, tuple[Record, str]] = {}
         self.empty_text = empty_text
 
     # ---- public API -------------------------------------------------------------------------
@@ -167,7 +167,7 @@ class VirtualTable(ScrollView, can_focus=True):
         self._source = source
         self._columns = tuple(columns)
         self._sort = (None, False)
-        self._lines.clear()
+        self._texts.clear()
         self._window, self._window_start, self._version = (), 0, -1
         self.row_count = 0
         self.cursor = 0
@@ -280,7 +280,7 @@ class VirtualTable(ScrollView, can_focus=True):
 
     def _set_window(self, start: int, rows: Sequence[Record]) -> None:
         """Hold `rows` from `start`, keeping the records already held that did not change (their
-        rendered lines stay cached)."""
+        row texts stay cached)."""
         kept = list(rows)
         for offset, row in enumerate(kept):
             held = self.record_at(start + offset)
@@ -394,7 +394,6 @@ class VirtualTable(ScrollView, can_focus=True):
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._styles.clear()
-        self._lines.clear()
 
     def _style(self, *names: str) -> Style:
         """The table's style plus its component classes `names` (cached until styles change)."""
@@ -417,15 +416,12 @@ class VirtualTable(ScrollView, can_focus=True):
         record = self.record_at(index)
         if record is None or not self.row_count:
             return self._strip(*self._body_line(index), scroll_x, width)
-        cursor = index == self.cursor
-        cached = self._lines.get(index)
-        if cached is not None and cached[:4] == (record, cursor, scroll_x, width):
-            return cached[4]
-        if len(self._lines) > 4 * self._body_height:
-            self._lines.clear()
-        strip = self._strip(self._row_text(record), self._row_style(index), scroll_x, width)
-        self._lines[index] = (record, cursor, scroll_x, width, strip)
-        return strip
+        cached = self._texts.get(index)
+        if cached is None or cached[0] is not record:
+            if len(self._texts) > 4 * self._body_height:
+                self._texts.clear()
+            cached = self._texts[index] = (record, self._row_text(record))
+        return self._strip(cached[1], self._row_style(index), scroll_x, width)
 
     @staticmethod
     def _strip(text: str, style: Style, scroll_x: int, width: int) -> Strip:
