@@ -141,7 +141,7 @@ async def test_objects_alive_once_the_account_is_shown_are_frozen(
     assert gc.get_threshold()[2] == FULL_EVERY
 
 
-async def test_a_promotion_id_typed_fast_on_the_tree_goes_whole_to_its_filter(
+async def test_a_promotion_id_typed_fast_on_the_tree_filters_it_and_enter_opens_it(
     sandbox: SandboxServer, settings_for: Callable[..., Settings]
 ) -> None:
     from textual import events
@@ -163,3 +163,7 @@ async def test_a_promotion_id_typed_fast_on_the_tree_goes_whole_to_its_filter(
         assert [str(node.label) for node in brand.children] == [
             "● Big Wheel of Summer 2025 #480101"
         ]
+        await pilot.press("enter")  # the filter done: the cursor is on the first match
+        await wait_until(pilot, lambda: tree.has_focus and tree.cursor_node is brand.children[0])
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: brand.children[0].is_expanded)

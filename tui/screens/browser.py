@@ -238,7 +238,7 @@ class BrowserScreen(Screen[None]):
 
     @on(Input.Submitted, "#tree-filter")
     def _tree_filter_done(self) -> None:
-        self.promotions_tree.focus()
+        self.promotions_tree.focus_first_promotion()
 
     def action_clear_tree_filter(self) -> None:
         field = self.query_one("#tree-filter", Input)

@@ -166,6 +166,13 @@ class PromotionsTree(Tree[NodeData]):
         self.call_after_refresh(self.move_cursor, node)
         return True
 
+    def focus_first_promotion(self) -> None:
+        """Take the focus with the cursor on the first promotion shown (a submitted filter)."""
+        self.focus()
+        node = next(iter(self._promotion_nodes()), None)
+        if node is not None:
+            self.call_after_refresh(self.move_cursor, node)
+
     def open_promotion(self, node: TreeNode[NodeData]) -> None:
         """Expand a promotion node, once the token is known to be allowed to read it."""
         data = node.data
