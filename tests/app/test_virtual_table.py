@@ -88,3 +88,18 @@ def test_cells_are_cleaned_and_fitted() -> None:
     assert format_cell("\x1b]52;c;ZXZpbA==\x07bob\x1b[31m", 5) == "bob  "
     assert format_cell("abcdefgh", 5) == "abcd…"
     assert format_cell("42", 5, numeric=True) == "   42"
+
+
+async def test_rows_gone_from_a_requery_are_painted_away() -> None:
+    source = ListRowSource(records(5))
+    app = TableApp(source)
+    async with app.run_test(size=(60, 20)) as pilot:
+        table = app.query_one(VirtualTable)
+        await pilot.pause()
+        assert "player4" in table.render_line(5).text
+        source.set_filter("player1")  # the source now holds one row; the table re-queries
+        table.reload()
+        await pilot.pause()
+        await pilot.pause()
+        painted = [line.text for line in app.screen._compositor.render_strips()]
+        assert sum("player" in line for line in painted) == 1

@@ -87,8 +87,9 @@ class VirtualTable(ScrollView, can_focus=True):
     cursor: reactive[int] = reactive(0, always_update=True)
     """Index of the highlighted row in the current order and filter."""
 
-    row_count: reactive[int] = reactive(0)
-    """Rows that match the filter (as of the last query)."""
+    row_count: reactive[int] = reactive(0, repaint=False)
+    """Rows that match the filter (as of the last query); a change repaints only the lines it
+    changes (`_refresh_changed`)."""
 
     class RowHighlighted(Message):
         """The cursor moved to a row (its record, if already fetched)."""
@@ -170,6 +171,7 @@ class VirtualTable(ScrollView, can_focus=True):
         self._texts.clear()
         self._window, self._window_start, self._version = (), 0, -1
         self.row_count = 0
+        self.refresh()
         self.cursor = 0
         self.scroll_to(0, 0, animate=False, immediate=True)
         self._update_virtual_size()
@@ -300,8 +302,9 @@ class VirtualTable(ScrollView, can_focus=True):
         if top != round(self.scroll_y) or not count or not self.row_count:
             self.refresh()
             return
-        for index, record in enumerate(self._shown_rows()[2]):
-            if index >= len(records) or records[index] is not record:
+        now = self._shown_rows()[2]
+        for index in range(max(len(records), len(now))):
+            if index >= len(records) or index >= len(now) or records[index] is not now[index]:
                 self.refresh_line(top + index + 1)
 
     @work(exclusive=True, group="virtual-table-window")
