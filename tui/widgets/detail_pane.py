@@ -151,7 +151,7 @@ class DetailPane(ScrollView, can_focus=True):
         self.refresh()
 
     def render_line(self, y: int) -> Strip:
-        if self._lines_stale:
+        if self._lines_stale and self._lines_width > 0:
             self._lines = self._render_sections(self._lines_width)
             self._lines_stale = False
         scroll_x, scroll_y = self.scroll_offset
