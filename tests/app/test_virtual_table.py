@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from textual.app import App, ComposeResult
+from textual.pilot import Pilot
 
 from tui.widgets.row_source import Column, ListRowSource
 from tui.widgets.virtual_table import VirtualTable, format_cell
@@ -33,12 +37,18 @@ def records(n: int) -> list[dict[str, object]]:
     return [{"id": str(i), "nickname": f"player{i}"} for i in range(n)]
 
 
-async def test_large_source_renders_window_only() -> None:
-    source = ListRowSource(records(100_000))
+@asynccontextmanager
+async def shown(source: ListRowSource) -> AsyncIterator[tuple[VirtualTable, Pilot[None]]]:
+    """The table over `source` in a running app, its first query done."""
     app = TableApp(source)
     async with app.run_test(size=(60, 20)) as pilot:
-        table = app.query_one(VirtualTable)
         await pilot.pause()
+        yield app.query_one(VirtualTable), pilot
+
+
+async def test_large_source_renders_window_only() -> None:
+    source = ListRowSource(records(100_000))
+    async with shown(source) as (table, pilot):
         assert table.row_count == 100_000
         assert len(table._window) < 100
         await pilot.press("end")
@@ -50,10 +60,7 @@ async def test_large_source_renders_window_only() -> None:
 
 async def test_sort_filter_and_keep_selection() -> None:
     source = ListRowSource(records(50), search_keys=("nickname",))
-    app = TableApp(source)
-    async with app.run_test(size=(60, 20)) as pilot:
-        table = app.query_one(VirtualTable)
-        await pilot.pause()
+    async with shown(source) as (table, pilot):
         await pilot.press("down", "down")
         assert table.highlighted == {"id": "2", "nickname": "player2"}
         source.extend([{"id": "100", "nickname": "new"}])
@@ -72,10 +79,7 @@ async def test_sort_filter_and_keep_selection() -> None:
 
 async def test_a_move_made_while_a_requery_is_queued_wins_over_its_anchor() -> None:
     source = ListRowSource(records(50))
-    app = TableApp(source)
-    async with app.run_test(size=(60, 20)) as pilot:
-        table = app.query_one(VirtualTable)
-        await pilot.pause()
+    async with shown(source) as (table, pilot):
         table.reload()  # anchored on row 0; its worker has not run yet
         table.cursor = 3  # the user moves before it does
         await pilot.pause()
@@ -92,14 +96,11 @@ def test_cells_are_cleaned_and_fitted() -> None:
 
 async def test_rows_gone_from_a_requery_are_painted_away() -> None:
     source = ListRowSource(records(5))
-    app = TableApp(source)
-    async with app.run_test(size=(60, 20)) as pilot:
-        table = app.query_one(VirtualTable)
-        await pilot.pause()
+    async with shown(source) as (table, pilot):
         assert "player4" in table.render_line(5).text
         source.set_filter("player1")  # the source now holds one row; the table re-queries
         table.reload()
         await pilot.pause()
         await pilot.pause()
-        painted = [line.text for line in app.screen._compositor.render_strips()]
+        painted = [line.text for line in pilot.app.screen._compositor.render_strips()]
         assert sum("player" in line for line in painted) == 1
