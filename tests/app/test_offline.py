@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 from textual.widgets import Static
 
-from tests.app.conftest import SIZE, wait_until
+from tests.app.conftest import SIZE, browser_ready, wait_until
 from tui import clients
 from tui.api.endpoints import Collection
 from tui.api.retry import RetryPolicy
@@ -16,7 +16,6 @@ from tui.app import PromoTuiApp
 from tui.config import Settings
 from tui.sandbox import credentials
 from tui.sandbox.server import SandboxServer
-from tui.screens.browser import BrowserScreen
 from tui.widgets.status_bar import StatusBar
 from tui.widgets.virtual_table import VirtualTable
 
@@ -32,10 +31,7 @@ async def test_cache_is_browsed_offline_after_the_api_goes_away(
     settings = settings_for(sandbox)
     online = PromoTuiApp(settings)
     async with online.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: isinstance(online.screen, BrowserScreen))
-        screen = online.screen
-        assert isinstance(screen, BrowserScreen)
-        await wait_until(pilot, lambda: screen.promotions_tree.promotions)
+        screen = await browser_ready(online, pilot)
         screen.collection.show(ACTIVE, Collection.USERS, "Users")
         table = screen.query_one(VirtualTable)
         await wait_until(pilot, lambda: screen.collection.state == "idle" and table.row_count)
@@ -48,10 +44,7 @@ async def test_cache_is_browsed_offline_after_the_api_goes_away(
     monkeypatch.setattr(clients, "EasypromosClient", quick)
     offline = PromoTuiApp(settings)
     async with offline.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: isinstance(offline.screen, BrowserScreen))
-        screen = offline.screen
-        assert isinstance(screen, BrowserScreen)
-        await wait_until(pilot, lambda: screen.promotions_tree.promotions)
+        screen = await browser_ready(offline, pilot)
         assert len(screen.promotions_tree.promotions) == promotions
         status = screen.query_one(StatusBar)
         await wait_until(pilot, lambda: "offline · cached just now" in str(status.render()))
