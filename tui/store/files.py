@@ -88,6 +88,21 @@ def is_corrupt(exc: BaseException) -> bool:
     return "malformed" in text or "not a database" in text
 
 
+def _use_wal(conn: sqlite3.Connection) -> None:
+    """Switch to WAL. While another process creates or converts the same file, SQLite answers
+    "database is locked" at once, without waiting in its busy handler: retried as long as the
+    busy timeout (two app processes opening a new cache together)."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 def connect(target: str | Path, *, read_only: bool = False) -> sqlite3.Connection:
     """A connection in autocommit mode (explicit transactions), WAL, busy timeout."""
     if read_only:
@@ -97,7 +112,7 @@ def connect(target: str | Path, *, read_only: bool = False) -> sqlite3.Connectio
         conn = sqlite3.connect(str(target), isolation_level=None, check_same_thread=False)
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     if not read_only and target != ":memory:":
-        conn.execute("PRAGMA journal_mode = WAL")
+        _use_wal(conn)
         conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA secure_delete = ON")
     conn.execute("PRAGMA cache_size = -16000")
