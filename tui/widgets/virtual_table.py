@@ -312,9 +312,17 @@ class VirtualTable(ScrollView, can_focus=True):
         source = self._source
         if source is None:
             return
-        rows = await self._in_thread(source.rows, start, self._body_height * 3)
+        height = self._body_height
+
+        def read() -> tuple[int, Sequence[Record]]:
+            return source.version(), source.rows(start, height * 3)
+
+        version, rows = await self._in_thread(read)
         self._pending_window = None
         if generation != self._generation:
+            return
+        if version != self._version:  # rows arrived since the last query: indexes moved
+            self.reload()  # so the window is read again around the highlighted record
             return
         shown = self._shown_rows()
         self._set_window(start, rows)
