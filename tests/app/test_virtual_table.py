@@ -88,6 +88,19 @@ async def test_a_move_made_while_a_requery_is_queued_wins_over_its_anchor() -> N
         assert table.highlighted == {"id": "3", "nickname": "player3"}
 
 
+async def test_a_move_made_while_rows_arrive_keeps_the_record_moved_to() -> None:
+    source = ListRowSource(records(50))
+    source.set_sort("id", True)  # 49 .. 0: new (higher) ids arrive above the cursor
+    async with shown(source) as (table, pilot):
+        table.reload()  # anchored on row 0 (id 49); its worker has not run yet
+        table.cursor = 3  # the user moves to id 46 ...
+        source.extend([{"id": str(i), "nickname": f"player{i}"} for i in range(50, 60)])
+        await pilot.pause()  # ... and ten rows land above it before the query reads them
+        await pilot.pause()
+        assert table.highlighted == {"id": "46", "nickname": "player46"}
+        assert table.cursor == 13
+
+
 def test_cells_are_cleaned_and_fitted() -> None:
     assert format_cell("\x1b]52;c;ZXZpbA==\x07bob\x1b[31m", 5) == "bob  "
     assert format_cell("abcdefgh", 5) == "abcd…"

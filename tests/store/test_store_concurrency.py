@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 from tui.store import Store
@@ -59,3 +60,27 @@ def test_a_reader_sees_a_writers_pages(tmp_path: Path) -> None:
     assert reader.version("users", "1") != version
     assert reader.count("users", "1", "u299") == 1  # its filter sees the new rows too
     reader.close()
+
+
+def test_no_write_lands_inside_a_snapshot(tmp_path: Path) -> None:
+    store = Store.open("p", "http://x/v2", "b", directory=tmp_path / "store")
+    page = [{"id": str(n), "created": "2024-01-01T00:00:00Z"} for n in range(100)]
+    store.write_page("users", "1", page[:50])
+    writing = threading.Event()
+
+    def write() -> None:  # as the refresh thread writes pages while the table reads
+        writing.set()
+        store.write_page("users", "1", page[50:])
+
+    writer = threading.Thread(target=write)
+    with store.snapshot():
+        version, count = store.version("users", "1"), store.count("users", "1")
+        writer.start()
+        writing.wait()
+        writer.join(timeout=0.3)
+        assert writer.is_alive(), "the write landed inside the snapshot"
+        assert (store.version("users", "1"), store.count("users", "1")) == (version, count)
+        assert len(store.rows("users", "1", 0, 100)) == 50
+    writer.join(timeout=10)
+    assert store.count("users", "1") == 100
+    store.close()

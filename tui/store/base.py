@@ -82,14 +82,24 @@ class Connected:
                 raise StoreError(message) from exc
 
     @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """The reads inside see one state of the cache: no write lands between them (this
+        process's writers wait for it to end; another process's are seen after it)."""
+        with self._read():
+            yield
+
+    @contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:
-        """A read transaction: the statements of one call see one snapshot."""
+        """A read transaction: the statements of one call (or one `snapshot`) see one state."""
         with self._locked() as conn:
+            if conn.in_transaction:  # inside a snapshot: its transaction holds
+                yield conn
+                return
             conn.execute("BEGIN")
             try:
                 yield conn
             finally:
-                if conn.in_transaction:
+                if conn is self._conn and conn.in_transaction:  # (not if it was rebuilt)
                     conn.execute("COMMIT")
 
     @contextmanager

@@ -6,7 +6,9 @@ source runs its queries in SQL; `ListRowSource` is the in-memory one (small list
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
@@ -77,6 +79,10 @@ class RowSource(Protocol):
         """The id of a record (what `index_of` takes)."""
         ...
 
+    def snapshot(self) -> AbstractContextManager[object]:
+        """Calls made inside see one state of the data (none changes between them)."""
+        ...
+
 
 class ListRowSource:
     """A row source over a list of records held in memory."""
@@ -88,12 +94,17 @@ class ListRowSource:
         self._filter = ""
         self._view: list[Record] = self._all
         self._version = 0
+        self._lock = threading.RLock()
 
     def extend(self, records: Sequence[Record]) -> None:
         """Append records (a page that just arrived)."""
-        self._all.extend(records)
-        self._version += 1
-        self._rebuild()
+        with self._lock:
+            self._all.extend(records)
+            self._version += 1
+            self._rebuild()
+
+    def snapshot(self) -> AbstractContextManager[object]:
+        return self._lock
 
     def count(self) -> int:
         return len(self._view)

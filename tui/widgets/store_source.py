@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 
 from tui.api.endpoints import Collection
 from tui.store import Store
@@ -55,6 +56,9 @@ class StoreRowSource:
             sort=self._sort,
             descending=self._descending,
         )
+
+    def snapshot(self) -> AbstractContextManager[object]:
+        return self.store.snapshot()
 
     def key_of(self, record: Record) -> str | None:
         for path in self._id_paths:

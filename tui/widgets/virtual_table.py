@@ -35,6 +35,8 @@ T = TypeVar("T")
 
 GAP = 1
 """Cells between two columns."""
+MOVED_REREADS = 3
+"""Reads a query repeats, at most, when the cursor moves while one runs."""
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,26 @@ class _Snapshot:
     rows: Sequence[Record]
     version: int
     cursor: int | None
+
+
+@dataclass(frozen=True)
+class _Anchor:
+    """Where a query keeps the cursor: on the record `key` (None: at its index), `offset` lines
+    below the view's top; `cursor` is the cursor when the anchor was taken."""
+
+    key: str | None
+    cursor: int
+    offset: int
+
+
+def _read_around(source: RowSource, anchor: _Anchor, first_visible: int, height: int) -> _Snapshot:
+    """Count, the anchor's row and a window around it, all of one data version."""
+    with source.snapshot():
+        version, count = source.version(), source.count()
+        cursor = source.index_of(anchor.key) if anchor.key is not None else None
+        top = first_visible if cursor is None else max(cursor - anchor.offset, 0)
+        start = max(top - height, 0)
+        return _Snapshot(count, start, source.rows(start, height * 3), version, cursor)
 
 
 def format_cell(text: str, width: int, *, numeric: bool = False) -> str:
@@ -189,10 +211,14 @@ class VirtualTable(ScrollView, can_focus=True):
 
     def reload(self, *, keep_selection: bool = True) -> None:
         """Query the source again (count and visible window), keeping the highlighted record."""
-        anchor = self.highlighted if keep_selection else None
-        source = self._source
-        anchor_id = source.key_of(anchor) if anchor is not None and source is not None else None
-        self._query(anchor_id, self.cursor, self.cursor - round(self.scroll_y), self._generation)
+        anchor = self._anchor() if keep_selection else _Anchor(None, self.cursor, 0)
+        self._query(anchor, self._generation)
+
+    def _anchor(self) -> _Anchor:
+        """The highlighted record's id, the cursor and its line in the view, as they are now."""
+        record, source = self.highlighted, self._source
+        key = source.key_of(record) if record is not None and source is not None else None
+        return _Anchor(key, self.cursor, self.cursor - round(self.scroll_y))
 
     def set_filter(self, text: str) -> None:
         """Filter the rows (the source filters; this re-queries)."""
@@ -230,39 +256,30 @@ class VirtualTable(ScrollView, can_focus=True):
         await self._in_thread(function, *args)
         self.cursor = 0
         self.scroll_to(y=0, animate=False, immediate=True)
-        await self._requery(None, 0, 0, generation)
+        await self._requery(_Anchor(None, 0, 0), generation)
 
     @work(exclusive=True, group="virtual-table-query")
-    async def _query(
-        self, anchor_id: str | None, asked_at: int, anchor_offset: int, generation: int
-    ) -> None:
-        await self._requery(anchor_id, asked_at, anchor_offset, generation)
+    async def _query(self, anchor: _Anchor, generation: int) -> None:
+        await self._requery(anchor, generation)
 
-    async def _requery(
-        self, anchor_id: str | None, asked_at: int, anchor_offset: int, generation: int
-    ) -> None:
-        """Re-read count and window; the cursor follows `anchor_id` unless it moved since
-        `asked_at` (the cursor when the anchor was taken): then the user's move wins."""
+    async def _requery(self, anchor: _Anchor, generation: int) -> None:
+        """Re-read count and window, the cursor following the anchor's record. If the cursor
+        moves while a read runs, the record it moved to is the anchor of another read (rows may
+        have moved since): a few times, then the cursor just stays where the user put it."""
         source = self._source
         if source is None:
             return
-        height = self._body_height
-        first_visible = round(self.scroll_y)
-
-        def query() -> _Snapshot:
-            version = source.version()
-            count = source.count()
-            cursor = source.index_of(anchor_id) if anchor_id is not None else None
-            top = first_visible if cursor is None else max(cursor - anchor_offset, 0)
-            start = max(top - height, 0)
-            return _Snapshot(count, start, source.rows(start, height * 3), version, cursor)
-
-        snapshot = await self._in_thread(query)
-        if generation != self._generation:
-            return
-        if self.cursor != asked_at:
+        for _ in range(MOVED_REREADS + 1):
+            top, height = round(self.scroll_y), self._body_height
+            snapshot = await self._in_thread(_read_around, source, anchor, top, height)
+            if generation != self._generation:
+                return
+            if self.cursor == anchor.cursor:
+                break
+            anchor = self._anchor()
+        else:
             snapshot = replace(snapshot, cursor=None)
-        self._apply(snapshot, anchor_offset)
+        self._apply(snapshot, anchor.offset)
 
     def _apply(self, snapshot: _Snapshot, anchor_offset: int) -> None:
         before, shown = self.highlighted, self._shown_rows()
@@ -315,7 +332,8 @@ class VirtualTable(ScrollView, can_focus=True):
         height = self._body_height
 
         def read() -> tuple[int, Sequence[Record]]:
-            return source.version(), source.rows(start, height * 3)
+            with source.snapshot():
+                return source.version(), source.rows(start, height * 3)
 
         version, rows = await self._in_thread(read)
         self._pending_window = None
