@@ -69,11 +69,11 @@ class Cli:
         check_output(stdout, stderr)
         return subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
 
-    def start(self, *args: str) -> subprocess.Popen[str]:
+    def start(self, *args: str, **env: str) -> subprocess.Popen[str]:
         """Start in the background (stdout and stderr to files in cwd)."""
         return subprocess.Popen(
             self.command(*args),
-            env=self.env,
+            env={**self.env, **env},
             cwd=self.cwd,
             stdin=subprocess.DEVNULL,
             stdout=(self.cwd / "bg.out").open("w"),

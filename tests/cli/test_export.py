@@ -70,17 +70,20 @@ def test_export_interrupted_then_killed_resumes_without_gap_or_duplicate(cli: Cl
     args = ("export", "users", BIG, "--format", "jsonl", "-o", "users.jsonl", *cli.no_cache())
     state_file = cli.cwd / ".users.jsonl.part.json"
 
-    first = cli.start(*args)
+    # Paced at 20 pages a second, the interrupted runs cannot end between the wait and the
+    # signal however loaded the machine is (at the sandbox's 200 they could: 230 pages left).
+    slow = {"PROMO_TUI_RATE_LIMIT": "20"}
+    first = cli.start(*args, **slow)
     _wait_for_records(state_file, 2_000, first)
     first.send_signal(signal.SIGINT)
-    assert first.wait(timeout=30) == 130
+    assert first.wait(timeout=30) == 130, (cli.cwd / "bg.err").read_text()
     stderr = (cli.cwd / "bg.err").read_text()
     check_output("", stderr)
     assert "--resume" in stderr
     assert not (cli.cwd / "users.jsonl").exists()
     kept = json.loads(state_file.read_text())["records"]
 
-    second = cli.start(*args, "--resume")
+    second = cli.start(*args, "--resume", **slow)
     _wait_for_records(state_file, kept + 3_000, second)
     second.kill()  # SIGKILL: no clean-up at all
     second.wait(timeout=30)
