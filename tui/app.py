@@ -53,30 +53,38 @@ class PromoTuiApp(App[None]):
         super().__init__()
         self.settings = settings
         self.demo = demo
-        self._prepare = prepare
         self._painted = False
         self.idle_collector = IdleCollector()
-        self.session = Session(settings)
+        self.session = Session(settings, prepare=prepare)
         self._ezepo_screen: Screen[None] | None = None
         if demo:
             self.sub_title = "demo (sandbox)"
+
+    def get_default_screen(self) -> Screen[None]:
+        """The first frame is the browser itself when there is a token (no screen pushed on
+        top of Textual's default one); the setup screen goes over a default screen."""
+        return BrowserScreen() if self.settings.has_easypromos else super().get_default_screen()
 
     async def on_mount(self) -> None:
         self.idle_collector.start()
         self.set_interval(0.25, self.idle_collector.tick)
         for warning in self.settings.warnings:  # e.g. a world-readable config file
             self.notify(warning, title="Config", severity="warning", markup=False, timeout=10)
-        if self.settings.has_easypromos:
-            await self.start_session(self.settings)
-        else:
+        if not self.settings.has_easypromos:
             self.run_setup()
 
-    async def on_ready(self) -> None:
-        """The first frame is on the terminal: the first browser may start."""
-        self._painted = True
+    def on_ready(self) -> None:
+        """The first layout is done. Its frame is written after the screen's pending messages
+        (Textual defers it while the app batches updates): the browser starts after that."""
         browser = self._browser()
-        if browser is not None:
-            await browser.start()
+        if browser is None:  # the setup screen: a browser starts once it is done
+            self._painted = True
+        else:
+            browser.call_after_refresh(self._first_frame_painted, browser)
+
+    async def _first_frame_painted(self, browser: BrowserScreen) -> None:
+        self._painted = True
+        await browser.start()
 
     async def on_unmount(self) -> None:
         self.idle_collector.stop()
@@ -88,20 +96,22 @@ class PromoTuiApp(App[None]):
         await super().on_event(event)
 
     async def start_session(self, settings: Settings) -> None:
-        """Show a browser of `settings`' profile (replacing any previous one); it starts (its
+        """Show `settings`' profile in the browser (the screens above it closed); it starts (its
         panes, the session) once the app's first frame is painted (`on_ready`)."""
         previous, self.settings = self.session, settings
-        prepare, self._prepare = self._prepare, None
-        self.session = Session(settings, prepare=prepare)
-        while len(self.screen_stack) > 1:
+        self.session = Session(settings)
+        while len(self.screen_stack) > 1 and not isinstance(self.screen, BrowserScreen):
             await self.pop_screen()
         await self._drop_ezepo_screen()
-        browser = BrowserScreen()
-        await self.push_screen(browser)
+        browser = self._browser()
+        if browser is None:  # the first session came from the setup screen
+            browser = BrowserScreen()
+            await self.push_screen(browser)
+        else:
+            await browser.restart()
         if self._painted:
             await browser.start()
-        if previous is not self.session:
-            await previous.close()
+        await previous.close()
 
     def run_setup(self) -> None:
         """The first-run setup screen; its saved settings start a new session."""

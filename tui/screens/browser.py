@@ -127,12 +127,25 @@ class BrowserScreen(Screen[None]):
         return showing.promotion_id if showing else None
 
     def on_mount(self) -> None:
+        self.set_interval(0.5, self._sync_status)
+        self._show_session()
+
+    def _show_session(self) -> None:
         session = session_of(self)
         status = self.query_one(StatusBar)
         status.profile = session.settings.profile
         status.budget = session.pacer_state
-        self.set_interval(0.5, self._sync_status)
         self.promotions_tree.focus()
+
+    async def restart(self) -> None:
+        """Show the app's new session (another profile or token): the panes are composed again,
+        as on the first frame, and `start` then loads its account."""
+        self.workers.cancel_node(self)
+        if self._detail_timer is not None:
+            self._detail_timer.stop()
+        self._pending_detail = self._detail_timer = None
+        await self.recompose()
+        self._show_session()
 
     def on_resize(self) -> None:
         self.query_one(AccountPane).compact = self.size.height < 36
