@@ -162,6 +162,7 @@ class VirtualTable(ScrollView, can_focus=True):
         self._version = -1
         self._sort: tuple[str | None, bool] = (None, False)
         self._pending_window: int | None = None
+        self._applying = False
         self._generation = 0
         self._styles: dict[tuple[str, ...], Style] = {}
         self._texts: dict[int, tuple[Record, str]] = {}
@@ -252,11 +253,19 @@ class VirtualTable(ScrollView, can_focus=True):
 
     @work(exclusive=True, group="virtual-table-query")
     async def _run_then_reload(self, function: Callable[..., object], *args: Any) -> None:
-        generation = self._generation
-        await self._in_thread(function, *args)
-        self.cursor = 0
-        self.scroll_to(y=0, animate=False, immediate=True)
-        await self._requery(_Anchor(None, 0, 0), generation)
+        """Change the source (its filter or order), then show it from its first row; the rows
+        shown stay until the new ones are read (one trip to the query thread)."""
+        source, generation, height = self._source, self._generation, self._body_height
+        if source is None:
+            return
+
+        def run_and_read() -> _Snapshot:
+            function(*args)
+            return _read_around(source, _Anchor(None, 0, 0), 0, height)
+
+        snapshot = await self._in_thread(run_and_read)
+        if generation == self._generation:
+            self._apply(replace(snapshot, cursor=0), 0)
 
     @work(exclusive=True, group="virtual-table-query")
     async def _query(self, anchor: _Anchor, generation: int) -> None:
@@ -282,16 +291,25 @@ class VirtualTable(ScrollView, can_focus=True):
         self._apply(snapshot, anchor.offset)
 
     def _apply(self, snapshot: _Snapshot, anchor_offset: int) -> None:
+        """Show a query's result; the scrolls it makes ask for no window (it brings one)."""
         before, shown = self.highlighted, self._shown_rows()
-        self._set_window(snapshot.start, snapshot.rows)
-        self._version = snapshot.version
-        self.row_count = snapshot.count
-        self._update_virtual_size()
-        if snapshot.cursor is not None and snapshot.cursor != self.cursor:
-            self.scroll_to(y=max(snapshot.cursor - anchor_offset, 0), animate=False, immediate=True)
-            self.cursor = snapshot.cursor
-        elif self.cursor >= snapshot.count:
-            self.cursor = max(snapshot.count - 1, 0)
+        self._applying = True
+        try:
+            self._set_window(snapshot.start, snapshot.rows)
+            self._version = snapshot.version
+            self.row_count = snapshot.count
+            self._update_virtual_size()
+            cursor = snapshot.cursor
+            if cursor is not None:
+                top = max(cursor - anchor_offset, 0)
+                if cursor != self.cursor or top != round(self.scroll_y):
+                    self.scroll_to(y=top, animate=False, immediate=True)
+                    self.cursor = cursor
+            elif self.cursor >= snapshot.count:
+                self.cursor = max(snapshot.count - 1, 0)
+        finally:
+            self._applying = False
+        self._want_visible()
         self._refresh_changed(shown)
         self.post_message(self.Reloaded(self, snapshot.count))
         if before is None or self.highlighted != before:  # not for the same record read again
@@ -512,10 +530,15 @@ class VirtualTable(ScrollView, can_focus=True):
                 bar.position = new_value
         if round(old_value) != round(new_value):
             self.refresh(self.size.region)
-        top = round(new_value)
+        if not self._applying:
+            self._want_visible()  # now rather than when the placeholders are painted
+
+    def _want_visible(self) -> None:
+        """Ask for a window if the view shows rows not fetched."""
+        top = round(self.scroll_y)
         bottom = min(top + self._body_height, self.row_count) - 1
         if self.row_count and (self.record_at(top) is None or self.record_at(bottom) is None):
-            self._want_row(top)  # now rather than when the placeholders are painted
+            self._want_row(top)
 
     def action_cursor(self, delta: int) -> None:
         self.cursor += delta
