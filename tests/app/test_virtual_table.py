@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from typing import Any
 
 from textual.app import App, ComposeResult
 from textual.pilot import Pilot
 
-from tui.widgets.row_source import Column, ListRowSource
+from tui.widgets.row_source import Column, ListRowSource, Record
 from tui.widgets.virtual_table import VirtualTable, format_cell
 
 COLUMNS = (
@@ -99,6 +100,34 @@ async def test_a_move_made_while_rows_arrive_keeps_the_record_moved_to() -> None
         await pilot.pause()
         assert table.highlighted == {"id": "46", "nickname": "player46"}
         assert table.cursor == 13
+
+
+class CountingSource(ListRowSource):
+    """Notes the windows the table reads."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.reads: list[tuple[int, int]] = []
+
+    def rows(self, offset: int, limit: int) -> Sequence[Record]:
+        self.reads.append((offset, limit))
+        return super().rows(offset, limit)
+
+
+async def test_a_filter_made_at_the_end_shows_its_first_rows_in_one_read() -> None:
+    source = CountingSource(records(10_000), search_keys=("nickname",))
+    async with shown(source) as (table, pilot):
+        table.action_last()
+        await pilot.pause()
+        await pilot.pause()
+        assert table.highlighted == {"id": "9999", "nickname": "player9999"}
+        source.reads.clear()
+        table.set_filter("player1")
+        for _ in range(5):
+            await pilot.pause()
+        assert (table.row_count, table.cursor, table.scroll_y) == (1_111, 0, 0)
+        assert table.highlighted == {"id": "1", "nickname": "player1"}
+        assert source.reads == [(0, 3 * (table.size.height - 1))]  # no window read for the end
 
 
 def test_cells_are_cleaned_and_fitted() -> None:
