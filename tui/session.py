@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 from tui.api.endpoints import Collection
-from tui.api.errors import NetworkError
+from tui.api.errors import NetworkError, PromoTuiApiError
 from tui.config import Settings
 
 if TYPE_CHECKING:  # imported by `start`, off the event loop: httpx, the API layer, the store
@@ -137,16 +137,22 @@ class Session:
         """The organizing brands and every promotion (written through to the store).
 
         With the network down they come from the cache (`offline`, `cached_at`): the session's
-        own, or the latest one of this profile and URL; NetworkError only if there is none.
+        own, or the latest one of this profile and URL. A cache is shown after the first failed
+        try (F5 tries again); without one, the call is retried as any GET before NetworkError.
         """
+        from tui.api.retry import RetryPolicy, is_retryable
+
         client = self.client
         try:
-            brands = [brand.raw for brand in await self._online(client.organizing_brands())]
-        except NetworkError:
-            cached = await self._cached_account()
-            if cached is None:
+            found = await self._online(client.organizing_brands(RetryPolicy(attempts=1)))
+        except PromoTuiApiError as error:
+            if not is_retryable(error):
                 raise
-            return cached
+            cached = await self._cached_account() if isinstance(error, NetworkError) else None
+            if cached is not None:
+                return cached
+            found = await self._online(client.organizing_brands())
+        brands = [brand.raw for brand in found]
         self.cached_at = None
         if self._store is not None and self._store_guessed:
             self._store.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable
 
 import pytest
@@ -59,3 +60,36 @@ async def test_cache_is_browsed_offline_after_the_api_goes_away(
         await wait_until(pilot, lambda: table.row_count == cached_rows)
         line = str(screen.query_one("#view-status", Static).render())
         assert "offline: showing the cache" in line
+
+
+async def test_a_refused_start_shows_the_cache_without_waiting_out_the_retries(
+    sandbox_factory: Callable[..., SandboxServer],
+    settings_for: Callable[..., Settings],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    sandbox = sandbox_factory()
+    settings = settings_for(sandbox)
+    online = PromoTuiApp(settings)
+    async with online.run_test(size=SIZE) as pilot:
+        promotions = len((await browser_ready(online, pilot)).promotions_tree.promotions)
+    sandbox.stop()
+
+    caplog.set_level(logging.INFO, logger="tui.api.retry")
+    offline = PromoTuiApp(settings)  # the client's own retry policy: 5 attempts with backoff
+    async with offline.run_test(size=SIZE) as pilot:
+        screen = await browser_ready(offline, pilot)
+        assert len(screen.promotions_tree.promotions) == promotions
+        assert offline.session.offline
+        retried = [r.getMessage() for r in caplog.records if "retrying" in r.getMessage()]
+        assert not [m for m in retried if "Easypromos" in m]  # (Ezepo's role check may retry)
+
+
+async def test_a_server_error_at_start_is_still_retried(
+    sandbox_factory: Callable[..., SandboxServer], settings_for: Callable[..., Settings]
+) -> None:
+    sandbox = sandbox_factory(faults="503:nth=1:path=/v2/organizing_brands")
+    app = PromoTuiApp(settings_for(sandbox))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await browser_ready(app, pilot)  # the second try answered
+        assert screen.promotions_tree.promotions
+        assert not app.session.offline

@@ -119,12 +119,14 @@ class EasypromosClient(ServiceClient):
             status=429,
         )
 
-    async def _get_json(self, path: str, params: dict[str, Any] | None = None) -> Any:
+    async def _get_json(
+        self, path: str, params: dict[str, Any] | None = None, retry: RetryPolicy | None = None
+    ) -> Any:
         async def once() -> Any:
             request = self._client.build_request("GET", path, params=params)
             return checked_json(await self._send(request), EASYPROMOS)
 
-        return await with_retries(once, self.retry)
+        return await with_retries(once, retry or self.retry)
 
     async def _get_object(self, path: str) -> dict[str, Any]:
         data = await self._get_json(path)
@@ -147,12 +149,16 @@ class EasypromosClient(ServiceClient):
         return self._pages(collection.url_path(promotion_id), {**params, "order": order}, cursor)
 
     async def _pages(
-        self, path: str, params: dict[str, Any], cursor: str | None
+        self,
+        path: str,
+        params: dict[str, Any],
+        cursor: str | None,
+        retry: RetryPolicy | None = None,
     ) -> AsyncIterator[Page]:
         number = total = 0
         while True:
             query = {**params, "next_cursor": cursor} if cursor else params
-            data = await self._get_json(path, query)
+            data = await self._get_json(path, query, retry)
             items, next_cursor = _collection_page(data, path)
             if next_cursor is not None and next_cursor == cursor:
                 raise BadResponse(f"Easypromos returned the same cursor twice for GET {path}.")
@@ -163,12 +169,15 @@ class EasypromosClient(ServiceClient):
                 return
             cursor = next_cursor
 
-    async def _all(self, path: str, model: type[M], **params: Any) -> list[M]:
-        pages = self._pages(path, params, None)
+    async def _all(
+        self, path: str, model: type[M], retry: RetryPolicy | None = None, **params: Any
+    ) -> list[M]:
+        pages = self._pages(path, params, None, retry)
         return [model.from_raw(item) async for page in pages for item in page.items]
 
-    async def organizing_brands(self) -> list[OrganizingBrand]:
-        return await self._all(Collection.ORGANIZING_BRANDS.path, OrganizingBrand)
+    async def organizing_brands(self, retry: RetryPolicy | None = None) -> list[OrganizingBrand]:
+        """The account's brands; `retry` replaces the client's policy for this call."""
+        return await self._all(Collection.ORGANIZING_BRANDS.path, OrganizingBrand, retry)
 
     async def promotions(self, status: str = "all") -> list[Promotion]:
         return await self._all(Collection.PROMOTIONS.path, Promotion, status=status)
