@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 
 import pytest
+from textual.pilot import Pilot
 from textual.widgets import Static
 
 from tests.app.conftest import SIZE, browser_ready, wait_until
@@ -17,10 +19,20 @@ from tui.app import PromoTuiApp
 from tui.config import Settings
 from tui.sandbox import credentials
 from tui.sandbox.server import SandboxServer
+from tui.screens.browser import BrowserScreen
+from tui.session import session_of
 from tui.widgets.status_bar import StatusBar
 from tui.widgets.virtual_table import VirtualTable
 
 ACTIVE = str(credentials.ACTIVE_PROMOTION_ID)
+
+
+@asynccontextmanager
+async def browsing(settings: Settings) -> AsyncIterator[tuple[BrowserScreen, Pilot[None]]]:
+    """The app on `settings`, its account shown."""
+    app = PromoTuiApp(settings)
+    async with app.run_test(size=SIZE) as pilot:
+        yield await browser_ready(app, pilot), pilot
 
 
 async def test_cache_is_browsed_offline_after_the_api_goes_away(
@@ -30,9 +42,7 @@ async def test_cache_is_browsed_offline_after_the_api_goes_away(
 ) -> None:
     sandbox = sandbox_factory()
     settings = settings_for(sandbox)
-    online = PromoTuiApp(settings)
-    async with online.run_test(size=SIZE) as pilot:
-        screen = await browser_ready(online, pilot)
+    async with browsing(settings) as (screen, pilot):
         screen.collection.show(ACTIVE, Collection.USERS, "Users")
         table = screen.query_one(VirtualTable)
         await wait_until(pilot, lambda: screen.collection.state == "idle" and table.row_count)
@@ -43,9 +53,7 @@ async def test_cache_is_browsed_offline_after_the_api_goes_away(
     # A refused connection is not retried here, so the test need not sit through the backoff.
     quick = functools.partial(clients.EasypromosClient, retry=RetryPolicy(attempts=1))
     monkeypatch.setattr(clients, "EasypromosClient", quick)
-    offline = PromoTuiApp(settings)
-    async with offline.run_test(size=SIZE) as pilot:
-        screen = await browser_ready(offline, pilot)
+    async with browsing(settings) as (screen, pilot):
         assert len(screen.promotions_tree.promotions) == promotions
         status = screen.query_one(StatusBar)
         await wait_until(pilot, lambda: "offline · cached just now" in str(status.render()))
@@ -69,17 +77,14 @@ async def test_a_refused_start_shows_the_cache_without_waiting_out_the_retries(
 ) -> None:
     sandbox = sandbox_factory()
     settings = settings_for(sandbox)
-    online = PromoTuiApp(settings)
-    async with online.run_test(size=SIZE) as pilot:
-        promotions = len((await browser_ready(online, pilot)).promotions_tree.promotions)
+    async with browsing(settings) as (screen, _):
+        promotions = len(screen.promotions_tree.promotions)
     sandbox.stop()
 
     caplog.set_level(logging.INFO, logger="tui.api.retry")
-    offline = PromoTuiApp(settings)  # the client's own retry policy: 5 attempts with backoff
-    async with offline.run_test(size=SIZE) as pilot:
-        screen = await browser_ready(offline, pilot)
+    async with browsing(settings) as (screen, _):  # the client's own policy: 5 attempts
         assert len(screen.promotions_tree.promotions) == promotions
-        assert offline.session.offline
+        assert session_of(screen).offline
         retried = [r.getMessage() for r in caplog.records if "retrying" in r.getMessage()]
         assert not [m for m in retried if "Easypromos" in m]  # (Ezepo's role check may retry)
 
@@ -88,8 +93,6 @@ async def test_a_server_error_at_start_is_still_retried(
     sandbox_factory: Callable[..., SandboxServer], settings_for: Callable[..., Settings]
 ) -> None:
     sandbox = sandbox_factory(faults="503:nth=1:path=/v2/organizing_brands")
-    app = PromoTuiApp(settings_for(sandbox))
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await browser_ready(app, pilot)  # the second try answered
+    async with browsing(settings_for(sandbox)) as (screen, _):  # the second try answered
         assert screen.promotions_tree.promotions
-        assert not app.session.offline
+        assert not session_of(screen).offline
