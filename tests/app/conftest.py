@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,16 @@ async def browser_ready(app: PromoTuiApp, pilot: Pilot[Any]) -> BrowserScreen:
     assert isinstance(screen, BrowserScreen)
     await wait_until(pilot, lambda: screen.promotions_tree.promotions)
     return screen
+
+
+@asynccontextmanager
+async def browsing(
+    settings: Settings,
+) -> AsyncIterator[tuple[PromoTuiApp, BrowserScreen, Pilot[None]]]:
+    """The app on `settings` in a test run, its browser ready (`browser_ready`)."""
+    app = PromoTuiApp(settings)
+    async with app.run_test(size=SIZE) as pilot:
+        yield app, await browser_ready(app, pilot), pilot
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from typing import Any
 
 from textual.widgets import Static
 
-from tests.app.conftest import SIZE, browser_ready, wait_until
+from tests.app.conftest import SIZE, browser_ready, browsing, wait_until
 from tui.app import PromoTuiApp
 from tui.config import Settings
 from tui.memory import FULL_EVERY
@@ -30,9 +30,7 @@ def static_text(widget: Static) -> str:
 async def test_browse_brand_promotion_users(
     sandbox: SandboxServer, settings_for: Callable[..., Settings]
 ) -> None:
-    app = PromoTuiApp(settings_for(sandbox))
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await browser_ready(app, pilot)
+    async with browsing(settings_for(sandbox)) as (_, screen, pilot):
         assert screen.open_promotion(str(credentials.ACTIVE_PROMOTION_ID))
         await pilot.pause()
         await pilot.press(*["down"] * USERS_OFFSET, "enter")
@@ -53,9 +51,7 @@ async def test_promotion_outside_scope_is_locked_not_an_error(
     sandbox: SandboxServer, settings_for: Callable[..., Settings]
 ) -> None:
     settings = settings_for(sandbox, easypromos_token=Secret(credentials.SCOPED_TOKEN))
-    app = PromoTuiApp(settings)
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await browser_ready(app, pilot)
+    async with browsing(settings) as (_, screen, pilot):
         locked = str(credentials.LOCKED_PROMOTION_ID)
         assert screen.open_promotion(locked)
         await wait_until(pilot, lambda: locked in screen.promotions_tree.locked)
@@ -69,9 +65,7 @@ async def test_promotion_outside_scope_is_locked_not_an_error(
 async def test_hostile_strings_are_shown_literally(
     sandbox: SandboxServer, settings_for: Callable[..., Settings]
 ) -> None:
-    app = PromoTuiApp(settings_for(sandbox))
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await browser_ready(app, pilot)
+    async with browsing(settings_for(sandbox)) as (app, screen, pilot):
         assert screen.open_promotion(str(credentials.HOSTILE_PROMOTION_ID))
         await pilot.pause()
         await pilot.press(*["down"] * USERS_OFFSET, "enter")
@@ -147,9 +141,7 @@ async def test_a_promotion_id_typed_fast_on_the_tree_filters_it_and_enter_opens_
     from textual import events
     from textual.widgets import Input
 
-    app = PromoTuiApp(settings_for(sandbox))
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await browser_ready(app, pilot)
+    async with browsing(settings_for(sandbox)) as (app, screen, pilot):
         screen.promotions_tree.focus()
         await pilot.pause()
         for key in "480101":  # all queued before the filter takes the focus; 1 is a binding

@@ -4,35 +4,23 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 
 import pytest
-from textual.pilot import Pilot
 from textual.widgets import Static
 
-from tests.app.conftest import SIZE, browser_ready, wait_until
+from tests.app.conftest import browsing, wait_until
 from tui import clients
 from tui.api.endpoints import Collection
 from tui.api.retry import RetryPolicy
-from tui.app import PromoTuiApp
 from tui.config import Settings
 from tui.sandbox import credentials
 from tui.sandbox.server import SandboxServer
-from tui.screens.browser import BrowserScreen
 from tui.session import session_of
 from tui.widgets.status_bar import StatusBar
 from tui.widgets.virtual_table import VirtualTable
 
 ACTIVE = str(credentials.ACTIVE_PROMOTION_ID)
-
-
-@asynccontextmanager
-async def browsing(settings: Settings) -> AsyncIterator[tuple[BrowserScreen, Pilot[None]]]:
-    """The app on `settings`, its account shown."""
-    app = PromoTuiApp(settings)
-    async with app.run_test(size=SIZE) as pilot:
-        yield await browser_ready(app, pilot), pilot
 
 
 async def test_cache_is_browsed_offline_after_the_api_goes_away(
@@ -42,7 +30,7 @@ async def test_cache_is_browsed_offline_after_the_api_goes_away(
 ) -> None:
     sandbox = sandbox_factory()
     settings = settings_for(sandbox)
-    async with browsing(settings) as (screen, pilot):
+    async with browsing(settings) as (_, screen, pilot):
         screen.collection.show(ACTIVE, Collection.USERS, "Users")
         table = screen.query_one(VirtualTable)
         await wait_until(pilot, lambda: screen.collection.state == "idle" and table.row_count)
@@ -53,7 +41,7 @@ async def test_cache_is_browsed_offline_after_the_api_goes_away(
     # A refused connection is not retried here, so the test need not sit through the backoff.
     quick = functools.partial(clients.EasypromosClient, retry=RetryPolicy(attempts=1))
     monkeypatch.setattr(clients, "EasypromosClient", quick)
-    async with browsing(settings) as (screen, pilot):
+    async with browsing(settings) as (_, screen, pilot):
         assert len(screen.promotions_tree.promotions) == promotions
         status = screen.query_one(StatusBar)
         await wait_until(pilot, lambda: "offline · cached just now" in str(status.render()))
@@ -77,12 +65,12 @@ async def test_a_refused_start_shows_the_cache_without_waiting_out_the_retries(
 ) -> None:
     sandbox = sandbox_factory()
     settings = settings_for(sandbox)
-    async with browsing(settings) as (screen, _):
+    async with browsing(settings) as (_, screen, _):
         promotions = len(screen.promotions_tree.promotions)
     sandbox.stop()
 
     caplog.set_level(logging.INFO, logger="tui.api.retry")
-    async with browsing(settings) as (screen, _):  # the client's own policy: 5 attempts
+    async with browsing(settings) as (_, screen, _):  # the client's own policy: 5 attempts
         assert len(screen.promotions_tree.promotions) == promotions
         assert session_of(screen).offline
         retried = [r.getMessage() for r in caplog.records if "retrying" in r.getMessage()]
@@ -93,6 +81,6 @@ async def test_a_server_error_at_start_is_still_retried(
     sandbox_factory: Callable[..., SandboxServer], settings_for: Callable[..., Settings]
 ) -> None:
     sandbox = sandbox_factory(faults="503:nth=1:path=/v2/organizing_brands")
-    async with browsing(settings_for(sandbox)) as (screen, _):  # the second try answered
+    async with browsing(settings_for(sandbox)) as (_, screen, _):  # the second try answered
         assert screen.promotions_tree.promotions
         assert not session_of(screen).offline

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from tests.app.conftest import SIZE, browser_ready, wait_until
+from tests.app.conftest import SIZE, browser_ready, browsing, wait_until
 from tui.api.endpoints import Collection
 from tui.app import PromoTuiApp
 from tui.config import Settings
@@ -20,9 +20,7 @@ from tui.widgets.status_bar import StatusBar
 async def test_another_profile_replaces_the_browsers_content(
     sandbox: SandboxServer, settings_for: Callable[..., Settings]
 ) -> None:
-    app = PromoTuiApp(settings_for(sandbox))
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await browser_ready(app, pilot)
+    async with browsing(settings_for(sandbox)) as (app, screen, pilot):
         first_account = {p["id"] for p in screen.promotions_tree.promotions}
         screen.collection.show(str(credentials.ACTIVE_PROMOTION_ID), Collection.USERS, "Users")
         await wait_until(pilot, lambda: screen.table.row_count > 0)
