@@ -98,17 +98,19 @@ class PromoTuiApp(App[None]):
     async def start_session(self, settings: Settings) -> None:
         """Show `settings`' profile in the browser (the screens above it closed); it starts (its
         panes, the session) once the app's first frame is painted (`on_ready`)."""
-        previous, self.settings = self.session, settings
-        self.session = Session(settings)
+        previous = self.session
         while len(self.screen_stack) > 1 and not isinstance(self.screen, BrowserScreen):
             await self.pop_screen()
         await self._drop_ezepo_screen()
         browser = self._browser()
+        if browser is not None:  # nothing of the previous session may run on the new one
+            await browser.clear()
+        self.settings, self.session = settings, Session(settings)
         if browser is None:  # the first session came from the setup screen
             browser = BrowserScreen()
             await self.push_screen(browser)
         else:
-            await browser.restart()
+            browser.show_session()
         if self._painted:
             await browser.start()
         await previous.close()

@@ -286,11 +286,14 @@ class Session:
     async def user_participations(
         self, promotion_id: str, user_id: str, limit: int
     ) -> tuple[int | None, list[Record]]:
-        """(count, newest `limit`) of a user's cached participations; count None if not cached.
+        """(count, newest `limit`) of a user's cached participations; count None if not cached
+        (nor when the account, which opens the cache, has not loaded yet).
 
         Looked up by the indexed `user_id` field in SQL, not by searching the text.
         """
-        store = self.store
+        if self._store is None:
+            return None, []
+        store = self._store
 
         def query() -> tuple[int | None, list[Record]]:
             if store.freshness(Collection.PARTICIPATIONS, promotion_id).written_at is None:

@@ -57,8 +57,9 @@ async def test_fetch_job_runs_while_browsing_and_e_opens_the_same_screen(
 
         await app.start_session(app.settings)  # another profile: a new screen, the old one gone
         assert not ezepo.is_attached
-        await pilot.press("e")
-        assert isinstance(app.screen, EzepoScreen) and app.screen is not ezepo
+        await pilot.press("e")  # shown once the new session's clients exist
+        await wait_until(pilot, lambda: isinstance(app.screen, EzepoScreen))
+        assert app.screen is not ezepo
 
 
 async def test_a_load_answered_after_the_session_changed_is_dropped_quietly(

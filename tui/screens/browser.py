@@ -61,6 +61,7 @@ class BrowserScreen(Screen[None]):
         super().__init__()
         self._pending_detail: RecordHighlighted | None = None
         self._detail_timer: Timer | None = None
+        self._status_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
@@ -127,25 +128,29 @@ class BrowserScreen(Screen[None]):
         return showing.promotion_id if showing else None
 
     def on_mount(self) -> None:
-        self.set_interval(0.5, self._sync_status)
-        self._show_session()
+        self._status_timer = self.set_interval(0.5, self._sync_status)
+        self.show_session()
 
-    def _show_session(self) -> None:
+    def show_session(self) -> None:
+        """Show the app's session in the status bar; the tree takes the focus."""
         session = session_of(self)
         status = self.query_one(StatusBar)
         status.profile = session.settings.profile
         status.budget = session.pacer_state
         self.promotions_tree.focus()
 
-    async def restart(self) -> None:
-        """Show the app's new session (another profile or token): the panes are composed again,
-        as on the first frame, and `start` then loads its account."""
+    async def clear(self) -> None:
+        """Back to the first frame's panes, with none of their work left running (before the
+        app changes its session; `start` then loads the new one's account)."""
         self.workers.cancel_node(self)
         if self._detail_timer is not None:
             self._detail_timer.stop()
         self._pending_detail = self._detail_timer = None
+        status_timer = self._status_timer
+        assert status_timer is not None, "cleared before it was mounted"
+        status_timer.pause()  # the status bar is composed again
         await self.recompose()
-        self._show_session()
+        status_timer.resume()
 
     def on_resize(self) -> None:
         self.query_one(AccountPane).compact = self.size.height < 36

@@ -24,7 +24,7 @@ from textual.widgets import Input, Static
 from tui.api.endpoints import Collection
 from tui.api.errors import NetworkError
 from tui.messages import AddCoins, ApiFailed, RecordHighlighted
-from tui.session import Progress, session_of
+from tui.session import Progress, Session, session_of
 from tui.store import Freshness
 from tui.widgets import tcss_beside
 from tui.widgets.collection_columns import COLUMNS, ago, user_id_of
@@ -110,9 +110,9 @@ class CollectionView(Vertical):
         def on_progress(progress: Progress) -> None:  # called on the reading thread
             self._progress = progress  # the next tick shows it
 
-        session = session_of(self)
+        session = session_of(self)  # its own to the end, even if the app's changes meanwhile
         self._freshness = None
-        await self._read_freshness(showing)
+        await self._read_freshness(session, showing)
         try:
             report = await session.refresh(
                 showing.collection, showing.promotion_id, full, on_progress
@@ -130,11 +130,11 @@ class CollectionView(Vertical):
             if full:
                 self.notify(report.summary(), title="Re-sync done", markup=False)
         self.table.reload()
-        await self._read_freshness(showing)
+        await self._read_freshness(session, showing)
 
-    async def _read_freshness(self, showing: Showing) -> None:
+    async def _read_freshness(self, session: Session, showing: Showing) -> None:
         """How fresh the cache is (read on a thread: the store may be busy writing)."""
-        store = session_of(self).store
+        store = session.store
         freshness = await asyncio.to_thread(
             store.freshness, showing.collection, showing.promotion_id
         )
