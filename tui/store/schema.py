@@ -16,7 +16,7 @@ from collections.abc import Callable
 from tui.store import fts
 from tui.store.specs import KEY_SLOTS
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 KEY_COLUMNS = tuple(f"k{i}" for i in range(1, KEY_SLOTS + 1))
 
@@ -107,17 +107,19 @@ def _v2_to_v3(conn: sqlite3.Connection) -> None:
     )
 
 
-def _v3_to_v4(conn: sqlite3.Connection) -> None:
-    """FTS prefix indexes for 2 to 6 characters (were 2 and 3)."""
+def _rebuild_filter_indexes(conn: sqlite3.Connection) -> None:
+    """FTS prefix indexes as fts.PREFIXES says (v4: 2 to 6 characters, were 2 and 3; v5: 1 to 6)."""
     for (sid,) in conn.execute("SELECT sid FROM scopes").fetchall():
-        fts.rebuild(conn, sid)
+        if not fts.is_current(conn, sid):
+            fts.rebuild(conn, sid)
 
 
 # from-version -> the step to the next version; a new database is the baseline plus every step.
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     1: _v1_to_v2,
     2: _v2_to_v3,
-    3: _v3_to_v4,
+    3: _rebuild_filter_indexes,
+    4: _rebuild_filter_indexes,
 }
 
 
