@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import sqlite3
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -498,6 +498,52 @@ def test_deep_jumps_match_plain_sql(
     assert ids(got) == reference(store, filter_text, sort, desc)[n // 2 : n // 2 + 20]
     tables = "SELECT count(*) FROM temp.sqlite_master WHERE name LIKE 'order%'"
     assert store._conn.execute(tables).fetchone()[0] <= len(orders)
+
+
+def sql_steps(store: Store, call: Callable[[], object]) -> int:
+    """SQLite virtual-machine steps (in thousands) `call` runs: work measured, not timed."""
+    steps = [0]
+
+    def step() -> int:
+        steps[0] += 1
+        return 0
+
+    store._conn.set_progress_handler(step, 1000)
+    try:
+        call()
+    finally:
+        store._conn.set_progress_handler(None, 0)
+    return steps[0]
+
+
+def test_matches_all_far_down_the_order_are_found_without_walking_to_them(
+    store: Store, filter_mode: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Olga only in the oldest 1,800 of 30,000 records: the newest first, a page walks past
+    # 28,200 records expecting a match every 100. Past its budget (3,000 entries, as sorting
+    # the 300 matches costs that much here) it sorts them.
+    monkeypatch.setattr(query, "SORT_COST", 10)
+    items = [participation(n) for n in range(1, 30_001)]
+    for item in items[1800:]:
+        item["user"].update(first_name="Ana", email=f"ana.x{item['id']}@mail.test")
+        item["points"] = str(1000 + int(item["id"]))  # the newest have the most points
+    for start in range(0, len(items), 5000):
+        store.write_page("participations", PID, items[start : start + 5000])
+    view = ("participations", PID)
+    expected = reference(store, "olga", "points", True)
+    assert len(expected) == 300
+
+    def first_page() -> list[dict[str, Any]]:
+        store._anchors.clear()  # a view not read before
+        store._matches.forget()
+        return store.rows(*view, 0, 10, "olga", sort="points", descending=True)
+
+    assert ids(first_page()) == expected[:10]
+    assert ids(store.rows(*view, 10, 10, "olga", sort="points", descending=True)) == expected[10:20]
+    budgeted = sql_steps(store, first_page)
+    monkeypatch.setattr(query, "walk_budget", lambda *_: None)  # walk until found
+    assert ids(first_page()) == expected[:10]
+    assert budgeted * 2 < sql_steps(store, first_page)
 
 
 def test_a_deep_jump_notes_checkpoints(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -11,6 +11,7 @@ import sqlite3
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
+from math import ceil
 from typing import Any
 
 from tui.store import fts
@@ -192,7 +193,10 @@ class Anchors:
         self.pages[offset + len(found) - 1] = found[-1][1], found[-1][0]
 
 
-SORT_COST = 10  # sorting a match (read its record, sort it) costs ~10 index entries walked
+SORT_COST = 25
+"""Sorting a match costs about as much as walking 25 index entries while probing a listed set
+(1,000,000 rows: a record read 3.7 us, sorted 7-9 us with its read; an entry 0.3-0.36 us; a
+record not in the page cache yet, 37 us)."""
 
 
 @dataclass
@@ -253,16 +257,31 @@ def should_list(how: Plan, limit: int, scope_count: int, matches: MatchSet) -> b
     return probes > PROBES or matches.count < probes * LIST_PER_PROBE
 
 
-def _member(sid: int, matches: MatchSet | None) -> tuple[str, tuple[object, ...]]:
-    """The condition keeping walked rows in the match set (probed in the FTS index if the set
-    is not listed, see MatchSet), and its parameters."""
+def _member(
+    sid: int, matches: MatchSet | None, table: str = "records"
+) -> tuple[str, tuple[object, ...]]:
+    """The condition keeping walked rows (of `table`) in the match set (probed in the FTS index
+    if the set is not listed, see MatchSet), and its parameters."""
     if matches is None:
         return "", ()
     if matches.table is None:
         index = fts.table(sid)
-        probe = f"SELECT 1 FROM {index} WHERE {index} MATCH ? AND {index}.rowid = records.rid"
+        probe = f"SELECT 1 FROM {index} WHERE {index} MATCH ? AND {index}.rowid = {table}.rid"
         return f" AND EXISTS ({probe})", (matches.match,)
-    return f" AND rid IN (SELECT rid FROM temp.{matches.table})", ()
+    return f" AND {table}.rid IN (SELECT rid FROM temp.{matches.table})", ()
+
+
+def walk_budget(how: Plan, limit: int, scope_count: int, matches: MatchSet) -> int:
+    """Index entries a filtered page may walk before it gives up (page_rows' `budget`).
+
+    The plan expects matches spread evenly; they rarely are (e.g. names only in older records,
+    a filter of the newest first then walks past every newer record). Beyond the budget, listing
+    the set (if probed) or sorting the matches (if listed) costs less than walking on.
+    """
+    expected = (how.skip + limit) * scope_count / max(matches.count, 1)
+    if matches.table is None:
+        return ceil(expected * 1.5) + 100
+    return ceil(max(expected * 2 + 1000, matches.count * SORT_COST))
 
 
 def page_rows(
@@ -272,36 +291,46 @@ def page_rows(
     column: str,
     how: Plan,
     limit: int,
+    budget: int | None = None,
 ) -> list[tuple[int, object]]:
-    """(rid, sort value) of the rows `how` reaches, in the walk's order.
+    """(rid, sort value) of the rows `how` reaches, in the walk's order; fewer than `limit`
+    when the walk beyond the anchor's ties visits `budget` index entries first.
 
     From an anchor the walk is two index ranges: the anchor's ties (same value) from its rid,
     then the values beyond. (A row-value bound `(value, rid) > (?, ?)` only seeks on the value:
     SQLite then checks it on every row walked and walks the anchor's whole tie group.)
     """
     direction = "DESC" if how.desc else "ASC"
-    member, member_params = _member(sid, matches)
+    order = f"ORDER BY {column} {direction}, rid {direction}"
     source = f"FROM records INDEXED BY records_{column} WHERE sid = ?"
 
-    def walk(bound: str, params: tuple[object, ...], count: int, skip: int) -> list[Any]:
-        sql = (
-            f"SELECT rid, {column} {source}{bound}{member}"
-            f" ORDER BY {column} {direction}, rid {direction} LIMIT ? OFFSET ?"
-        )
-        return conn.execute(sql, (sid, *params, *member_params, count, skip)).fetchall()
+    def walk(
+        bound: str, params: tuple[object, ...], count: int, skip: int, most: int | None
+    ) -> list[Any]:
+        if most is None:
+            member, member_params = _member(sid, matches)
+            sql = f"SELECT rid, {column} {source}{bound}{member} {order} LIMIT ? OFFSET ?"
+            return conn.execute(sql, (sid, *params, *member_params, count, skip)).fetchall()
+        # The walk as a co-routine: its rows come out in its order and the LIMIT stops it. (An
+        # outer ORDER BY would sort every row of the walk first.)
+        member, member_params = _member(sid, matches, "walked")
+        inner = f"SELECT rid, {column} {source}{bound} {order} LIMIT ?"
+        sql = f"SELECT * FROM ({inner}) AS walked WHERE 1{member} LIMIT ? OFFSET ?"
+        return conn.execute(sql, (sid, *params, most, *member_params, count, skip)).fetchall()
 
     if how.anchor is None:
-        return walk("", (), limit, how.skip)
+        return walk("", (), limit, how.skip, budget)
     value = how.anchor[0]
     ties = f" AND {column} = ? AND rid {'<=' if how.desc else '>='} ?"
-    found = walk(ties, how.anchor, limit, how.skip)
+    found = walk(ties, how.anchor, limit, how.skip, None)
     skip = 0
     if not found:  # every tie is skipped: count them (fewer than the rows to skip)
+        member, member_params = _member(sid, matches)
         sql = f"SELECT count(*) {source}{ties}{member}"
         skip = how.skip - conn.execute(sql, (sid, *how.anchor, *member_params)).fetchone()[0]
     if len(found) < limit:
         beyond = f" AND {column} {'<' if how.desc else '>'} ?"
-        found += walk(beyond, (value,), limit - len(found), skip)
+        found += walk(beyond, (value,), limit - len(found), skip, budget)
     return found
 
 

@@ -191,22 +191,7 @@ class Views(Connected):
             if limit <= 0:
                 return []
             anchors = self._anchors_for(conn, view, column, desc)
-            how = query.plan(view.total, offset, limit, desc, anchors.known(), view.count)
-            matches = view.matches
-            if matches and query.should_list(how, limit, view.count, matches):
-                self._matches.listed(conn, matches)
-            if matches and (how.sort_matches or anchors.ordered):
-                if anchors.ordered is None:
-                    anchors.ordered = self._matches.new_table("order")
-                    query.sort_matches(conn, view.sid, matches, column, desc, anchors.ordered)
-                found = query.ordered_rows(conn, anchors.ordered, offset, limit)
-            else:
-                if anchors.usable:
-                    step = max(MARK_STEP, view.total // MARKS)
-                    how = query.hop(conn, view.sid, matches, column, how, step, anchors.marks)
-                found = query.page_rows(conn, view.sid, matches, column, how, limit)
-                if how.reverse:
-                    found.reverse()
+            found = self._page(conn, view, anchors, column, desc, offset, limit)
             anchors.served(offset, found)
             rids = [rid for rid, _ in found]
             key = _view_key(view, column, desc)
@@ -215,6 +200,61 @@ class Views(Connected):
             raws = dict(conn.execute(f"SELECT rid, raw FROM records WHERE rid IN ({marks})", rids))
         return [json.loads(raws[rid]) for rid in rids if rid in raws]
 
+    def _page(
+        self,
+        conn: sqlite3.Connection,
+        view: _View,
+        anchors: query.Anchors,
+        column: str,
+        desc: bool,
+        offset: int,
+        limit: int,
+    ) -> list[tuple[int, object]]:
+        """(rid, sort value) of view rows `offset`..: a walk of the sort index from the nearest
+        row at a known position; with a filter, the matches sorted instead when they are few or
+        when a walk goes too far without finding them (query.walk_budget)."""
+        matches = view.matches
+        if matches is None:
+            how = query.plan(view.total, offset, limit, desc, anchors.known(), view.count)
+            return self._walk(conn, view, anchors, column, how, limit, None)
+        while anchors.ordered is None:
+            how = query.plan(view.total, offset, limit, desc, anchors.known(), view.count)
+            if query.should_list(how, limit, view.count, matches):
+                self._matches.listed(conn, matches)
+            if how.sort_matches:
+                break
+            budget = query.walk_budget(how, limit, view.count, matches)
+            found = self._walk(conn, view, anchors, column, how, limit, budget)
+            if len(found) == limit:
+                return found
+            if matches.table is not None:
+                break
+            self._matches.listed(conn, matches)  # and walk again, probing the list
+        if anchors.ordered is None:
+            anchors.ordered = self._matches.new_table("order")
+            self._matches.listed(conn, matches)
+            query.sort_matches(conn, view.sid, matches, column, desc, anchors.ordered)
+        return query.ordered_rows(conn, anchors.ordered, offset, limit)
+
+    def _walk(
+        self,
+        conn: sqlite3.Connection,
+        view: _View,
+        anchors: query.Anchors,
+        column: str,
+        how: query.Plan,
+        limit: int,
+        budget: int | None,
+    ) -> list[tuple[int, object]]:
+        """The rows a plan reaches, in the view's order (fewer if it runs out of budget)."""
+        if anchors.usable:
+            step = max(MARK_STEP, view.total // MARKS)
+            how = query.hop(conn, view.sid, view.matches, column, how, step, anchors.marks)
+        found = query.page_rows(conn, view.sid, view.matches, column, how, limit, budget)
+        if how.reverse:
+            found.reverse()
+        return found
+
     def _anchors_for(
         self, conn: sqlite3.Connection, view: _View, column: str, desc: bool
     ) -> query.Anchors:
@@ -222,19 +262,21 @@ class Views(Connected):
 
         They let a page start from a known row (keyset) instead of skipping rows from an end;
         a sort column with NULLs gets none (row values cannot compare NULL). Those of an older
-        version of the view are dropped (with their ordered table).
+        version of the view are dropped (with their ordered table), and the least recently used
+        beyond eight views (a filter typed letter by letter makes a view per letter).
         """
         view_key = _view_key(view, column, desc)
         key = (*view_key, view.version)
-        anchors = self._anchors.get(key)
+        anchors = self._anchors.pop(key, None)  # put back last: the most recently used
         if anchors is None:
-            full = len(self._anchors) >= 8
-            for old in [k for k in self._anchors if full or k[:-1] == view_key]:
+            stale = [k for k in self._anchors if k[:-1] == view_key]
+            kept = [k for k in self._anchors if k not in stale]
+            for old in stale + kept[: max(len(kept) - 7, 0)]:
                 ordered = self._anchors.pop(old).ordered
                 if ordered is not None:
                     conn.execute(f"DROP TABLE IF EXISTS temp.{ordered}")
-            usable = not query.has_nulls(conn, view.sid, column)
-            anchors = self._anchors[key] = query.Anchors(usable)
+            anchors = query.Anchors(not query.has_nulls(conn, view.sid, column))
+        self._anchors[key] = anchors
         return anchors
 
     def get(
