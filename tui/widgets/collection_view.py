@@ -219,6 +219,7 @@ class CollectionView(Vertical):
         if self._filter_timer is not None:
             self._filter_timer.stop()
         text = event.value
+        self.table.warm_filter(text)  # evaluated while the typing pause is awaited
         self._filter_timer = self.set_timer(FILTER_DELAY, lambda: self.table.set_filter(text))
 
     @on(Input.Submitted, "#view-filter")

@@ -67,6 +67,11 @@ class RowSource(Protocol):
         """Keep only the rows that contain `text` ("" keeps all)."""
         ...
 
+    def warm_filter(self, text: str, limit: int) -> None:
+        """Get ready to show the first `limit` rows under filter `text` (one being typed), the
+        current filter staying as it is: a source that evaluates filters slowly does it now."""
+        ...
+
     def version(self) -> int:
         """A number that changes whenever the underlying data changes."""
         ...
@@ -119,6 +124,9 @@ class ListRowSource:
     def set_filter(self, text: str) -> None:
         self._filter = text.casefold()
         self._rebuild()
+
+    def warm_filter(self, text: str, limit: int) -> None:
+        """Nothing to prepare: a list in memory filters quickly."""
 
     def version(self) -> int:
         return self._version

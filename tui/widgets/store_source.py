@@ -27,15 +27,25 @@ class StoreRowSource:
         return self.store.count(self.collection, self.promotion_id, self._filter)
 
     def rows(self, offset: int, limit: int) -> Sequence[Record]:
+        return self._rows(offset, limit, self._filter)
+
+    def _rows(self, offset: int, limit: int, filter_text: str | None) -> Sequence[Record]:
         return self.store.rows(
             self.collection,
             self.promotion_id,
             offset,
             limit,
-            filter_text=self._filter,
+            filter_text=filter_text,
             sort=self._sort,
             descending=self._descending,
         )
+
+    def warm_filter(self, text: str, limit: int) -> None:
+        """Count the filter's matches and read its first page now: the store keeps its match
+        set and the page's place in the order, so applying the filter later reads little."""
+        words = text.strip() or None
+        self.store.count(self.collection, self.promotion_id, words)
+        self._rows(0, limit, words)
 
     def set_sort(self, key: str | None, descending: bool) -> None:
         self._sort = key

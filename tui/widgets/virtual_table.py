@@ -37,6 +37,8 @@ GAP = 1
 """Cells between two columns."""
 MOVED_REREADS = 3
 """Reads a query repeats, at most, when the cursor moves while one runs."""
+WINDOW_SCREENS = 3
+"""Screens of rows a read fetches: the view's, and one above and below it."""
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,7 @@ def _read_around(source: RowSource, anchor: _Anchor, first_visible: int, height:
         cursor = source.index_of(anchor.key) if anchor.key is not None else None
         top = first_visible if cursor is None else max(cursor - anchor.offset, 0)
         start = max(top - height, 0)
-        return _Snapshot(count, start, source.rows(start, height * 3), version, cursor)
+        return _Snapshot(count, start, source.rows(start, height * WINDOW_SCREENS), version, cursor)
 
 
 def format_cell(text: str, width: int, *, numeric: bool = False) -> str:
@@ -163,6 +165,7 @@ class VirtualTable(ScrollView, can_focus=True):
         self._sort: tuple[str | None, bool] = (None, False)
         self._pending_window: int | None = None
         self._applying = False
+        self._warming: str | None = None
         self._generation = 0
         self._styles: dict[tuple[str, ...], Style] = {}
         self._texts: dict[int, tuple[Record, str]] = {}
@@ -226,6 +229,13 @@ class VirtualTable(ScrollView, can_focus=True):
         if self._source is not None:
             self._run_then_reload(self._source.set_filter, text)
 
+    def warm_filter(self, text: str) -> None:
+        """Let the source prepare a filter being typed (on the query thread, before the table's
+        next query), so that `set_filter(text)` shows its rows sooner."""
+        self._warming = text
+        if self._source is not None:
+            self._warm(self._source, text)
+
     def sort_by(self, key: str | None, descending: bool = False) -> None:
         """Order rows by the source's sort `key` (a column's `sort`)."""
         self._sort = (key, descending)
@@ -266,6 +276,16 @@ class VirtualTable(ScrollView, can_focus=True):
         snapshot = await self._in_thread(run_and_read)
         if generation == self._generation:
             self._apply(replace(snapshot, cursor=0), 0)
+
+    @work(exclusive=True, group="virtual-table-warm")
+    async def _warm(self, source: RowSource, text: str) -> None:
+        limit = self._body_height * WINDOW_SCREENS
+
+        def warm() -> None:
+            if text == self._warming:  # not typed over while it waited for the thread
+                source.warm_filter(text, limit)
+
+        await self._in_thread(warm)
 
     @work(exclusive=True, group="virtual-table-query")
     async def _query(self, anchor: _Anchor, generation: int) -> None:
@@ -351,7 +371,7 @@ class VirtualTable(ScrollView, can_focus=True):
 
         def read() -> tuple[int, Sequence[Record]]:
             with source.snapshot():
-                return source.version(), source.rows(start, height * 3)
+                return source.version(), source.rows(start, height * WINDOW_SCREENS)
 
         version, rows = await self._in_thread(read)
         self._pending_window = None

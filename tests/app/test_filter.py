@@ -1,0 +1,53 @@
+"""The collection's filter box: what is typed is searched while the typing pause is awaited."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from tests.app.conftest import browsing, wait_until
+from tui.api.endpoints import Collection
+from tui.config import Settings
+from tui.sandbox import credentials
+from tui.sandbox.server import SandboxServer
+from tui.widgets.virtual_table import VirtualTable
+
+APPLIED = "-- the filter is applied"
+
+
+def querying(table: VirtualTable) -> bool:
+    return any(
+        w.node is table and w.group == "virtual-table-query" and not w.is_finished
+        for w in table.app.workers
+    )
+
+
+async def test_a_typed_filter_is_searched_before_the_typing_pause_ends(
+    sandbox: SandboxServer, settings_for: Callable[..., Settings]
+) -> None:
+    promotion = str(credentials.ACTIVE_PROMOTION_ID)
+    async with browsing(settings_for(sandbox)) as (app, screen, pilot):
+        view, table = screen.collection, screen.query_one(VirtualTable)
+        view.show(promotion, Collection.USERS, "Users")
+        await wait_until(pilot, lambda: view.state == "idle" and table.highlighted is not None)
+        users = [table.record_at(i) for i in range(min(table.row_count, 40))]
+        name = str(table.highlighted["first_name"]).lower()  # type: ignore[index]
+        expected = app.session.store.count(Collection.USERS, promotion, name)
+        assert 0 < expected < table.row_count
+        statements: list[str] = []  # SQL as the store runs it, and when the filter applies
+        app.session.store._conn.set_trace_callback(statements.append)
+        source = table.source
+        assert source is not None
+        apply = source.set_filter
+        source.set_filter = lambda text: (statements.append(APPLIED), apply(text))[1]  # type: ignore[method-assign]
+
+        table.focus()
+        await pilot.press("slash", *name)
+        await wait_until(pilot, lambda: table.row_count == expected and not querying(table))
+
+        searches = [i for i, sql in enumerate(statements) if " MATCH " in sql]
+        last_applied = max(i for i, sql in enumerate(statements) if sql == APPLIED)
+        assert searches, "the filter was never searched"
+        assert max(searches) < last_applied, "the filter was searched after it was applied"
+        shown = [table.record_at(i) for i in range(min(expected, 40))]
+        assert all(user is not None and name in str(user).lower() for user in shown)
+        assert users[: len(shown)] != shown
