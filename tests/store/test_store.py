@@ -562,6 +562,8 @@ def test_plan_starts_from_the_nearest_known_row() -> None:
     assert (below.skip, below.origin, below.reverse) == (21, 900, True)
     end = query.plan(1000, 990, 10, True, known, 1000)
     assert (end.skip, end.origin, end.anchor, end.reverse) == (0, 999, None, True)
+    top = query.plan(100, 0, 20, True, [(0, (9, 5))], 1000)  # the first match, not the top
+    assert (top.skip, top.anchor, top.reverse) == (0, (9, 5), False)
 
 
 def test_index_of_a_row_outside_the_filter_lists_nothing(store: Store) -> None:

@@ -228,10 +228,11 @@ def plan(
     best = Plan(desc, offset, 0)
     if total - 1 - last < offset:
         best = Plan(not desc, total - 1 - last, total - 1, reverse=True)
-    for position, anchor in anchors:
-        if position <= offset and offset - position < best.skip:
+    for position, anchor in anchors:  # a known row beats an end at the same distance: with a
+        # filter, the rows between the end and the first match are not walked again
+        if position <= offset and offset - position <= best.skip:
             best = Plan(desc, offset - position, position, anchor)
-        elif position >= last and position - last < best.skip:
+        elif position >= last and position - last <= best.skip:
             best = Plan(not desc, position - last, position, anchor, reverse=True)
     walk_cost = (best.skip + limit) * scope_count / max(total, 1)  # index entries visited
     if total < scope_count and walk_cost > total * SORT_COST:
