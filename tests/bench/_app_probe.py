@@ -11,7 +11,9 @@ Scenarios:
   `key_interval` s; repainted = the first frame showing the moved cursor); RSS before and after.
 - `cached`: open the participations from a filled cache; time to the first painted rows, then
   End / Home / filter / clear filter / sort / reverse sort, each until the first frame that shows
-  the complete result (no query running, every visible row fetched).
+  the complete result (no query running, every visible row fetched). The filter is typed into the
+  filter box a key at a time (a new one each time: `filters`) and cleared as Esc does; both are
+  timed from the end of the app's typing pause, when the filter is applied.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from typing import Any
 from _common import peak_rss_mib, rss_mib
 from textual import events
 from textual.widget import Widget
+from textual.widgets import Input
 
 from tui import app as app_module
 from tui.api.endpoints import Collection
@@ -41,6 +44,8 @@ from tui.widgets.store_source import StoreRowSource
 from tui.widgets.virtual_table import VirtualTable
 
 Check = Callable[[], bool]
+KEY_INTERVAL = 0.12
+"""Seconds between the keys of a typed filter (a fast typist; the app waits for a 0.2 s pause)."""
 
 
 class ProbeApp(PromoTuiApp):
@@ -76,22 +81,18 @@ class ProbeApp(PromoTuiApp):
             await asyncio.sleep(step)
         return True
 
-    def _table_settled(self, table: VirtualTable) -> bool:
-        """No query of the table running, and every visible row fetched."""
-        if any(w.node is table and not w.is_finished for w in self.workers):
-            return False
-        top = round(table.scroll_y)
-        bottom = min(top + max(table.size.height - 1, 1), table.row_count)
-        return all(table.record_at(index) is not None for index in range(top, bottom))
-
     async def _repaint(self, act: Callable[[], None], done: Check, timeout: float = 30) -> float:
         """Seconds from `act()` to the end of the first frame for which `done()` holds."""
-        future: asyncio.Future[float] = asyncio.get_running_loop().create_future()
         start = time.monotonic()
+        return await self._frame(act, done, timeout) - start
+
+    async def _frame(self, act: Callable[[], None], done: Check, timeout: float = 30) -> float:
+        """When (monotonic) the first frame for which `done()` holds ended, after `act()`."""
+        future: asyncio.Future[float] = asyncio.get_running_loop().create_future()
 
         def on_frame(now: float) -> None:
             if not future.done() and done():
-                future.set_result(now - start)
+                future.set_result(now)
 
         self._on_frame.append(on_frame)
         try:
@@ -101,6 +102,34 @@ class ProbeApp(PromoTuiApp):
             return math.nan
         finally:
             self._on_frame.remove(on_frame)
+
+    async def _type_filter(
+        self, view: CollectionView, table: VirtualTable, text: str
+    ) -> tuple[float, float]:
+        """Type `text` into the filter box a key at a time ("": empty the box, as Esc does);
+        seconds from the filter being applied (the end of the typing pause), and from the last
+        key, to the first frame showing all its visible rows."""
+        applied: list[float] = []
+        apply = table.set_filter
+
+        def set_filter(words: str) -> None:
+            applied.append(time.monotonic())
+            apply(words)
+
+        table.set_filter = set_filter  # type: ignore[method-assign]
+        try:
+            field = view.query_one("#view-filter", Input)
+            field.focus()
+            if not text:
+                field.value = ""
+            for character in text:
+                await asyncio.sleep(KEY_INTERVAL)
+                self._key("space" if character == " " else character, character)
+            last_key = time.monotonic()
+            shown = await self._frame(lambda: None, lambda: bool(applied) and settle(table))
+            return shown - applied[0], shown - last_key
+        finally:
+            del table.set_filter
 
     def _key(self, key: str, character: str | None = None) -> None:
         self.post_message(events.Key(key, character))
@@ -172,7 +201,7 @@ class ProbeApp(PromoTuiApp):
         await lagger
         if view.state == "loading":
             view.action_stop()
-        await self._until(lambda: self._table_settled(table), 30)
+        await self._until(lambda: settle(table), 30)
         self.results.update(
             lags=lags,
             latencies=latencies,
@@ -186,7 +215,7 @@ class ProbeApp(PromoTuiApp):
 
     async def _cached(self, view: CollectionView, table: VirtualTable) -> None:
         def settled() -> bool:
-            return self._table_settled(table)
+            return settle(table)
 
         opened = await self._repaint(
             lambda: self._open(view), lambda: table.row_count > 0 and settled(), 60
@@ -203,18 +232,32 @@ class ProbeApp(PromoTuiApp):
 
             return run()
 
-        for _ in range(self.config["repeats"]):
+        for repeat in range(self.config["repeats"]):
             await measure("End", lambda: self._key("end"), lambda: table.cursor > 0 and settled())
             await measure(
                 "Home", lambda: self._key("home"), lambda: table.cursor == 0 and settled()
             )
-            words = self.config["filter"]
-            await measure("filter", partial(table.set_filter, words), settled)
-            self.results["filtered_rows"] = table.row_count
-            await measure("clear filter", lambda: table.set_filter(""), settled)
+            typed, after_key = await self._type_filter(view, table, self.config["filters"][repeat])
+            times.setdefault("filter (typed)", []).append(typed)
+            self.results.setdefault("typed_from_last_key", []).append(after_key)
+            self.results.setdefault("filtered_rows", []).append(table.row_count)
+            cleared, _ = await self._type_filter(view, table, "")
+            times.setdefault("clear filter", []).append(cleared)
+            table.focus()  # as Enter in the box does; the footer shows the table's keys again
+            await asyncio.sleep(0.5)
             for key, name in (("s", "sort"), ("S", "reverse sort")):
                 await measure(name, partial(self._key, key, key), sorted_anew(table.sort))
         self.results.update(times=times, rows=table.row_count, peak_rss_mib=peak_rss_mib())
+
+
+def settle(table: VirtualTable) -> bool:
+    """No query of the table running, and every visible row fetched."""
+    queries = ("virtual-table-query", "virtual-table-window")
+    if any(w.node is table and w.group in queries and not w.is_finished for w in table.workers):
+        return False
+    top = round(table.scroll_y)
+    bottom = min(top + max(table.size.height - 1, 1), table.row_count)
+    return all(table.record_at(index) is not None for index in range(top, bottom))
 
 
 def widget_name(widget: Widget) -> str:

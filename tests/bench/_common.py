@@ -68,14 +68,17 @@ def percentile(values: Sequence[float], p: float) -> float:
     return ordered[rank - 1]
 
 
-def isolate_dirs() -> Path:
+def isolate_dirs(keep: Path | None = None) -> Path:
     """Point XDG config/data/cache at a fresh temp dir (this process and its children), removed
-    at exit."""
-    root = Path(tempfile.mkdtemp(prefix="promo-bench-"))
-    atexit.register(shutil.rmtree, root, ignore_errors=True)
+    at exit; or at `keep`, kept for the next run."""
+    if keep is None:
+        root = Path(tempfile.mkdtemp(prefix="promo-bench-"))
+        atexit.register(shutil.rmtree, root, ignore_errors=True)
+    else:
+        root = keep
     for name in ("CONFIG", "DATA", "CACHE"):
         path = root / name.lower()
-        path.mkdir()
+        path.mkdir(parents=True, exist_ok=True)
         os.environ[f"XDG_{name}_HOME"] = str(path)
     return root
 
