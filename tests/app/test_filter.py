@@ -1,14 +1,21 @@
-"""The collection's filter box: what is typed is searched while the typing pause is awaited."""
+"""The collection's table and filter box: what is typed is searched while the typing pause is
+awaited; a cache read that fails is said, and the app goes on."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import sqlite3
+from collections.abc import Callable, Sequence
+
+import pytest
+from textual.widgets import Static
 
 from tests.app.conftest import browsing, wait_until
 from tui.api.endpoints import Collection
 from tui.config import Settings
 from tui.sandbox import credentials
 from tui.sandbox.server import SandboxServer
+from tui.widgets.row_source import Record
+from tui.widgets.store_source import StoreRowSource
 from tui.widgets.virtual_table import VirtualTable
 
 APPLIED = "-- the filter is applied"
@@ -51,3 +58,31 @@ async def test_a_typed_filter_is_searched_before_the_typing_pause_ends(
         shown = [table.record_at(i) for i in range(min(expected, 40))]
         assert all(user is not None and name in str(user).lower() for user in shown)
         assert users[: len(shown)] != shown
+
+
+async def test_a_failed_cache_read_is_said_and_the_next_good_read_clears_it(
+    sandbox: SandboxServer, settings_for: Callable[..., Settings], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    promotion = str(credentials.ACTIVE_PROMOTION_ID)
+    async with browsing(settings_for(sandbox)) as (_, screen, pilot):
+        view, table = screen.collection, screen.query_one(VirtualTable)
+        view.show(promotion, Collection.USERS, "Users")
+        await wait_until(pilot, lambda: view.state == "idle" and table.highlighted is not None)
+        shown = table.highlighted
+        status = screen.query_one("#view-status", Static)
+        read = StoreRowSource.rows
+
+        def failing(self: StoreRowSource, offset: int, limit: int) -> Sequence[Record]:
+            # Injected: the sandbox cannot make the cache's disk fail on cue.
+            raise sqlite3.OperationalError("disk I/O error")
+
+        monkeypatch.setattr(StoreRowSource, "rows", failing)
+        table.focus()
+        await pilot.press("s")
+        problem = "the cache could not be read: disk I/O error"
+        await wait_until(pilot, lambda: problem in str(status.render()))
+        assert table.highlighted == shown  # the rows shown stay
+        monkeypatch.setattr(StoreRowSource, "rows", read)
+        await pilot.press("s")
+        await wait_until(pilot, lambda: problem not in str(status.render()))
+        assert "rows" in str(status.render())

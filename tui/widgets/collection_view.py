@@ -70,6 +70,7 @@ class CollectionView(Vertical):
         self._shown_progress: Progress | None = None
         self._filter_timer: Timer | None = None
         self._problem = ""
+        self._query_problem = ""  # the table's last read failed
         self._freshness: Freshness | None = None
 
     def compose(self) -> ComposeResult:
@@ -160,6 +161,11 @@ class CollectionView(Vertical):
     # ---- status line ----------------------------------------------------------------------------
 
     def on_virtual_table_reloaded(self, event: VirtualTable.Reloaded) -> None:
+        self._query_problem = ""
+        self._render_status()
+
+    def on_virtual_table_query_failed(self, event: VirtualTable.QueryFailed) -> None:
+        self._query_problem = f"the cache could not be read: {event.error}"
         self._render_status()
 
     def _render_status(self) -> None:
@@ -198,6 +204,9 @@ class CollectionView(Vertical):
             style = "$warning"
         elif self.state == "failed":
             parts.append(f"⚠ {clean(self._problem)}")
+            style = "$error"
+        if self._query_problem:
+            parts.append(f"⚠ {clean(self._query_problem)}")
             style = "$error"
         line = Content.styled(" · ".join(parts), style)
         self.query_one("#view-status", Static).update(line, layout=False)  # always one line

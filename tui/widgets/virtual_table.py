@@ -9,6 +9,7 @@ characters and never parsed as markup.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -26,12 +27,14 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.scrollbar import ScrollBar
 from textual.strip import Strip
+from textual.worker import Worker, WorkerState
 
 from tui.widgets import tcss_beside
 from tui.widgets.row_source import Column, Record, RowSource
 from tui.widgets.safe_text import clean
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 GAP = 1
 """Cells between two columns."""
@@ -130,6 +133,18 @@ class VirtualTable(ScrollView, can_focus=True):
 
     class RowSelected(RowHighlighted):
         """Enter or a double click on a row."""
+
+    class QueryFailed(Message):
+        """The source failed a query (e.g. the cache file is damaged): the rows shown stay."""
+
+        def __init__(self, table: VirtualTable, error: BaseException) -> None:
+            super().__init__()
+            self.table = table
+            self.error = error
+
+        @property
+        def control(self) -> VirtualTable:
+            return self.table
 
     class Reloaded(Message):
         """A query finished: the row count is current."""
@@ -261,7 +276,7 @@ class VirtualTable(ScrollView, can_focus=True):
         if self._own_executor and self._executor is not None:
             self._executor.shutdown(wait=False, cancel_futures=True)
 
-    @work(exclusive=True, group="virtual-table-query")
+    @work(exclusive=True, group="virtual-table-query", exit_on_error=False)
     async def _run_then_reload(self, function: Callable[..., object], *args: Any) -> None:
         """Change the source (its filter or order), then show it from its first row; the rows
         shown stay until the new ones are read (one trip to the query thread)."""
@@ -277,7 +292,20 @@ class VirtualTable(ScrollView, can_focus=True):
         if generation == self._generation:
             self._apply(replace(snapshot, cursor=0), 0)
 
-    @work(exclusive=True, group="virtual-table-warm")
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A failed read is reported (a warm-up's too: the filter it prepares would fail);
+        the window it was for may be asked for again."""
+        worker = event.worker
+        if event.state != WorkerState.ERROR or worker.node is not self:
+            return
+        event.stop()
+        if worker.group == "virtual-table-window":
+            self._pending_window = None
+        if worker.error is not None:
+            log.warning("table query failed: %r", worker.error)
+            self.post_message(self.QueryFailed(self, worker.error))
+
+    @work(exclusive=True, group="virtual-table-warm", exit_on_error=False)
     async def _warm(self, source: RowSource, text: str) -> None:
         limit = self._body_height * WINDOW_SCREENS
 
@@ -287,7 +315,7 @@ class VirtualTable(ScrollView, can_focus=True):
 
         await self._in_thread(warm)
 
-    @work(exclusive=True, group="virtual-table-query")
+    @work(exclusive=True, group="virtual-table-query", exit_on_error=False)
     async def _query(self, anchor: _Anchor, generation: int) -> None:
         await self._requery(anchor, generation)
 
@@ -362,7 +390,7 @@ class VirtualTable(ScrollView, can_focus=True):
             if index >= len(records) or index >= len(now) or records[index] is not now[index]:
                 self.refresh_line(top + index + 1)
 
-    @work(exclusive=True, group="virtual-table-window")
+    @work(exclusive=True, group="virtual-table-window", exit_on_error=False)
     async def _fetch_window(self, start: int, generation: int) -> None:
         source = self._source
         if source is None:
