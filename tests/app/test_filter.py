@@ -86,3 +86,25 @@ async def test_a_failed_cache_read_is_said_and_the_next_good_read_clears_it(
         await pilot.press("s")
         await wait_until(pilot, lambda: problem not in str(status.render()))
         assert "rows" in str(status.render())
+
+
+async def test_while_rows_stream_in_a_filtered_view_says_how_many_are_loaded(
+    sandbox_factory: Callable[..., SandboxServer], settings_for: Callable[..., Settings]
+) -> None:
+    sandbox = sandbox_factory(rate_limit=None)
+    promotion = credentials.ACTIVE_PROMOTION_ID
+    sandbox.state.add_records(promotion, "users", 3_000)
+    # Paced at 10 pages a second: the load outlasts the filter.
+    settings = settings_for(sandbox, rate_limit=10, rate_window_seconds=1.0)
+    async with browsing(settings) as (_, screen, pilot):
+        view, table = screen.collection, screen.query_one(VirtualTable)
+        view.show(str(promotion), Collection.USERS, "Users")
+        await wait_until(pilot, lambda: table.row_count >= 300)
+        table.focus()
+        await pilot.press("slash", "a")
+        await wait_until(pilot, lambda: 0 < table.row_count < table.total_count)
+        status = str(screen.query_one("#view-status", Static).render())
+        assert view.state == "loading", "the load finished first: not a mid-load check"
+        loaded = int(status.split(" of ")[0].replace(",", ""))
+        assert loaded >= 300  # (was the count cached before the load: 0)
+        assert f"{table.row_count:,} match" in status

@@ -175,7 +175,7 @@ class CollectionView(Vertical):
         now = time.time()
         filtered = bool(self.query_one("#view-filter", Input).value.strip())
         total = freshness.total_items
-        count = freshness.count if filtered else max(self.table.row_count, freshness.count)
+        count = max(self.table.total_count, freshness.count)
         if freshness.complete and self.state != "loading":
             parts = [f"{count:,} rows"]
         elif total and total > count:

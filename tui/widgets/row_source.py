@@ -55,6 +55,10 @@ class RowSource(Protocol):
         """How many rows match the current filter."""
         ...
 
+    def total(self) -> int:
+        """How many rows there are, filter or not."""
+        ...
+
     def rows(self, offset: int, limit: int) -> Sequence[Record]:
         """Rows `offset` .. `offset + limit` in the current order and filter."""
         ...
@@ -113,6 +117,9 @@ class ListRowSource:
 
     def count(self) -> int:
         return len(self._view)
+
+    def total(self) -> int:
+        return len(self._all)
 
     def rows(self, offset: int, limit: int) -> Sequence[Record]:
         return self._view[max(offset, 0) : max(offset, 0) + limit]

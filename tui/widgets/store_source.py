@@ -26,6 +26,9 @@ class StoreRowSource:
     def count(self) -> int:
         return self.store.count(self.collection, self.promotion_id, self._filter)
 
+    def total(self) -> int:
+        return self.store.count(self.collection, self.promotion_id)
+
     def rows(self, offset: int, limit: int) -> Sequence[Record]:
         return self._rows(offset, limit, self._filter)
 

@@ -46,9 +46,11 @@ WINDOW_SCREENS = 3
 
 @dataclass(frozen=True)
 class _Snapshot:
-    """What one query returned: row count, a window of rows and the data version."""
+    """What one query returned: row count (and before the filter), a window of rows and the
+    data version."""
 
     count: int
+    total: int
     start: int
     rows: Sequence[Record]
     version: int
@@ -68,11 +70,12 @@ class _Anchor:
 def _read_around(source: RowSource, anchor: _Anchor, first_visible: int, height: int) -> _Snapshot:
     """Count, the anchor's row and a window around it, all of one data version."""
     with source.snapshot():
-        version, count = source.version(), source.count()
+        version, count, total = source.version(), source.count(), source.total()
         cursor = source.index_of(anchor.key) if anchor.key is not None else None
         top = first_visible if cursor is None else max(cursor - anchor.offset, 0)
         start = max(top - height, 0)
-        return _Snapshot(count, start, source.rows(start, height * WINDOW_SCREENS), version, cursor)
+        rows = source.rows(start, height * WINDOW_SCREENS)
+        return _Snapshot(count, total, start, rows, version, cursor)
 
 
 def format_cell(text: str, width: int, *, numeric: bool = False) -> str:
@@ -181,6 +184,8 @@ class VirtualTable(ScrollView, can_focus=True):
         self._pending_window: int | None = None
         self._applying = False
         self._warming: str | None = None
+        self.total_count = 0
+        """Rows of the source before its filter (as of the last query)."""
         self._generation = 0
         self._styles: dict[tuple[str, ...], Style] = {}
         self._texts: dict[int, tuple[Record, str]] = {}
@@ -211,7 +216,7 @@ class VirtualTable(ScrollView, can_focus=True):
         self._sort = (None, False)
         self._texts.clear()
         self._window, self._window_start, self._version = (), 0, -1
-        self.row_count = 0
+        self.row_count = self.total_count = 0
         self.refresh()
         self.cursor = 0
         self.scroll_to(0, 0, animate=False, immediate=True)
@@ -345,6 +350,7 @@ class VirtualTable(ScrollView, can_focus=True):
         try:
             self._set_window(snapshot.start, snapshot.rows)
             self._version = snapshot.version
+            self.total_count = snapshot.total
             self.row_count = snapshot.count
             self._update_virtual_size()
             cursor = snapshot.cursor
