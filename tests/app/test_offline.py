@@ -30,11 +30,12 @@ async def test_cache_is_browsed_offline_after_the_api_goes_away(
 ) -> None:
     sandbox = sandbox_factory()
     settings = settings_for(sandbox)
-    async with browsing(settings) as (_, screen, pilot):
+    async with browsing(settings) as (app, screen, pilot):
         screen.collection.show(ACTIVE, Collection.USERS, "Users")
         table = screen.query_one(VirtualTable)
-        await wait_until(pilot, lambda: screen.collection.state == "idle" and table.row_count)
-        cached_rows = table.row_count
+        await wait_until(pilot, lambda: screen.collection.state == "idle")
+        cached_rows = app.session.store.count(Collection.USERS, ACTIVE)
+        await wait_until(pilot, lambda: table.row_count == cached_rows)  # (re-queried once idle)
         promotions = len(screen.promotions_tree.promotions)
     sandbox.stop()
 
