@@ -4,21 +4,26 @@ awaited; a cache read that fails is said, and the app goes on."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
 
 import pytest
+from textual.pilot import Pilot
 from textual.widgets import Static
 
 from tests.app.conftest import browsing, wait_until
 from tui.api.endpoints import Collection
+from tui.app import PromoTuiApp
 from tui.config import Settings
 from tui.sandbox import credentials
 from tui.sandbox.server import SandboxServer
+from tui.screens.browser import BrowserScreen
 from tui.widgets.row_source import Record
 from tui.widgets.store_source import StoreRowSource
 from tui.widgets.virtual_table import VirtualTable
 
 APPLIED = "-- the filter is applied"
+PROMOTION = str(credentials.ACTIVE_PROMOTION_ID)
 
 
 def querying(table: VirtualTable) -> bool:
@@ -28,17 +33,25 @@ def querying(table: VirtualTable) -> bool:
     )
 
 
+@asynccontextmanager
+async def users_shown(
+    settings: Settings,
+) -> AsyncIterator[tuple[PromoTuiApp, BrowserScreen, VirtualTable, Pilot[None]]]:
+    """The app with the small promotion's users loaded into its table."""
+    async with browsing(settings) as (app, screen, pilot):
+        view, table = screen.collection, screen.query_one(VirtualTable)
+        view.show(PROMOTION, Collection.USERS, "Users")
+        await wait_until(pilot, lambda: view.state == "idle" and table.highlighted is not None)
+        yield app, screen, table, pilot
+
+
 async def test_a_typed_filter_is_searched_before_the_typing_pause_ends(
     sandbox: SandboxServer, settings_for: Callable[..., Settings]
 ) -> None:
-    promotion = str(credentials.ACTIVE_PROMOTION_ID)
-    async with browsing(settings_for(sandbox)) as (app, screen, pilot):
-        view, table = screen.collection, screen.query_one(VirtualTable)
-        view.show(promotion, Collection.USERS, "Users")
-        await wait_until(pilot, lambda: view.state == "idle" and table.highlighted is not None)
+    async with users_shown(settings_for(sandbox)) as (app, _, table, pilot):
         users = [table.record_at(i) for i in range(min(table.row_count, 40))]
         name = str(table.highlighted["first_name"]).lower()  # type: ignore[index]
-        expected = app.session.store.count(Collection.USERS, promotion, name)
+        expected = app.session.store.count(Collection.USERS, PROMOTION, name)
         assert 0 < expected < table.row_count
         statements: list[str] = []  # SQL as the store runs it, and when the filter applies
         app.session.store._conn.set_trace_callback(statements.append)
@@ -63,11 +76,7 @@ async def test_a_typed_filter_is_searched_before_the_typing_pause_ends(
 async def test_a_failed_cache_read_is_said_and_the_next_good_read_clears_it(
     sandbox: SandboxServer, settings_for: Callable[..., Settings], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    promotion = str(credentials.ACTIVE_PROMOTION_ID)
-    async with browsing(settings_for(sandbox)) as (_, screen, pilot):
-        view, table = screen.collection, screen.query_one(VirtualTable)
-        view.show(promotion, Collection.USERS, "Users")
-        await wait_until(pilot, lambda: view.state == "idle" and table.highlighted is not None)
+    async with users_shown(settings_for(sandbox)) as (_, screen, table, pilot):
         shown = table.highlighted
         status = screen.query_one("#view-status", Static)
         read = StoreRowSource.rows

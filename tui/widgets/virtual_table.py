@@ -87,6 +87,18 @@ def format_cell(text: str, width: int, *, numeric: bool = False) -> str:
     return padding + text if numeric else text + padding
 
 
+class TableMessage(Message):
+    """A message from a virtual table (its `control`)."""
+
+    def __init__(self, table: VirtualTable) -> None:
+        super().__init__()
+        self.table = table
+
+    @property
+    def control(self) -> VirtualTable:
+        return self.table
+
+
 class VirtualTable(ScrollView, can_focus=True):
     """A read-only table over a row source; one cursor row; sortable columns."""
 
@@ -121,45 +133,30 @@ class VirtualTable(ScrollView, can_focus=True):
     """Rows that match the filter (as of the last query); a change repaints only the lines it
     changes (`_refresh_changed`)."""
 
-    class RowHighlighted(Message):
+    class RowHighlighted(TableMessage):
         """The cursor moved to a row (its record, if already fetched)."""
 
         def __init__(self, table: VirtualTable, index: int, record: Record | None) -> None:
-            super().__init__()
-            self.table = table
+            super().__init__(table)
             self.index = index
             self.record = record
-
-        @property
-        def control(self) -> VirtualTable:
-            return self.table
 
     class RowSelected(RowHighlighted):
         """Enter or a double click on a row."""
 
-    class QueryFailed(Message):
+    class QueryFailed(TableMessage):
         """The source failed a query (e.g. the cache file is damaged): the rows shown stay."""
 
         def __init__(self, table: VirtualTable, error: BaseException) -> None:
-            super().__init__()
-            self.table = table
+            super().__init__(table)
             self.error = error
 
-        @property
-        def control(self) -> VirtualTable:
-            return self.table
-
-    class Reloaded(Message):
+    class Reloaded(TableMessage):
         """A query finished: the row count is current."""
 
         def __init__(self, table: VirtualTable, count: int) -> None:
-            super().__init__()
-            self.table = table
+            super().__init__(table)
             self.count = count
-
-        @property
-        def control(self) -> VirtualTable:
-            return self.table
 
     def __init__(
         self,
