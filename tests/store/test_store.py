@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from tui.store import Store, files, fts, query, schema, views
+from tui.store import Store, base, files, fts, query, schema, views
+from tui.store.base import Abandoned
 from tui.store.specs import parse_time, spec_for
 
 PID = "1001"
@@ -544,6 +545,39 @@ def test_matches_all_far_down_the_order_are_found_without_walking_to_them(
     monkeypatch.setattr(query, "walk_budget", lambda *_: None)  # walk until found
     assert ids(first_page()) == expected[:10]
     assert budgeted * 2 < sql_steps(store, first_page)
+
+
+@pytest.mark.parametrize("checks", [1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 256, 400])
+def test_reads_abandoned_midway_leave_the_store_as_it_was(
+    store: Store, checks: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(base, "PROGRESS_STEPS", 50)  # checked often: stops land mid-statement
+    fill(store, 3000, page=500)
+    view = ("participations", PID)
+    asked = [0]
+
+    def stale() -> bool:  # typed over after `checks` checks
+        asked[0] += 1
+        return asked[0] > checks
+
+    abandoned = False
+    try:
+        with store.abandoned_when(stale):
+            store.count(*view, "olga")
+            store.rows(*view, 0, 20, "olga", sort="points", descending=True)
+            store.rows(*view, 300, 20, "olga", sort="points", descending=True)
+            store.index_of(*view, "1000", "olga", "points", True)
+    except Abandoned:
+        abandoned = True
+    assert abandoned or checks > 1
+    assert not store._conn.in_transaction
+    expected = reference(store, "olga", "points", True)
+    assert store.count(*view, "olga") == len(expected) == 500
+    assert (
+        ids(store.rows(*view, 300, 20, "olga", sort="points", descending=True)) == expected[300:320]
+    )
+    store.write_page(*view, [participation(3004)])  # Olga
+    assert store.count(*view, "olga") == 501
 
 
 def test_a_deep_jump_notes_checkpoints(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:

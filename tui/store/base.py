@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
@@ -26,6 +26,13 @@ _C = TypeVar("_C", bound="Connected")
 
 class StoreError(Exception):
     """The cache could not be used (its message is meant for the user)."""
+
+
+class Abandoned(Exception):
+    """Reads made under `Connected.abandoned_when` stopped: the caller no longer wanted them."""
+
+
+PROGRESS_STEPS = 20_000  # SQLite instructions between two checks of `abandoned_when` (~1 ms)
 
 
 class Connected:
@@ -80,6 +87,36 @@ class Connected:
                 files.create_private(self.path)
                 self._conn = _connect_checked(self.path)
                 raise StoreError(message) from exc
+
+    @contextmanager
+    def abandoned_when(self, stale: Callable[[], bool]) -> Iterator[None]:
+        """Reads inside stop (raising Abandoned) soon after `stale()` turns true, e.g. a filter
+        evaluated ahead of time and typed over meanwhile. Only reads: a write stopped midway
+        would roll its transaction back. The connection is held throughout."""
+        with self._locked() as conn:
+            conn.set_progress_handler(lambda: int(stale()), PROGRESS_STEPS)
+            try:
+                yield
+            except sqlite3.OperationalError as exc:
+                conn.set_progress_handler(None, 0)
+                if not stale() or "interrupted" not in str(exc):
+                    raise
+                self._reset_queries(conn)
+                raise Abandoned() from exc
+            finally:
+                conn.set_progress_handler(None, 0)
+
+    def _reset_queries(self, conn: sqlite3.Connection) -> None:
+        """Forget the query bookkeeping and drop its temporary tables (a statement stopped
+        midway may have left them half filled, or rolled back with its transaction)."""
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        self._matches.forget()
+        self._anchors.clear()
+        self._known.clear()
+        tables = conn.execute("SELECT name FROM temp.sqlite_master WHERE type = 'table'")
+        for (name,) in tables.fetchall():
+            conn.execute(f"DROP TABLE temp.{name}")
 
     @contextmanager
     def snapshot(self) -> Iterator[None]:

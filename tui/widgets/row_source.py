@@ -71,9 +71,10 @@ class RowSource(Protocol):
         """Keep only the rows that contain `text` ("" keeps all)."""
         ...
 
-    def warm_filter(self, text: str, limit: int) -> None:
+    def warm_filter(self, text: str, limit: int, stale: Callable[[], bool]) -> None:
         """Get ready to show the first `limit` rows under filter `text` (one being typed), the
-        current filter staying as it is: a source that evaluates filters slowly does it now."""
+        current filter staying as it is: a source that evaluates filters slowly does it now,
+        and may stop once `stale()` (typed over)."""
         ...
 
     def version(self) -> int:
@@ -132,7 +133,7 @@ class ListRowSource:
         self._filter = text.casefold()
         self._rebuild()
 
-    def warm_filter(self, text: str, limit: int) -> None:
+    def warm_filter(self, text: str, limit: int, stale: Callable[[], bool]) -> None:
         """Nothing to prepare: a list in memory filters quickly."""
 
     def version(self) -> int:

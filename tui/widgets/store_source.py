@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 
 from tui.api.endpoints import Collection
 from tui.store import Store
+from tui.store.base import Abandoned
 from tui.store.specs import spec_for
 from tui.widgets.row_source import Record, dotted
 
@@ -43,12 +44,16 @@ class StoreRowSource:
             descending=self._descending,
         )
 
-    def warm_filter(self, text: str, limit: int) -> None:
+    def warm_filter(self, text: str, limit: int, stale: Callable[[], bool]) -> None:
         """Count the filter's matches and read its first page now: the store keeps its match
         set and the page's place in the order, so applying the filter later reads little."""
         words = text.strip() or None
-        self.store.count(self.collection, self.promotion_id, words)
-        self._rows(0, limit, words)
+        try:
+            with self.store.abandoned_when(stale):
+                self.store.count(self.collection, self.promotion_id, words)
+                self._rows(0, limit, words)
+        except Abandoned:
+            pass  # typed over: the next text is warmed instead
 
     def set_sort(self, key: str | None, descending: bool) -> None:
         self._sort = key

@@ -311,9 +311,12 @@ class VirtualTable(ScrollView, can_focus=True):
     async def _warm(self, source: RowSource, text: str) -> None:
         limit = self._body_height * WINDOW_SCREENS
 
+        def stale() -> bool:
+            return text != self._warming
+
         def warm() -> None:
-            if text == self._warming:  # not typed over while it waited for the thread
-                source.warm_filter(text, limit)
+            if not stale():  # not typed over while it waited for the thread
+                source.warm_filter(text, limit, stale)
 
         await self._in_thread(warm)
 
