@@ -3,8 +3,10 @@
 `count`, `rows(offset, limit)` and `index_of` run in SQL: sorting walks an index on the sort
 column, from whichever end is nearer or from a row at a known position (keyset: a row served, or
 a checkpoint noted while a long walk skipped rows, query.Anchors); a filter is an FTS5 query,
-counted there and listed into a match set once a page needs it (query.MatchSet). So a million
-rows scroll and filter without being loaded.
+counted there and listed into a match set once a page needs it (query.MatchSet). A filtered walk
+has a budget: matches bunched far down the order are sorted instead (query.walk_budget). So a
+million rows scroll and filter without being loaded. Reads made for a filter still being typed
+can be abandoned midway (base.Connected.abandoned_when).
 `version` is a cheap per-collection change counter (it also sees other processes' writes)
 telling a view when to query again; `iter_records` streams for export in constant memory.
 """
