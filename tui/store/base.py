@@ -98,13 +98,14 @@ class Connected:
             try:
                 yield
             except sqlite3.OperationalError as exc:
-                conn.set_progress_handler(None, 0)
-                if not stale() or "interrupted" not in str(exc):
+                if not stale() or "interrupted" not in str(exc) or conn is not self._conn:
                     raise
+                conn.set_progress_handler(None, 0)
                 self._reset_queries(conn)
                 raise Abandoned() from exc
             finally:
-                conn.set_progress_handler(None, 0)
+                if conn is self._conn:  # (not if a damaged file had it replaced)
+                    conn.set_progress_handler(None, 0)
 
     def _reset_queries(self, conn: sqlite3.Connection) -> None:
         """Forget the query bookkeeping and drop its temporary tables (a statement stopped
