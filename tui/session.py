@@ -133,12 +133,16 @@ class Session:
 
     # ---- account --------------------------------------------------------------------------------
 
-    async def load_account(self) -> tuple[list[Record], list[Record]]:
+    async def load_account(
+        self, on_cache_upgrade: Callable[[], None] | None = None
+    ) -> tuple[list[Record], list[Record]]:
         """The organizing brands and every promotion (written through to the store).
 
         With the network down they come from the cache (`offline`, `cached_at`): the session's
         own, or the latest one of this profile and URL. A cache is shown after the first failed
         try (F5 tries again); without one, the call is retried as any GET before NetworkError.
+        `on_cache_upgrade` is called (on another thread) before a cache of an older version is
+        migrated, which takes a while.
         """
         from tui.api.retry import RetryPolicy, is_retryable
 
@@ -148,7 +152,8 @@ class Session:
         except PromoTuiApiError as error:
             if not is_retryable(error):
                 raise
-            cached = await self._cached_account() if isinstance(error, NetworkError) else None
+            offline = isinstance(error, NetworkError)
+            cached = await self._cached_account(on_cache_upgrade) if offline else None
             if cached is not None:
                 return cached
             found = await self._online(client.organizing_brands())
@@ -169,6 +174,7 @@ class Session:
                 enabled=settings.cache_enabled,
                 max_age_days=settings.cache_max_age_days,
                 directory=settings.cache_directory,
+                on_upgrade=on_cache_upgrade,
             )
         promotions = [p.raw for p in await self._online(client.promotions("all"))]
         store = self._store
@@ -176,7 +182,9 @@ class Session:
         await asyncio.to_thread(store.write_page, Collection.PROMOTIONS, None, promotions)
         return brands, promotions
 
-    async def _cached_account(self) -> tuple[list[Record], list[Record]] | None:
+    async def _cached_account(
+        self, on_upgrade: Callable[[], None] | None
+    ) -> tuple[list[Record], list[Record]] | None:
         """Brands and promotions from the cache, or None when nothing is cached."""
         settings = self.settings
         if self._store is None and settings.cache_enabled:
@@ -187,6 +195,7 @@ class Session:
                 settings.profile,
                 settings.easypromos_url,
                 settings.cache_directory,
+                on_upgrade,
             )
             self._store_guessed = self._store is not None
         store = self._store

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import signal
+import sqlite3
 import subprocess
 import time
 from collections.abc import Callable
@@ -15,6 +16,7 @@ import pytest
 
 from tui.sandbox import credentials as cr
 from tui.sandbox.server import SandboxServer
+from tui.store import files, schema
 
 from .conftest import Cli, check_output
 
@@ -186,3 +188,17 @@ def test_api_errors_are_one_line_and_leave_no_file(cli: Cli, sandbox):
     assert len(bad_token.stderr.strip().splitlines()) == 1
     assert "wrong-token-1" not in bad_token.stderr
     assert sorted(p.name for p in cli.cwd.iterdir()) == ["no-cache.toml"]
+
+
+def test_an_older_cache_is_upgraded_and_export_says_so(cli: Cli, sandbox):
+    first = cli.run("export", "users", SMALL, "--format", "jsonl")
+    assert first.returncode == 0, first.stderr
+    (path,) = files.profile_databases("default", Path(cli.env["XDG_CACHE_HOME"]) / "promo-tui")
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version = {schema.SCHEMA_VERSION - 1}")  # as an older one left it
+    conn.close()
+    for cached in ((), ("--cached",)):
+        again = cli.run("export", "users", SMALL, "--format", "jsonl", *cached)
+        assert again.returncode == 0, again.stderr
+        assert again.stdout == first.stdout
+        assert ("upgrading the cache" in again.stderr) == (not cached)  # once

@@ -315,9 +315,14 @@ def test_version_4_filter_index_is_rebuilt_with_one_letter_prefixes(folder: Path
     conn.execute("INSERT INTO fts_1 (rowid, ftext) SELECT rid, ftext FROM records")
     conn.execute("PRAGMA user_version = 4")
     conn.close()
-    with Store.open("p", "u", "b", directory=folder) as migrated:
-        assert not migrated.warnings
-        assert ids(migrated.rows("participations", PID, 0, 10, "o")) == ["4"]  # Olga
+    said: list[str] = []
+    with Store.open("p", "u", "b", directory=folder, on_upgrade=lambda: said.append("up")) as new:
+        assert not new.warnings
+        assert ids(new.rows("participations", PID, 0, 10, "o")) == ["4"]  # Olga
+    assert said == ["up"]  # told before the rebuild; not again once upgraded, nor for a new one
+    Store.open("p", "u", "b", directory=folder, on_upgrade=lambda: said.append("up")).close()
+    Store.open("p", "u", "other", directory=folder, on_upgrade=lambda: said.append("up")).close()
+    assert said == ["up"]
     conn = sqlite3.connect(str(path))
     (sql,) = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'fts_1'").fetchone()
     conn.close()

@@ -24,6 +24,7 @@ from tui.commands._common import (
     say,
 )
 from tui.store import files
+from tui.store.schema import UPGRADE_NOTE
 from tui.store.specs import extract, parse_time, spec_for
 from tui.store.store import Store, StoreError
 
@@ -299,6 +300,7 @@ async def _store_pages(
                 brands,
                 max_age_days=settings.cache_max_age_days,
                 directory=settings.cache_directory,
+                on_upgrade=_say_upgrading,
             )
     except StoreError as exc:
         raise CliError(
@@ -351,8 +353,16 @@ def _open_cached_store(settings: Settings) -> Store:
         )
     brands = max(candidates)[1]
     return Store.open(
-        settings.profile, settings.easypromos_url, brands, max_age_days=settings.cache_max_age_days
+        settings.profile,
+        settings.easypromos_url,
+        brands,
+        max_age_days=settings.cache_max_age_days,
+        on_upgrade=_say_upgrading,
     )
+
+
+def _say_upgrading() -> None:
+    say(f"promo-tui: {UPGRADE_NOTE[0].lower()}{UPGRADE_NOTE[1:]}")
 
 
 def _database_info(path: Path) -> dict[str, str]:

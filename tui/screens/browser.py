@@ -175,7 +175,7 @@ class BrowserScreen(Screen[None]):
         try:
             await session.start()
             self._load_role()
-            brands, promotions = await session.load_account()
+            brands, promotions = await session.load_account(self._cache_upgrading)
         except Exception as error:  # an API error: inline and notified
             self.query_one(AccountPane).show_problem(str(error))
             self.post_message(ApiFailed(error, "Loading the account: "))
@@ -189,6 +189,13 @@ class BrowserScreen(Screen[None]):
                 title="Offline",
                 severity="warning",
             )
+
+    def _cache_upgrading(self) -> None:
+        """Say why the account takes long: the cache is being upgraded (called on the thread
+        that opens it)."""
+        from tui.store.schema import UPGRADE_NOTE
+
+        self.app.call_from_thread(self.query_one(AccountPane).show_note, UPGRADE_NOTE)
 
     def _show_account(self) -> None:
         tree = self.promotions_tree

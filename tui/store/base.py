@@ -155,11 +155,14 @@ class Connected:
             self._writes += 1
 
 
-def connect_file(path: Path, warnings: list[str]) -> sqlite3.Connection:
-    """Connect to a cache file; a corrupt or unreadable one is moved aside and rebuilt."""
+def connect_file(
+    path: Path, warnings: list[str], on_upgrade: Callable[[], None] | None = None
+) -> sqlite3.Connection:
+    """Connect to a cache file; a corrupt or unreadable one is moved aside and rebuilt; an
+    older one is migrated (`on_upgrade` is called first)."""
     files.create_private(path)
     try:
-        return _connect_checked(path)
+        return _connect_checked(path, on_upgrade)
     except SchemaMismatch as exc:
         files.remove_database(path)
         warnings.append(f"The cache was rebuilt: {exc}.")
@@ -174,11 +177,13 @@ def connect_file(path: Path, warnings: list[str]) -> sqlite3.Connection:
     return _connect_checked(path)
 
 
-def _connect_checked(path: Path) -> sqlite3.Connection:
+def _connect_checked(
+    path: Path, on_upgrade: Callable[[], None] | None = None
+) -> sqlite3.Connection:
     """Connect, create or migrate the schema, and read every table's first page."""
     conn = files.connect(path)
     try:
-        ensure_schema(conn)
+        ensure_schema(conn, on_upgrade)
         for table in ("info", "scopes", "records"):
             conn.execute(f"SELECT * FROM {table} LIMIT 1").fetchall()
     except BaseException:

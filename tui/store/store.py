@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,12 +49,14 @@ class Store(Views):
         enabled: bool = True,
         max_age_days: float | None = None,
         directory: Path | None = None,
+        on_upgrade: Callable[[], None] | None = None,
     ) -> Store:
         """Open (creating, migrating or rebuilding) the profile's cache for this account.
 
         `brands_key`: the account's brand ids (or one string). With `enabled=False` the store
         lives in memory and nothing touches the disk. `max_age_days` deletes the collections
         not refreshed for that long. `directory` defaults to `tui.paths.cache_dir()`.
+        `on_upgrade` is called before a cache made by an older version is migrated.
         """
         if not enabled:
             conn = files.connect(":memory:")
@@ -64,7 +66,7 @@ class Store(Views):
         path = files.database_path(profile, api_base_url, brands, directory)
         warnings: list[str] = []
         try:
-            store = cls(connect_file(path, warnings), path, warnings)
+            store = cls(connect_file(path, warnings, on_upgrade), path, warnings)
             store._set_info(profile=profile, api_base_url=api_base_url, brands=brands)
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open the cache {path}: {exc}") from exc
@@ -74,7 +76,11 @@ class Store(Views):
 
     @classmethod
     def open_latest(
-        cls, profile: str, api_base_url: str, directory: Path | None = None
+        cls,
+        profile: str,
+        api_base_url: str,
+        directory: Path | None = None,
+        on_upgrade: Callable[[], None] | None = None,
     ) -> Store | None:
         """The profile's most recently written cache for this API URL, whatever its account;
         None when there is none. For working offline, when the brands cannot be listed."""
@@ -97,14 +103,14 @@ class Store(Views):
             newer = best is None or (latest or 0) > best[0]
             if found is not None and found[0] == api_base_url and latest and newer:
                 best = (float(latest), path)
-        return None if best is None else cls.open_file(best[1])
+        return None if best is None else cls.open_file(best[1], on_upgrade)
 
     @classmethod
-    def open_file(cls, path: Path) -> Store:
+    def open_file(cls, path: Path, on_upgrade: Callable[[], None] | None = None) -> Store:
         """Open an existing cache file as it is (`cache info`, `cache clear`)."""
         warnings: list[str] = []
         try:
-            return cls(connect_file(path, warnings), path, warnings)
+            return cls(connect_file(path, warnings, on_upgrade), path, warnings)
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open the cache {path}: {exc}") from exc
 

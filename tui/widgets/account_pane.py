@@ -96,3 +96,7 @@ class AccountPane(Static):
 
     def show_problem(self, text: str) -> None:
         self.update(Content.styled(clean(text), "$error"))
+
+    def show_note(self, text: str) -> None:
+        """Say what the account waits for (the account replaces it)."""
+        self.update(Content.styled(clean(text), "$text-muted"))
