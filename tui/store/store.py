@@ -182,6 +182,7 @@ class Store(Views):
                     changed += 1
                 else:
                     unchanged.append(record_id)
+            inserts.sort(key=_insertion_order)
             conn.executemany(_INSERT, inserts)
             added = len(inserts)
             fts.remove(conn, sid, [(rid, text) for rid, text, _ in reindexed])
@@ -351,6 +352,15 @@ class Store(Views):
                     return
                 time.sleep(0.1)
         raise StoreError("another promo-tui keeps the cache busy: close it and clear again")
+
+
+def _insertion_order(insert: tuple[object, ...]) -> tuple[bool, float, bool, int, str]:
+    """Oldest first by (created, id): rows of one created time are read back in the API's
+    order (ties in the store's orders fall back on insertion order, newest inserted first)."""
+    _, record_id, id_num, created = insert[:4]
+    created_value = float(created) if isinstance(created, (int, float)) else 0.0
+    number = id_num if isinstance(id_num, int) else 0
+    return (created is not None, created_value, id_num is not None, number, str(record_id))
 
 
 def _in_chunks(
