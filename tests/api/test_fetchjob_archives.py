@@ -7,8 +7,6 @@ archive is exactly the fault a real server cannot be asked to produce.
 from __future__ import annotations
 
 import asyncio
-import io
-import stat
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -16,26 +14,13 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.archives import symlink, zip_of
 from tui.api.errors import AuthError, BadResponse, JobFailed, UnsafeArchive
 from tui.api.ezepo import EzepoClient
 from tui.api.fetchjob import ExtractLimits, FetchResult
 from tui.redact import Secret
 
 KEY = Secret("mock-ezepo-key-0123456789")
-
-
-def zip_of(*members: tuple[zipfile.ZipInfo | str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
-        for info, data in members:
-            zf.writestr(info, data)
-    return buffer.getvalue()
-
-
-def symlink(name: str, target: str) -> tuple[zipfile.ZipInfo, bytes]:
-    info = zipfile.ZipInfo(name)
-    info.external_attr = (stat.S_IFLNK | 0o777) << 16
-    return info, target.encode()
 
 
 def server(

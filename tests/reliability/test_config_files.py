@@ -3,17 +3,15 @@ partial file where a complete one was expected."""
 
 from __future__ import annotations
 
-import io
 import os
 import resource
 import signal
-import stat
-import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from tests.archives import symlink, zip_of
 from tests.reliability._app import SIZE, app_settings, until
 from tests.reliability._cli import Cli, Result
 from tests.reliability._rawserver import FaultyProxy
@@ -169,20 +167,6 @@ def test_a_full_stdout_is_one_line(cli: Cli) -> None:
     assert_one_line(result, 1, "No space left")
 
 
-def zip_of(*members: tuple[zipfile.ZipInfo | str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for info, data in members:
-            archive.writestr(info, data)
-    return buffer.getvalue()
-
-
-def _symlink() -> zipfile.ZipInfo:
-    info = zipfile.ZipInfo("list.txt")
-    info.external_attr = (stat.S_IFLNK | 0o777) << 16
-    return info
-
-
 ARCHIVES = {
     "traversal": (zip_of(("ok.txt", b"a@b.c\n"), ("../evil.txt", b"x")), "outside its folder"),
     "absolute": (
@@ -191,7 +175,7 @@ ARCHIVES = {
         ),
         "absolute path",
     ),
-    "symlink": (zip_of((_symlink(), b"/etc/passwd")), "link or a special file"),
+    "symlink": (zip_of(symlink("list.txt", "/etc/passwd")), "link or a special file"),
     "bomb": (
         zip_of(
             ("list.txt", b"0" * 30_000_000),
