@@ -86,6 +86,12 @@ def test_bad_bodies(body: bytes, ctype: str, message: str) -> None:
     assert checked_json(response(200, b"[1]"), EASYPROMOS) == [1]
 
 
+def test_bytes_that_are_not_utf8_are_replaced_not_fatal() -> None:
+    body = b'{"items": [{"id": "1", "nickname": "Jos\xe9"}, {"id": "2", "nickname": "Ana"}]}'
+    data = json_body(response(200, body), EASYPROMOS)
+    assert [item["nickname"] for item in data["items"]] == ["Jos\ufffd", "Ana"]
+
+
 def entry_of(journal: Journal, amount: int = 5, concept: str = "Bonus") -> JournalEntry:
     return journal.record_intent(
         account="http://api.test/v2", promotion_id="1", user_id="2", amount=amount, concept=concept

@@ -152,15 +152,21 @@ def network_error(
 
 
 def json_body(response: httpx.Response, service: Service) -> Any:
-    """The decoded JSON of a response; HTML pages, truncated or invalid bodies -> BadResponse."""
+    """The decoded JSON of a response; HTML pages, truncated or invalid bodies -> BadResponse.
+
+    Bytes that are not UTF-8 inside it become U+FFFD: one badly encoded nickname is shown
+    as such rather than failing its whole page."""
     what = describe(response.request)
     content = response.content
     ctype = response.headers.get("content-type", "").lower()
     if "html" in ctype or content.lstrip()[:1] == b"<":
         raise BadResponse(f"{service.name} answered {what} with an HTML page instead of JSON.")
     try:
-        data = json.loads(content)
-    except (ValueError, UnicodeDecodeError):
+        try:
+            data = json.loads(content)
+        except UnicodeDecodeError:
+            data = json.loads(content.decode("utf-8", errors="replace"))
+    except ValueError:
         raise BadResponse(
             f"{service.name} answered {what} with a body that is not valid JSON "
             f"({len(content)} bytes; truncated?)."
