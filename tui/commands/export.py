@@ -362,7 +362,7 @@ def _open_cached_store(settings: Settings) -> Store:
 
 
 def _say_upgrading() -> None:
-    say(f"promo-tui: {UPGRADE_NOTE[0].lower()}{UPGRADE_NOTE[1:]}")
+    say(f"promo-tui: {UPGRADE_NOTE}")
 
 
 def _database_info(path: Path) -> dict[str, str]:

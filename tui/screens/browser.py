@@ -192,10 +192,9 @@ class BrowserScreen(Screen[None]):
 
     def _cache_upgrading(self) -> None:
         """Say why the account takes long: the cache is being upgraded (called on the thread
-        that opens it)."""
-        from tui.store.schema import UPGRADE_NOTE
-
-        self.app.call_from_thread(self.query_one(AccountPane).show_note, UPGRADE_NOTE)
+        that opens it; one line of the narrow pane)."""
+        note = "Upgrading the cache (once)…"
+        self.app.call_from_thread(self.query_one(AccountPane).show_note, note)
 
     def _show_account(self) -> None:
         tree = self.promotions_tree

@@ -127,10 +127,7 @@ class SchemaMismatch(Exception):
     """The file's schema is newer than this code, or too old to migrate: it is rebuilt."""
 
 
-UPGRADE_NOTE = (
-    "Upgrading the cache for this version of promo-tui (once: about 35 s per 1,000,000 cached"
-    " records)…"
-)
+UPGRADE_NOTE = "upgrading the cache for this version (once: ~35 s per 1,000,000 cached records)"
 
 
 def ensure_schema(conn: sqlite3.Connection, on_upgrade: Callable[[], None] | None = None) -> int:
