@@ -77,9 +77,7 @@ class Connected:
                 if self.path is None or not files.is_corrupt(exc):
                     raise
                 self._conn.close()
-                self._matches.forget()
-                self._anchors.clear()
-                self._known.clear()
+                self._forget_queries()
                 aside = files.move_aside(self.path)
                 message = f"The cache file was damaged ({exc}); moved it to {aside}."
                 log.warning("%s", message)
@@ -112,12 +110,16 @@ class Connected:
         midway may have left them half filled, or rolled back with its transaction)."""
         if conn.in_transaction:
             conn.execute("ROLLBACK")
-        self._matches.forget()
-        self._anchors.clear()
-        self._known.clear()
+        self._forget_queries()
         tables = conn.execute("SELECT name FROM temp.sqlite_master WHERE type = 'table'")
         for (name,) in tables.fetchall():
             conn.execute(f"DROP TABLE temp.{name}")
+
+    def _forget_queries(self) -> None:
+        """Drop what queries noted of the connection's views: match sets, anchors, positions."""
+        self._matches.forget()
+        self._anchors.clear()
+        self._known.clear()
 
     @contextmanager
     def snapshot(self) -> Iterator[None]:
