@@ -68,7 +68,11 @@ class BrowserScreen(Screen[None]):
         with Horizontal(id="main"):
             with Vertical(id="sidebar"):
                 yield AccountPane(id="account")
-                yield Input(placeholder="Type to filter promotions", id="tree-filter")
+                yield Input(
+                    placeholder="Type to filter promotions",
+                    id="tree-filter",
+                    select_on_focus=False,  # the type-ahead's first letter is kept
+                )
                 yield PromotionsTree(id="tree")
             yield Static("Loading…", id="collection", classes="placeholder")
             yield Static(id="detail", classes="placeholder")

@@ -319,15 +319,17 @@ class PromotionsTree(Tree[NodeData]):
     # ---- events ---------------------------------------------------------------------------------
 
     async def _on_key(self, event: events.Key) -> None:
-        """A letter or digit no binding takes starts the type-ahead filter; the keys that follow
-        it before the filter has the focus belong to it too, bound or not (typing `480101` fast
-        must not let `1` move the focus)."""
+        """A letter or digit no binding takes starts the type-ahead filter; the printable keys
+        that follow it before the filter has the focus belong to it too, bound or not (typing
+        `480101` fast must not let `1` move the focus, nor `Brand New` lose its space)."""
         character = event.character
         if (
             character is not None
             and event.is_printable
-            and character.isalnum()
-            and (self._typing_ahead or event.key not in self.screen.active_bindings)
+            and (
+                self._typing_ahead
+                or (character.isalnum() and event.key not in self.screen.active_bindings)
+            )
         ):
             event.stop()
             event.prevent_default()
