@@ -24,7 +24,12 @@ from tui.messages import (
 from tui.session import session_of
 from tui.widgets import tcss_beside
 from tui.widgets.account_pane import AccountPane
-from tui.widgets.promotions_tree import BrandData, PromotionData, PromotionsTree
+from tui.widgets.promotions_tree import (
+    BrandData,
+    PromotionData,
+    PromotionsTree,
+    filters_text,
+)
 from tui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:  # imported by `start`, after the first frame (with the store: ~0.1 s)
@@ -73,6 +78,7 @@ class BrowserScreen(Screen[None]):
                     id="tree-filter",
                     select_on_focus=False,  # the type-ahead's first letter is kept
                 )
+                yield Static(id="tree-filters")
                 yield PromotionsTree(id="tree")
             yield Static("Loading…", id="collection", classes="placeholder")
             yield Static(id="detail", classes="placeholder")
@@ -134,6 +140,18 @@ class BrowserScreen(Screen[None]):
     def on_mount(self) -> None:
         self._status_timer = self.set_interval(0.5, self._sync_status)
         self.show_session()
+        self._watch_tree_filters()
+
+    def _watch_tree_filters(self) -> None:
+        """The line above the tree says which statuses and order it shows (`f`, `o`)."""
+        tree = self.promotions_tree
+
+        def show(_: object = None) -> None:
+            line = filters_text(tree.status_filter, tree.newest_first)
+            self.query_one("#tree-filters", Static).update(line)
+
+        self.watch(tree, "status_filter", show)
+        self.watch(tree, "newest_first", show)
 
     def show_session(self) -> None:
         """Show the app's session in the status bar; the tree takes the focus."""
@@ -154,6 +172,7 @@ class BrowserScreen(Screen[None]):
         assert status_timer is not None, "cleared before it was mounted"
         status_timer.pause()  # the status bar is composed again
         await self.recompose()
+        self._watch_tree_filters()
         status_timer.resume()
 
     def on_resize(self) -> None:

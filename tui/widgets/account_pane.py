@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Collection, Sequence
 from typing import Any
 
@@ -11,8 +10,9 @@ from textual.reactive import reactive
 from textual.widgets import Static
 
 from tui.widgets import tcss_beside
-from tui.widgets.promotions_tree import STATUS_STYLES, brand_id_of
+from tui.widgets.promotions_tree import brand_id_of
 from tui.widgets.safe_text import clean
+from tui.widgets.statuses import status_counts
 
 Record = dict[str, Any]
 BRAND_LINES = 4
@@ -22,14 +22,9 @@ LOCKED_IDS = 3
 
 
 def _statuses(promotions: Sequence[Record]) -> Content:
-    """`●4 active ●1 draft ●2 expired` (statuses with none left out)."""
-    counts = Counter(clean(p.get("status")) for p in promotions)
-    parts = [
-        Content.styled(f"●{counts[status]} {status}", style)
-        for status, style in STATUS_STYLES.items()
-        if counts.get(status)
-    ]
-    return Content(" ").join(parts) if parts else Content.styled("no promotions", "$text-muted")
+    """`●4 active ●1 draft ●2 expired ●1 paused` (statuses with none left out)."""
+    counts = status_counts(promotions)
+    return counts if counts else Content.styled("no promotions", "$text-muted")
 
 
 def account_summary(
@@ -50,14 +45,8 @@ def account_summary(
         by_brand.setdefault(brand_id_of(promotion), []).append(promotion)
     for brand in brands[:BRAND_LINES] if per_brand else ():
         own = by_brand.get(str(brand.get("id", "")), [])
-        counts = Counter(clean(p.get("status")) for p in own)
-        numbers = [
-            Content.styled(f"●{counts[status]}", style)
-            for status, style in STATUS_STYLES.items()
-            if counts[status]
-        ]
         name = clean(brand.get("name")) or "(unnamed brand)"
-        lines.append(Content.assemble(f"{name} · {len(own)}: ", Content(" ").join(numbers)))
+        lines.append(Content.assemble(f"{name} · {len(own)}: ", status_counts(own, names=False)))
     if per_brand and len(brands) > BRAND_LINES:
         lines.append(Content.styled(f"+{len(brands) - BRAND_LINES} more brands", "$text-muted"))
     if locked:

@@ -25,10 +25,10 @@ from tui.messages import CollectionChosen, PromotionHighlighted
 from tui.widgets import tcss_beside
 from tui.widgets.collection_columns import PROMOTION_CHILDREN, TITLES
 from tui.widgets.safe_text import clean
+from tui.widgets.statuses import status_of, status_style, statuses_in
 
 Record = dict[str, Any]
-STATUSES = ("all", "active", "draft", "expired")
-STATUS_STYLES = {"active": "green", "draft": "yellow", "expired": "red"}
+ALL = "all"
 
 
 @dataclass
@@ -63,17 +63,26 @@ def brand_id_of(promotion: Record) -> str:
 
 def promotion_label(promotion: Record, locked: bool) -> Text:
     """`● Title #id` coloured by status; a lock and dim text when the token may not read it."""
-    status = clean(promotion.get("status"))
     title = clean(promotion.get("title")) or "(untitled)"
     number = (f" #{clean(promotion.get('id'))}", "dim")
     if locked:
         return Text.assemble("🔒 ", (title, "dim"), number, (" locked", "dim italic"))
-    return Text.assemble(("● ", STATUS_STYLES.get(status, "")), title, number)
+    return Text.assemble(("● ", status_style(status_of(promotion))), title, number)
+
+
+def filters_text(status: str, newest_first: bool) -> Text:
+    """What the tree shows, one line: `● paused only · oldest first  f o`."""
+    if status == ALL:
+        shown = Text("All statuses")
+    else:
+        shown = Text.assemble(("● ", status_style(status)), (f"{status} only", "bold"))
+    order = "newest first" if newest_first else "oldest first"
+    return Text.assemble(shown, f" · {order}  ", ("f o", "dim"))
 
 
 def matches(promotion: Record, status: str, text: str) -> bool:
     """Whether a promotion passes the status filter and contains the typed text."""
-    if status != "all" and promotion.get("status") != status:
+    if status != ALL and status_of(promotion) != status:
         return False
     if not text:
         return True
@@ -109,7 +118,7 @@ class PromotionsTree(Tree[NodeData]):
             super().__init__()
             self.character = character
 
-    status_filter: reactive[str] = reactive("all")
+    status_filter: reactive[str] = reactive(ALL)
     newest_first: reactive[bool] = reactive(True)
     text_filter: reactive[str] = reactive("")
 
@@ -157,8 +166,8 @@ class PromotionsTree(Tree[NodeData]):
         """Move the cursor to a promotion (clearing the filters) and expand it."""
         if not any(str(p.get("id")) == promotion_id for p in self._promotions):
             return False
-        if self.status_filter != "all" or self.text_filter:
-            self.status_filter, self.text_filter = "all", ""
+        if self.status_filter != ALL or self.text_filter:
+            self.status_filter, self.text_filter = ALL, ""
         node = self._promotion_node(promotion_id)
         if node is None:
             return False
@@ -243,7 +252,7 @@ class PromotionsTree(Tree[NodeData]):
             promotions = self._visible_promotions(brand_id)
             if brand_id is None:
                 promotions = [p for p in promotions if brand_id_of(p) not in known]
-            if not promotions and (self.text_filter or self.status_filter != "all"):
+            if not promotions and (self.text_filter or self.status_filter != ALL):
                 continue  # a filter hides the brands it leaves empty
             label = Text.assemble(
                 (clean(brand.get("name")) or "(unnamed brand)", "bold"),
@@ -309,12 +318,13 @@ class PromotionsTree(Tree[NodeData]):
             super().action_toggle_node()
 
     def action_cycle_status(self) -> None:
-        self.status_filter = STATUSES[(STATUSES.index(self.status_filter) + 1) % len(STATUSES)]
-        self.notify(f"Promotions: {self.status_filter}", timeout=1.5)
+        """All, each documented status, then each other status the account's promotions have."""
+        cycle = [ALL, *statuses_in(self._promotions)]
+        following = cycle.index(self.status_filter) + 1 if self.status_filter in cycle else 0
+        self.status_filter = cycle[following % len(cycle)]
 
     def action_toggle_order(self) -> None:
         self.newest_first = not self.newest_first
-        self.notify(f"Promotions: {'newest' if self.newest_first else 'oldest'} first", timeout=1.5)
 
     # ---- events ---------------------------------------------------------------------------------
 
