@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Container, Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
@@ -37,6 +37,9 @@ if TYPE_CHECKING:  # imported by `start`, after the first frame (with the store:
     from tui.widgets.detail_pane import DetailPane
     from tui.widgets.virtual_table import VirtualTable
 
+NARROW = 120
+"""Below this width the collection and detail panes stack, and the sidebar folds away while
+they have the focus."""
 DETAIL_DELAY = 0.15
 """Seconds the cursor rests on a record before the detail pane shows it: keys held down (or
 repeated faster) move the cursor only, and each frame stays a two-line repaint."""
@@ -53,12 +56,14 @@ class BrowserScreen(Screen[None]):
     # screen is first pushed (before the first frame).
     DEFAULT_CSS = tcss_beside(__file__)
     TITLE = "Browser"
+    ALLOW_IN_MAXIMIZED_VIEW = "StatusBar, Footer"
 
     BINDINGS = [
         Binding("1", "focus_pane('tree')", "Tree", show=False),
         Binding("2", "focus_pane('table')", "Table", show=False),
         Binding("3", "focus_pane('detail')", "Detail", show=False),
         Binding("f5", "reload_account", "Reload account"),
+        Binding("z", "zoom", "Zoom pane"),
         Binding("escape", "clear_tree_filter", show=False),
     ]
 
@@ -80,8 +85,9 @@ class BrowserScreen(Screen[None]):
                 )
                 yield Static(id="tree-filters")
                 yield PromotionsTree(id="tree")
-            yield Static("Loading…", id="collection", classes="placeholder")
-            yield Static(id="detail", classes="placeholder")
+            with Container(id="work"):
+                yield Static("Loading…", id="collection", classes="placeholder")
+                yield Static(id="detail", classes="placeholder")
         yield Footer()
 
     async def start(self) -> None:
@@ -90,10 +96,10 @@ class BrowserScreen(Screen[None]):
         from tui.widgets.collection_view import CollectionView
         from tui.widgets.detail_pane import DetailPane
 
-        main = self.query_one("#main")
+        work = self.query_one("#work")
         await self.query(".placeholder").remove()
-        if main.is_attached:  # not if the app quit meanwhile
-            await main.mount(CollectionView(id="collection"), DetailPane(id="detail"))
+        if work.is_attached:  # not if the app quit meanwhile
+            await work.mount(CollectionView(id="collection"), DetailPane(id="detail"))
             self.action_reload_account()
 
     @property
@@ -177,6 +183,25 @@ class BrowserScreen(Screen[None]):
 
     def on_resize(self) -> None:
         self.query_one(AccountPane).compact = self.size.height < 36
+        self.set_class(self.size.width < NARROW, "-narrow")
+
+    def on_descendant_focus(self) -> None:
+        """A narrow screen shows the sidebar while the tree (or its filter) has the focus, and
+        gives the table and the detail pane its room while they have it."""
+        focused = self.focused
+        sidebar = self.query_one("#sidebar")
+        self.set_class(focused is not None and sidebar not in focused.ancestors, "-working")
+
+    def action_zoom(self) -> None:
+        """The focused pane fills the screen (the status bar and footer stay); again restores."""
+        if self.maximized is not None:
+            self.minimize()
+            return
+        focused = self.focused
+        if focused is None:
+            return
+        panes = (self.query_one("#sidebar"), self.query_one("#collection"), self.detail)
+        self.maximized = next((p for p in panes if p is focused or p in focused.ancestors), None)
 
     def _sync_status(self) -> None:
         status = self.query_one(StatusBar)

@@ -12,6 +12,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from rich.cells import cell_len, set_cell_size
+from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.binding import Binding
@@ -61,13 +63,26 @@ def brand_id_of(promotion: Record) -> str:
     return str(brand.get("id", "")) if isinstance(brand, dict) else ""
 
 
-def promotion_label(promotion: Record, locked: bool) -> Text:
-    """`● Title #id` coloured by status; a lock and dim text when the token may not read it."""
+def promotion_label(promotion: Record, locked: bool, room: int | None = None) -> Text:
+    """`● Title #id` coloured by status; a lock and dim text when the token may not read it.
+
+    In `room` cells the title is cut (with an ellipsis), never the id.
+    """
     title = clean(promotion.get("title")) or "(untitled)"
-    number = (f" #{clean(promotion.get('id'))}", "dim")
+    number = f" #{clean(promotion.get('id'))}"
+    mark = ("🔒 ", "") if locked else ("● ", status_style(status_of(promotion)))
+    tail = " locked" if locked else ""
+    if room is not None:
+        fixed = cell_len(mark[0]) + cell_len(number) + cell_len(tail)
+        title = fit_title(title, max(room - fixed, 3))
     if locked:
-        return Text.assemble("🔒 ", (title, "dim"), number, (" locked", "dim italic"))
-    return Text.assemble(("● ", status_style(status_of(promotion))), title, number)
+        return Text.assemble(mark, (title, "dim"), (number, "dim"), (tail, "dim italic"))
+    return Text.assemble(mark, title, (number, "dim"))
+
+
+def fit_title(title: str, cells: int) -> str:
+    """`title` cut to `cells` with an ellipsis (unchanged when it fits)."""
+    return title if cell_len(title) <= cells else set_cell_size(title, cells - 1) + "…"
 
 
 def filters_text(status: str, newest_first: bool) -> Text:
@@ -325,6 +340,23 @@ class PromotionsTree(Tree[NodeData]):
 
     def action_toggle_order(self) -> None:
         self.newest_first = not self.newest_first
+
+    # ---- rendering ------------------------------------------------------------------------------
+
+    def render_label(self, node: TreeNode[NodeData], base_style: Style, style: Style) -> Text:
+        """A promotion's label fits the tree's width: its title is cut, never its `#id`."""
+        text = super().render_label(node, base_style, style)
+        data = node.data
+        if not isinstance(data, PromotionData):
+            return text
+        icon = text[: len(text) - len(node.label)]
+        depth, parent = 0, node.parent
+        while parent is not None and parent is not self.root:
+            depth, parent = depth + 1, parent.parent
+        room = self.scrollable_content_region.width - depth * self.guide_depth - icon.cell_len
+        label = promotion_label(data.promotion, data.locked, room if room > 0 else None)
+        label.stylize(style)
+        return icon + label
 
     # ---- events ---------------------------------------------------------------------------------
 

@@ -82,7 +82,7 @@ def format_cell(text: str, width: int, *, numeric: bool = False) -> str:
     """`text` cleaned and fitted to exactly `width` cells, with an ellipsis when cut."""
     text = clean(text)
     if cell_len(text) > width:
-        return set_cell_size(text, width - 1) + "…" if width > 1 else set_cell_size(text, width)
+        return set_cell_size(text, width - 1) + "…" if width > 0 else ""
     padding = " " * (width - cell_len(text))
     return padding + text if numeric else text + padding
 
@@ -475,15 +475,31 @@ class VirtualTable(ScrollView, can_focus=True):
     def on_resize(self) -> None:
         self._update_virtual_size()
 
-    def _header_text(self) -> str:
+    def _header_text(self, scroll_x: int, width: int) -> str:
+        """The header as seen from `scroll_x` in `width` cells, from the line's start: `◂` / `▸`
+        at the visible ends when columns are out of view (← → scroll). A title the view or a
+        marker cuts is fitted to the cells left (with an ellipsis), never overwritten."""
         key, descending = self._sort
-        cells = []
+        left = scroll_x > 0
+        right = self._row_width > scroll_x + width
+        low = scroll_x + left
+        high = scroll_x + width - right if width >= 2 else scroll_x + width
+        text, start = [" " * low], 0
         for column in self._columns:
             title = column.title
             if column.sort is not None and column.sort == key:
                 title = f"{title} {'▼' if descending else '▲'}"
-            cells.append(format_cell(title, column.width, numeric=column.numeric))
-        return (" " * GAP).join(cells) + " " * GAP
+            first, last = max(start, low), min(start + column.width, high)
+            if last > first:
+                gap = first - sum(len(part) for part in text)
+                text += [" " * gap, format_cell(title, last - first, numeric=column.numeric)]
+            start += column.width + GAP
+        line = "".join(text).ljust(scroll_x + width)
+        if width >= 2 and left:
+            line = line[:scroll_x] + "◂" + line[scroll_x + 1 :]
+        if width >= 2 and right:
+            line = line[: scroll_x + width - 1] + "▸"
+        return line
 
     def _row_text(self, record: Record) -> str:
         cells = [
@@ -510,8 +526,8 @@ class VirtualTable(ScrollView, can_focus=True):
         scroll_x, scroll_y = self.scroll_offset
         width = self.size.width
         if y == 0:
-            text, style = self._header_text(), self._style("virtual-table--header")
-            text = self._header_hints(text, scroll_x, self.scrollable_content_region.width)
+            text = self._header_text(scroll_x, self.scrollable_content_region.width)
+            style = self._style("virtual-table--header")
             return self._strip(text, style, scroll_x, width)
         index = scroll_y + y - 1
         record = self.record_at(index)
@@ -528,19 +544,6 @@ class VirtualTable(ScrollView, can_focus=True):
     def _strip(text: str, style: Style, scroll_x: int, width: int) -> Strip:
         strip = Strip([Segment(text, style)], cell_len(text))
         return strip.crop_extend(scroll_x, scroll_x + width, style)
-
-    @staticmethod
-    def _header_hints(text: str, scroll_x: int, width: int) -> str:
-        """`◂` / `▸` at the header's visible ends when columns are out of view (← → scroll)."""
-        if width < 2:
-            return text
-        text = text.ljust(scroll_x + width)
-        if scroll_x > 0:
-            text = text[:scroll_x] + "◂" + text[scroll_x + 1 :]
-        if cell_len(text.rstrip()) > scroll_x + width:
-            end = scroll_x + width - 1
-            text = text[:end] + "▸" + text[end + 1 :]
-        return text
 
     def _row_style(self, index: int, *extra: str) -> Style:
         if index == self.cursor:
