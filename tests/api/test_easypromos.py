@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
+from tests.held_pages import pages_held
 from tui.api.easypromos import Collection, EasypromosClient, Page
 from tui.api.errors import ApiError, AuthError, NotFound, ScopeError
 from tui.api.models import Participation, parse
@@ -86,16 +87,22 @@ async def test_items_and_convenience_calls(ep: EasypromosClient) -> None:
     assert transactions and all(tx.user_id == user.id for tx in transactions)
 
 
-async def test_cancelling_an_export_mid_way(ep: EasypromosClient) -> None:
-    async def export() -> None:
-        async for _ in ep.pages(Collection.PARTICIPATIONS, cr.BIG_PROMOTION_ID):
-            pass
+async def test_cancelling_an_export_mid_way(sb: SandboxServer, ep: EasypromosClient) -> None:
+    pages = 0
 
-    task = asyncio.ensure_future(export())
-    await asyncio.sleep(0.3)
-    task.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await task
+    async def export() -> None:
+        nonlocal pages
+        async for _ in ep.pages(Collection.PARTICIPATIONS, cr.BIG_PROMOTION_ID):
+            pages += 1
+
+    with pages_held(sb, after=3) as gate:
+        task = asyncio.ensure_future(export())
+        while not gate.reached.is_set():
+            await asyncio.sleep(0.01)
+        assert pages == 3 and ep.pacer.state().in_flight == 1  # the fourth page's request
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
     assert ep.pacer.state().in_flight == 0
 
 

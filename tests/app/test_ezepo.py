@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from textual.app import App
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Input, Select, Static, TabbedContent
+from textual.widgets import Button, DataTable, Input, Select, Static, TabbedContent
 
 from tui.api.ezepo import EzepoClient
 from tui.api.models import LinkType, Role, Source
@@ -191,11 +191,19 @@ async def test_new_list_form_rejects_bad_input(sandbox: Any) -> None:
             assert errors[1].startswith("A name of")
             form.listid_field.input.value = cr.DEMO_LIST_ID
             form.name_field.input.value = "Duplicate"
-            await pilot.click("#new-create")
-            assert "already exists" in str(form.query(".field-error").first().render())
+            # Pressed through its API once the fields re-validated what was typed: a second click
+            # within 0.2 s would hit the button while it is still `-active`, and Textual's Button
+            # ignores that click.
+            await wait_until(pilot, lambda: not form.query(".field-error.-shown"))
+            create = form.query_one("#new-create", Button)
+            create.press()
+            await wait_until(
+                pilot, lambda: "already exists" in str(form.query(".field-error").first().render())
+            )
             form.listid_field.input.value = "9901"
             form.name_field.input.value = "Created from the UI"
-            await pilot.click("#new-create")
+            await wait_until(pilot, lambda: not form.query(".field-error.-shown"))
+            create.press()
             await wait_until(pilot, lambda: any(i.listid == "9901" for i in screen.lists))
     finally:
         sandbox.state.ezepo.lists.pop("9901", None)
@@ -214,6 +222,7 @@ async def test_bulk_links_csv_written(sandbox: Any, tmp_path: Path) -> None:
         target = tmp_path / "links.csv"
         bulk.query_one("#bulk-path", Input).value = str(target)
         await pilot.click("#bulk-export-button")
+        await wait_until(pilot, target.exists)
         assert stat.S_IMODE(target.stat().st_mode) == 0o600
         with target.open(newline="") as handle:
             rows = list(csv.DictReader(handle))

@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from tests.app.conftest import SIZE, browser_ready, wait_until
+from tests.held_pages import pages_held
 from tui.api.endpoints import Collection
 from tui.app import PromoTuiApp
 from tui.config import Settings
@@ -38,27 +39,27 @@ async def test_keys_work_mid_load_and_esc_stops_r_resumes(
     promotion = credentials.ACTIVE_PROMOTION_ID
     sandbox.state.add_records(promotion, "users", 4_000)
     total = sandbox.state.count(promotion, "users")
-    # Paced at 10 pages a second: the load outlasts the keys (Pilot.press waits for the process
-    # to idle, up to 1 s per wait, which never happens while pages are parsed and stored).
-    app = PromoTuiApp(settings_for(sandbox, rate_limit=10, rate_window_seconds=1.0))
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await start(app, pilot, Collection.USERS, str(promotion))
-        view, table = screen.collection, screen.query_one(VirtualTable)
-        await wait_until(pilot, lambda: view._progress is not None and view._progress.pages >= 3)
-        await wait_until(pilot, lambda: table.row_count >= 10)
-        first = table.highlighted
-        await pilot.press("down", "down", "down")
-        assert view.state == "loading", "the load finished before the keys: not a mid-load check"
-        selected = table.highlighted
-        assert selected is not None and selected != first
-        await pilot.press("escape")
-        assert view.state == "stopped"
-        stopped_at = table.row_count
-        assert stopped_at < total
-        await pilot.press("r")
-        await wait_until(pilot, lambda: view.state == "idle", timeout=60)
-        await wait_until(pilot, lambda: table.row_count == total)
-        await wait_until(pilot, lambda: table.highlighted == selected)  # selection kept
+    app = PromoTuiApp(settings_for(sandbox))
+    # The fourth page is held in the sandbox until the keys are checked: the load is in flight.
+    with pages_held(sandbox, after=3) as gate:
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await start(app, pilot, Collection.USERS, str(promotion))
+            view, table = screen.collection, screen.query_one(VirtualTable)
+            await wait_until(pilot, lambda: gate.reached.is_set() and table.row_count >= 300)
+            first = table.highlighted
+            await pilot.press("down", "down", "down")
+            assert view.state == "loading"
+            selected = table.highlighted
+            assert selected is not None and selected != first
+            await pilot.press("escape")
+            assert view.state == "stopped"
+            stopped_at = table.row_count
+            assert stopped_at < total
+            gate.open()
+            await pilot.press("r")
+            await wait_until(pilot, lambda: view.state == "idle", timeout=60)
+            await wait_until(pilot, lambda: table.row_count == total)
+            await wait_until(pilot, lambda: table.highlighted == selected)  # selection kept
 
 
 @pytest.mark.slow
@@ -69,17 +70,22 @@ async def test_more_than_a_thousand_pages_stream_without_blocking_keys(
     sandbox.state.add_records(credentials.BIG_PROMOTION_ID, "participations", 100)
     total = credentials.BIG_PARTICIPATIONS + 100  # 1,001 pages
     app = PromoTuiApp(settings_for(sandbox, rate_limit=100_000))
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await start(app, pilot, Collection.PARTICIPATIONS)
-        view, table = screen.collection, screen.query_one(VirtualTable)
-        await wait_until(pilot, lambda: table.row_count >= 5_000, timeout=60)
-        await pilot.press("end")
-        await pilot.press("home", "down")
-        assert view.state == "loading" and table.cursor == 1
-        await wait_until(pilot, lambda: view.state == "idle", timeout=400)
-        assert view._progress is not None and view._progress.pages > 1_000
-        table.reload()
-        await wait_until(pilot, lambda: table.row_count == total)
+    # Page 51 is held in the sandbox until the keys are checked: the load is in flight.
+    with pages_held(sandbox, after=50) as gate:
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await start(app, pilot, Collection.PARTICIPATIONS)
+            view, table = screen.collection, screen.query_one(VirtualTable)
+            await wait_until(
+                pilot, lambda: gate.reached.is_set() and table.row_count >= 5_000, timeout=60
+            )
+            await pilot.press("end")
+            await pilot.press("home", "down")
+            assert view.state == "loading" and table.cursor == 1
+            gate.open()
+            await wait_until(pilot, lambda: view.state == "idle", timeout=400)
+            assert view._progress is not None and view._progress.pages > 1_000
+            table.reload()
+            await wait_until(pilot, lambda: table.row_count == total)
 
 
 async def test_rate_limit_shows_countdown_and_load_resumes(
