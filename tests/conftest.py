@@ -5,6 +5,9 @@
   test it is reset (`SandboxState.reset`): added/deleted records, coin posts, faults, statistics,
   rate windows and Ezepo changes are undone.
 - `sandbox_factory(**options)`: starts a private SandboxServer, stopped at teardown.
+
+The suite runs in a shuffled order (pytest-randomly); its seed is printed at the end too, so an
+order-dependent failure can be replayed with `--randomly-seed=N` (`-p no:randomly`: file order).
 """
 
 from __future__ import annotations
@@ -59,3 +62,11 @@ def sandbox_factory() -> Iterator[Callable[..., SandboxServer]]:
     yield start
     for server in started:
         server.stop()
+
+
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, config: pytest.Config
+) -> None:
+    seed = getattr(config.option, "randomly_seed", None)
+    if config.pluginmanager.hasplugin("randomly") and isinstance(seed, int):
+        terminalreporter.write_line(f"shuffled: replay this order with --randomly-seed={seed}")
