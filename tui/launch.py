@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
+import signal
 import sys
 import tempfile
-from contextlib import ExitStack
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from types import FrameType
 
 from tui.config import Settings, load_settings
 from tui.memory import freeze_long_lived
@@ -32,12 +36,48 @@ def demo_settings(easypromos_url: str, ezepo_endpoint: str, cache_directory: Pat
     )
 
 
+EXIT_SIGNALS = (signal.SIGTERM, signal.SIGHUP)  # SIGHUP: the terminal was closed
+
+
+@contextmanager
+def ended_by_signals(exit_app: Callable[[int], object]) -> Iterator[None]:
+    """SIGTERM and SIGHUP end the app as its quit key does (`exit_app(128 + signal)` on the
+    app's event loop); before the loop runs, after it, or at a second signal they raise
+    SystemExit. Either way the blocks around unwind: the demo's sandbox stops and its temporary
+    folder goes (the default action would have ended the process on the spot)."""
+    received: list[int] = []
+
+    def handle(signum: int, frame: FrameType | None) -> None:
+        received.append(signum)
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None
+        if loop is None or len(received) > 1:
+            raise SystemExit(128 + signum)
+        loop.call_soon_threadsafe(exit_app, 128 + signum)
+
+    previous = {number: signal.signal(number, handle) for number in EXIT_SIGNALS}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
 def launch_app(args: argparse.Namespace) -> int:
     """Run the app. The demo's sandbox binds its port at once (the settings name it) and starts
     after the app's first frame: the first session's start runs it before creating the clients."""
     from tui.app import PromoTuiApp
 
     with ExitStack() as stack:
+        app: PromoTuiApp | None = None
+
+        def end(code: int) -> None:
+            if app is not None:
+                app.exit(return_code=code)
+
+        stack.enter_context(ended_by_signals(end))
         prepare = None
         if args.demo:
             from tui.sandbox.server import SandboxServer
@@ -53,5 +93,6 @@ def launch_app(args: argparse.Namespace) -> int:
         for warning in settings.warnings:
             print(f"promo-tui: warning: {warning}", file=sys.stderr)
         freeze_long_lived(collect=False)  # modules and classes live as long as the process
-        PromoTuiApp(settings, demo=args.demo, prepare=prepare).run()
-    return 0
+        app = PromoTuiApp(settings, demo=args.demo, prepare=prepare)
+        app.run()
+        return app.return_code or 0
