@@ -178,6 +178,25 @@ def sleep_to_phase(window: float, phase: float = 0.05) -> None:
 
 # ---- a process in a pseudo-terminal ------------------------------------------------------------
 
+ESCAPES = re.compile(
+    rb"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI: cursor moves, styles, modes
+    rb"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)"  # OSC: title, clipboard, colours
+    rb"|\x1b[P^_][^\x1b]*\x1b\\"  # DCS, PM, APC
+    rb"|\x1b[@-Z\\-_]"  # the other two-byte escapes
+)
+FOOTER_TEXT = b"palette"  # the command palette's key: the footer's last item, in every app here
+
+
+def visible(output: bytes) -> bytes:
+    """What the output writes on the screen, its escape sequences removed."""
+    return ESCAPES.sub(b"", output)
+
+
+def frame_complete(output: bytes) -> bool:
+    """Whether the output holds a complete frame: the footer's text is on the screen (Textual
+    fills the footer after its first layout, so an earlier write is a partial frame)."""
+    return FOOTER_TEXT in visible(output)
+
 
 class PtyProcess:
     """Run `argv` on a new pty of `cols` x `rows`; a thread reads and timestamps its output."""
