@@ -27,10 +27,11 @@ from tui.messages import AddCoins, ApiFailed, RecordHighlighted
 from tui.session import Progress, Session, session_of
 from tui.store import Freshness
 from tui.widgets import tcss_beside
-from tui.widgets.collection_columns import COLUMNS, ago, user_id_of
+from tui.widgets.collection_columns import COLUMNS, TITLES, ago, user_id_of
 from tui.widgets.safe_text import clean
 from tui.widgets.store_source import StoreRowSource
 from tui.widgets.virtual_table import VirtualTable
+from tui.widgets.words import counted
 
 RELOAD_INTERVAL = 0.25
 """Seconds between two table re-queries (and status repaints) while pages arrive."""
@@ -77,7 +78,7 @@ class CollectionView(Vertical):
         yield Static(Content.styled("Choose a collection in the tree", "bold"), id="view-title")
         yield Static(id="view-status")
         yield Input(placeholder="Filter: words match as prefixes  (/)", id="view-filter")
-        yield VirtualTable(id="view-table", empty_text="Nothing cached yet")
+        yield VirtualTable(id="view-table", empty_text="")  # the title says what to do
 
     @property
     def table(self) -> VirtualTable:
@@ -177,7 +178,7 @@ class CollectionView(Vertical):
         total = freshness.total_items
         count = max(self.table.total_count, freshness.count)
         if freshness.complete and self.state != "loading":
-            parts = [f"{count:,} rows"]
+            parts = [counted(count, "row")]
         elif total and total > count:
             parts = [f"{count:,} of ~{total:,} loaded"]
         else:
@@ -191,9 +192,12 @@ class CollectionView(Vertical):
         if self.state == "loading":
             pages = progress.pages if progress else 0
             known = progress.total_pages if progress and progress.total_pages else None
-            parts.append(
-                f"refreshing {pages:,}/{known:,} pages" if known else f"refreshing {pages:,} pages"
-            )
+            if known:
+                parts.append(f"refreshing {pages:,}/{counted(known, 'page')}")
+            elif pages:
+                parts.append(f"refreshing · {counted(pages, 'page')} read")
+            else:
+                parts.append("reading the first page")
             parts.append("Esc stops")
             style = "$accent"
         elif self.state == "stopped":
@@ -210,6 +214,22 @@ class CollectionView(Vertical):
             style = "$error"
         line = Content.styled(" · ".join(parts), style)
         self.query_one("#view-status", Static).update(line, layout=False)  # always one line
+        self.table.empty_text = self._empty_text(filtered)
+
+    def _empty_text(self, filtered: bool) -> str:
+        """What the table says with no row to show: why there is none."""
+        showing = self.showing
+        assert showing is not None
+        what = TITLES[showing.collection].lower()
+        if filtered:
+            return f"No {what} match the filter"
+        if self.state == "loading":
+            return f"Loading {what}…"
+        if self.state in ("offline", "failed"):
+            return f"No {what} cached for this promotion"
+        if self.state == "stopped":
+            return "Stopped before the first page · r resumes"
+        return f"No {what} in this promotion"
 
     # ---- selection, filter ----------------------------------------------------------------------
 

@@ -186,9 +186,21 @@ class VirtualTable(ScrollView, can_focus=True):
         self._generation = 0
         self._styles: dict[tuple[str, ...], Style] = {}
         self._texts: dict[int, tuple[Record, str]] = {}
-        self.empty_text = empty_text
+        self._empty_text = empty_text
 
     # ---- public API -------------------------------------------------------------------------
+
+    @property
+    def empty_text(self) -> str:
+        """What the body says while no row matches."""
+        return self._empty_text
+
+    @empty_text.setter
+    def empty_text(self, text: str) -> None:
+        if text != self._empty_text:
+            self._empty_text = text
+            if self.is_mounted and not self.row_count:
+                self.refresh_line(1)
 
     @property
     def source(self) -> RowSource | None:
@@ -554,7 +566,7 @@ class VirtualTable(ScrollView, can_focus=True):
         """Text and style of a body line without a fetched record."""
         placeholder = "virtual-table--placeholder"
         if self.row_count == 0:
-            return (self.empty_text if index == 0 else ""), self._style(placeholder)
+            return (self._empty_text if index == 0 else ""), self._style(placeholder)
         if index >= self.row_count:
             return "", self._style()
         self._want_row(index)
