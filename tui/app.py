@@ -227,7 +227,8 @@ class PromoTuiApp(App[None]):
     def open_promotion(self, promotion_id: str) -> None:
         browser = self._browser()
         if browser is not None and not browser.open_promotion(promotion_id):
-            self.notify(f"No promotion {promotion_id} in this account", severity="warning")
+            missing = clean(f"No promotion {promotion_id} in this account")
+            self.notify(missing, severity="warning", markup=False)
 
     def action_switch_profile(self) -> None:
         async def chosen(profile: str | None) -> None:

@@ -131,7 +131,7 @@ async def test_a_filter_made_at_the_end_shows_its_first_rows_in_one_read() -> No
 
 
 def test_cells_are_cleaned_and_fitted() -> None:
-    assert format_cell("\x1b]52;c;ZXZpbA==\x07bob\x1b[31m", 5) == "bob  "
+    assert format_cell("\x1b]52;c;ZXZpbA==\x07bob\x1b[31m", 5) == "\ufffdbob\ufffd"
     assert format_cell("abcdefgh", 5) == "abcd…"
     assert format_cell("42", 5, numeric=True) == "   42"
 

@@ -30,6 +30,7 @@ from tui.widgets.promotions_tree import (
     PromotionsTree,
     filters_text,
 )
+from tui.widgets.safe_text import clean
 from tui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:  # imported by `start`, after the first frame (with the store: ~0.1 s)
@@ -277,9 +278,10 @@ class BrowserScreen(Screen[None]):
             tree.access_checked(promotion_id, False)
             self._show_account()
             self.notify(
-                f"Promotion {promotion_id} is outside this token's scope: shown locked",
+                clean(f"Promotion {promotion_id} is outside this token's scope: shown locked"),
                 title="Locked",
                 timeout=4,
+                markup=False,
             )
             return
         except Exception as error:

@@ -7,6 +7,7 @@ from pathlib import Path
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.content import Content
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
@@ -21,6 +22,7 @@ from tui.widgets.ezepo.link_builder import LinkBuilder
 from tui.widgets.ezepo.lists import ListsPane
 from tui.widgets.ezepo.messages import AffiliatesLoaded, ListCreated, ListsLoaded, RoleChecked
 from tui.widgets.ezepo.new_list import NewListForm
+from tui.widgets.safe_text import safe_content
 
 # (tab id, title, admin only)
 TABS: tuple[tuple[str, str, bool], ...] = (
@@ -108,13 +110,17 @@ class EzepoScreen(Screen[None]):
         """Ask Ezepo which role the key has (`/api/test/`)."""
         assert self.client is not None
         status = self.query_one("#ezepo-status", Static)
-        async with reporting(self, "Checking the Ezepo key", lambda text: status.update(text)):
+        async with reporting(
+            self, "Checking the Ezepo key", lambda text: status.update(safe_content(text))
+        ):
             self.post_message(RoleChecked(await self.client.test()))
 
     @on(RoleChecked)
     def _role_known(self, message: RoleChecked) -> None:
         self.role = message.role
-        self.query_one("#ezepo-status", Static).update(f"Ezepo key role: {message.role.label}")
+        self.query_one("#ezepo-status", Static).update(
+            Content(f"Ezepo key role: {message.role.label}")
+        )
         self._show_admin_tabs(message.role is Role.ADMIN)
 
     @on(ListsLoaded)

@@ -120,7 +120,7 @@ class HelpScreen(ModalScreen[None]):
                 table = binding_table(self.app, classes)
                 if table is not None:
                     yield Static(title, classes="help-section", markup=False)
-                    yield Static(table, classes="help-table")
+                    yield Static(table, classes="help-table", markup=False)
             yield Markdown(HOW_TO, id="help-howto")
         yield Footer()
 

@@ -7,7 +7,6 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
@@ -15,6 +14,7 @@ from tui.api.journal import JournalEntry
 from tui.session import session_of
 from tui.widgets.collection_columns import short_time
 from tui.widgets.row_source import Column, ListRowSource
+from tui.widgets.safe_text import safe_content
 from tui.widgets.virtual_table import VirtualTable
 
 COLUMNS = (
@@ -55,5 +55,5 @@ class JournalScreen(Screen[None]):
         table.focus()
         path = session_of(self).client.journal.path
         self.query_one("#journal-title", Static).update(
-            Content(f"Coin journal · {len(entries)} entries · {path}")
+            safe_content(f"Coin journal · {len(entries)} entries · {path}")
         )

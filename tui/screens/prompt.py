@@ -11,6 +11,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
+from tui.widgets.safe_text import safe_content
+
 Check = Callable[[str], str | None]
 """Returns an error sentence for a bad value, None for a good one."""
 
@@ -46,7 +48,7 @@ class PromptScreen(ModalScreen[str | None]):
         value = event.value.strip()
         problem = self._check(value) if self._check else None
         if problem:
-            self.query_one("#prompt-error", Static).update(problem)
+            self.query_one("#prompt-error", Static).update(safe_content(problem))
             return
         self.dismiss(value)
 

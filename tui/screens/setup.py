@@ -23,7 +23,7 @@ from tui.config import DEFAULT_EASYPROMOS_URL, ConfigError, Settings, load_setti
 from tui.redact import Secret
 from tui.widgets.ezepo.base import describe_error
 from tui.widgets.ezepo.form_field import FormField, rule
-from tui.widgets.safe_text import clean
+from tui.widgets.safe_text import clean, safe_content
 
 CHECK_TIMEOUT = 15.0
 INTRO = (
@@ -169,7 +169,7 @@ class SetupScreen(Screen[Settings | None]):
         except ConfigError as exc:
             self._problem(f"The config file cannot be read: {exc}")
             return
-        self.query_one("#setup-file", Static).update(f"File: {current.config_path}")
+        self.query_one("#setup-file", Static).update(safe_content(f"File: {current.config_path}"))
         self.ep_url.input.value = current.easypromos_url
         if current.easypromos_token:
             self.ep_token.input.value = current.easypromos_token.reveal()
@@ -179,7 +179,7 @@ class SetupScreen(Screen[Settings | None]):
         self.ep_token.input.focus()
 
     def _problem(self, text: str) -> None:
-        self.query_one("#setup-problem", Static).update(text)
+        self.query_one("#setup-problem", Static).update(safe_content(text, single_line=False))
 
     def _valid(self) -> bool:
         fields = (self.ep_url, self.ep_token, self.ez_endpoint, self.ez_key)
@@ -207,7 +207,7 @@ class SetupScreen(Screen[Settings | None]):
 
     def _result(self, service: str, text: str, ok: bool | None = None) -> None:
         result = self.query_one(f"#{service}-result", Static)
-        result.update(text)
+        result.update(safe_content(text))
         result.display = bool(text)
         result.set_class(ok is True, "-ok")
         result.set_class(ok is False, "-failed")
@@ -235,7 +235,9 @@ class SetupScreen(Screen[Settings | None]):
         checks = await self._run_checks()
         refused = [check for check in checks if check.refused]
         if refused:
-            self.notify(f"Not saved: {refused[0].text}", severity="error", timeout=8)
+            self.notify(
+                clean(f"Not saved: {refused[0].text}"), severity="error", timeout=8, markup=False
+            )
             return
         values = {
             "easypromos_api_url": self.ep_url.value.rstrip("/"),
@@ -248,13 +250,14 @@ class SetupScreen(Screen[Settings | None]):
             settings = load_settings(path, self.profile)
         except ConfigError as exc:
             self._problem(f"Not saved: {exc}")
-            self.notify(f"Not saved: {exc}", severity="error")
+            self.notify(clean(f"Not saved: {exc}"), severity="error", markup=False)
             return
         unreachable = [check.text for check in checks if not check.ok]
         if unreachable:
-            self.notify(f"Saved, but not verified: {unreachable[0]}", severity="warning")
+            warning = clean(f"Saved, but not verified: {unreachable[0]}")
+            self.notify(warning, severity="warning", markup=False)
         else:
-            self.notify(f"Saved profile {self.profile} to {path}")
+            self.notify(clean(f"Saved profile {self.profile} to {path}"), markup=False)
         self.dismiss(settings)
 
     @on(Button.Pressed, "#cancel")

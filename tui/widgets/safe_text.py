@@ -1,41 +1,28 @@
-"""Untrusted text made safe to show: no markup, no terminal control sequences.
+"""Untrusted text made safe to show in a widget: no markup, no terminal control sequences.
 
-Nicknames, titles and every other value from the API are attacker-controlled. They are rendered as
-`rich.text.Text` (never parsed as markup) after removing escape sequences (CSI, OSC such as OSC 52
-clipboard writes, DCS...), other control characters and bidirectional overrides.
+Nicknames, titles, server messages, file names and every other value that is not a literal of
+ours go through `tui.inert.clean` (controls removed, each run marked) and are rendered as
+`rich.text.Text` or `textual.content.Content`, never parsed as markup. A `str` handed to a
+markup-enabled widget would be parsed: `[/b]` in a server message raises, `[link=...]` links.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from rich.text import Text
+from textual.content import Content
 
-_ESCAPE_SEQUENCE = re.compile(
-    r"""
-    \x1b\[[0-?]*[ -/]*[@-~]              # CSI
-    | \x1b[\]PX^_].*?(?:\x07|\x1b\\|$)   # OSC, DCS, SOS, PM, APC up to their terminator
-    | \x1b[@-Z\\-_]                      # other two-byte escapes
-    | \x9b[0-?]*[ -/]*[@-~]              # 8-bit CSI
-    | [\x90\x9d\x9e\x9f].*?(?:\x07|\x9c|$)  # 8-bit string controls
-    """,
-    re.VERBOSE | re.DOTALL,
-)
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+from tui.inert import clean
 
-
-def clean(value: Any, *, single_line: bool = True) -> str:
-    """`value` as a string without control characters; newlines and tabs become spaces if asked."""
-    text = "" if value is None else str(value)
-    text = _CONTROL.sub("", _ESCAPE_SEQUENCE.sub("", text))
-    if single_line:
-        text = text.replace("\r", " ").replace("\n", " ").replace("\t", " ")
-    else:
-        text = text.replace("\r", "").replace("\t", "    ")
-    return text
+__all__ = ["clean", "safe_content", "safe_text"]
 
 
 def safe_text(value: Any, style: str = "", *, single_line: bool = True) -> Text:
     """A `Text` of `value`, cleaned, never interpreted as markup."""
     return Text(clean(value, single_line=single_line), style=style)
+
+
+def safe_content(value: Any, style: str = "", *, single_line: bool = True) -> Content:
+    """A `Content` of `value`, cleaned, never interpreted as markup."""
+    return Content.styled(clean(value, single_line=single_line), style)

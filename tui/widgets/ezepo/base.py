@@ -18,7 +18,7 @@ from tui.api.ezepo import EzepoClient
 from tui.api.models import Affiliate, EzepoList, Role
 from tui.paths import APP_NAME
 from tui.redact import redact_text
-from tui.widgets.safe_text import clean
+from tui.widgets.safe_text import clean, safe_content
 
 
 def default_download_dir() -> Path:
@@ -41,15 +41,17 @@ async def reporting(node: Widget, action: str, show: Callable[[str], None]) -> A
     try:
         yield
     except Exception as exc:
-        text = f"{action} failed: {describe_error(exc)}"
+        text = clean(f"{action} failed: {describe_error(exc)}")
         show(text)
-        node.notify(text, title="Ezepo", severity="error", timeout=8)
+        node.notify(text, title="Ezepo", severity="error", timeout=8, markup=False)
     else:
         show("")
 
 
 class ErrorLine(Static):
-    """The last error of a pane, in one line; empty and hidden when all is well."""
+    """The last error of a pane, in one line; empty and hidden when all is well.
+
+    The text is never markup: it quotes servers and file names."""
 
     DEFAULT_CSS = """
     ErrorLine { color: $text-error; height: auto; display: none; }
@@ -57,7 +59,7 @@ class ErrorLine(Static):
     """
 
     def show(self, text: str) -> None:
-        self.update(text)
+        self.update(safe_content(text))
         self.set_class(bool(text), "-shown")
 
 

@@ -11,6 +11,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal
+from textual.content import Content
 from textual.widgets import Button, DataTable, Input, Label, Select, Static
 
 from tui.api.ezepo import EzepoClient
@@ -25,7 +26,7 @@ from tui.widgets.ezepo.base import (
 )
 from tui.widgets.ezepo.choices import LINK_TYPES, SOURCES, list_options, refill
 from tui.widgets.ezepo.csv_export import write_csv
-from tui.widgets.safe_text import clean, safe_text
+from tui.widgets.safe_text import clean, safe_content, safe_text
 
 CONCURRENCY = 4
 BULK_COLUMNS = ("Affiliate id", "Name", "Link")
@@ -116,11 +117,11 @@ class BulkLinks(EzepoPane):
             row = await task
             self.rows.append(row)
             table.add_row(*self._cells(row))
-            progress.update(f"{done} of {len(affiliates)} links")
+            progress.update(Content(f"{done} of {len(affiliates)} links"))
         self.rows.sort(key=lambda row: row.affiliate.affid)
         fill_table(table, BULK_COLUMNS, [self._cells(row) for row in self.rows])
         failed = sum(1 for row in self.rows if row.link is None)
-        progress.update(f"{len(self.rows)} links for list {clean(listid)}, {failed} failed")
+        progress.update(safe_content(f"{len(self.rows)} links for list {listid}, {failed} failed"))
         self.generated_for = (listid, source, link_type)
         path = self.query_one("#bulk-path", Input)
         if not path.value:
@@ -161,4 +162,4 @@ class BulkLinks(EzepoPane):
             self.report(f"Export failed: {clean(exc.strerror or exc)}")
             return
         self.report("")
-        self.notify(f"{count} links written to {raw_path}")
+        self.notify(clean(f"{count} links written to {raw_path}"), markup=False)

@@ -9,6 +9,8 @@ from textual.containers import Vertical
 from textual.validation import Function, Validator
 from textual.widgets import Input, Label, Static
 
+from tui.widgets.safe_text import safe_content
+
 
 def rule(check: Callable[[str], bool], message: str) -> Validator:
     """A validator from a predicate and the message shown when it fails."""
@@ -35,7 +37,7 @@ class FormField(Vertical):
         self._failing = False
 
     def compose(self) -> ComposeResult:
-        yield Label(self.label)
+        yield Label(self.label, markup=False)
         yield self.input
         if self.hint:
             yield Static(self.hint, classes="hint", markup=False)
@@ -47,7 +49,7 @@ class FormField(Vertical):
 
     def show_error(self, text: str) -> None:
         self._failing = bool(text)
-        self._error.update(text)
+        self._error.update(safe_content(text))
         self._error.set_class(bool(text), "-shown")
         self.input.set_class(bool(text), "-invalid")
 

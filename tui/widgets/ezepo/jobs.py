@@ -21,7 +21,7 @@ from tui.api.fetchjob import Phase
 from tui.api.models import ListFormat
 from tui.widgets.ezepo.base import ErrorLine, EzepoPane, default_download_dir, describe_error
 from tui.widgets.ezepo.choices import FORMATS, labelled, list_options, refill
-from tui.widgets.safe_text import clean, safe_text
+from tui.widgets.safe_text import clean, safe_content, safe_text
 
 COLUMNS = ("#", "List", "Format", "Job id", "Status", "Elapsed", "Next poll", "Result")
 
@@ -197,13 +197,14 @@ class FetchJobs(EzepoPane):
             )
         except asyncio.CancelledError:
             job.error = "cancelled"
-            self.notify(f"Fetch of list {job.listid} cancelled")
+            self.notify(clean(f"Fetch of list {job.listid} cancelled"), markup=False)
             raise
         except Exception as exc:
             job.error = describe_error(exc)
-            self.notify(f"Fetch of list {job.listid} failed: {job.error}", severity="error")
+            failed = clean(f"Fetch of list {job.listid} failed: {job.error}")
+            self.notify(failed, severity="error", markup=False)
         else:
-            self.notify(f"List {job.listid} fetched: {job.summary()}")
+            self.notify(clean(f"List {job.listid} fetched: {job.summary()}"), markup=False)
         finally:
             job.finished = time.time()
             self.post_message(JobChanged(job))
@@ -233,7 +234,7 @@ class FetchJobs(EzepoPane):
             self._detail(job)
 
     def _detail(self, job: FetchJob) -> None:
-        lines = [f"Job {job.number}: list {clean(job.listid)} ({job.kind.value}), {job.elapsed()}"]
+        lines = [f"Job {job.number}: list {job.listid} ({job.kind.value}), {job.elapsed()}"]
         if job.result is not None:
             lines.append(f"{job.summary()} ({len(job.result.files)} file(s))")
             lines.append(f"Zip: {job.result.archive}")
@@ -241,7 +242,9 @@ class FetchJobs(EzepoPane):
             lines.append(job.error)
         else:
             lines.append(f"Saving into {job.dest_dir}")
-        self.query_one("#jobs-detail", Static).update("\n".join(lines))
+        self.query_one("#jobs-detail", Static).update(
+            safe_content("\n".join(lines), single_line=False)
+        )
 
     def _tick(self) -> None:
         """Refresh elapsed time and countdown of running jobs."""

@@ -43,7 +43,11 @@ class LinkOutput(Vertical):
             self.notify("Nothing to copy yet", severity="warning")
             return False
         result = copy_text(self.app, self.link.reveal())
-        self.notify(result.describe("Link"), severity="information" if result.copied else "warning")
+        self.notify(
+            result.describe("Link"),
+            severity="information" if result.copied else "warning",
+            markup=False,
+        )
         if not result.copied:
             manual = self.query_one("#manual-copy", Input)
             manual.value = self.link.reveal()

@@ -87,7 +87,7 @@ class NewListForm(EzepoPane):
         async with self.failure("Creating the list"):
             await self.client.new_list(listid, name, type=list_type, format=list_format)
             queued = " (waiting in the New List Queue)" if not (list_type and list_format) else ""
-            self.notify(f"List {listid} created{queued}")
+            self.notify(clean(f"List {listid} created{queued}"), markup=False)
             self.listid_field.input.value = ""
             self.name_field.input.value = ""
             self.post_message(ListCreated(listid))
