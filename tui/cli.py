@@ -9,8 +9,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from tui import __version__
+from tui.commands._common import say
 from tui.config import ConfigError, Settings, load_settings
-from tui.redact import install_log_redaction, redact_text
+from tui.redact import install_log_redaction
 
 SUBCOMMANDS = ("sandbox", "export", "ezepo", "coins", "cache")
 STANDALONE = {"sandbox"}  # commands that read no config
@@ -79,7 +80,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
     """Settings for a command's `--config`/`--profile`; warnings go to stderr."""
     settings = load_settings(args.config, args.profile)
     for warning in settings.warnings:
-        print(f"promo-tui: warning: {warning}", file=sys.stderr)
+        say(f"promo-tui: warning: {warning}")
     return settings
 
 
@@ -101,8 +102,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return launch_app(args)
     except ConfigError as exc:
-        print(f"promo-tui: config error: {redact_text(str(exc))}", file=sys.stderr)
+        say(f"promo-tui: config error: {exc}")
         return 2
     except KeyboardInterrupt:
-        print("promo-tui: interrupted", file=sys.stderr)
+        say("promo-tui: interrupted")
         return 130

@@ -5,13 +5,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import signal
-import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from types import FrameType
 
+from tui.commands._common import say
 from tui.config import Settings, load_settings
 from tui.memory import freeze_long_lived
 from tui.redact import Secret
@@ -91,7 +91,7 @@ def launch_app(args: argparse.Namespace) -> int:
         else:
             settings = load_settings(args.config, args.profile, allow_new_profile=True)
         for warning in settings.warnings:
-            print(f"promo-tui: warning: {warning}", file=sys.stderr)
+            say(f"promo-tui: warning: {warning}")
         freeze_long_lived(collect=False)  # modules and classes live as long as the process
         app = PromoTuiApp(settings, demo=args.demo, prepare=prepare)
         app.run()

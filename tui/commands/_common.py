@@ -2,7 +2,8 @@
 
 Exit codes: 0 done, 1 the operation failed (API, network, disk), 2 bad input or configuration
 (nothing was sent or written), 3 a coin transaction's outcome is unknown, 130 interrupted.
-Data goes to stdout; progress and errors go to stderr, always through `redact_text`.
+Data goes to stdout; progress and errors go to stderr, always through `redact_text` and
+`tui.inert.clean` (no server's escape sequence ever reaches the terminal).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, NoReturn
 
+from tui.inert import clean
 from tui.redact import redact_text
 
 EXIT_FAILED = 1
@@ -41,8 +43,8 @@ class UsageError(CliError):
 
 
 def say(message: str) -> None:
-    """One line on stderr, redacted."""
-    print(redact_text(message), file=sys.stderr, flush=True)
+    """One line on stderr, redacted and cleaned of control characters."""
+    print(clean(redact_text(message)), file=sys.stderr, flush=True)
 
 
 def command_parser(
@@ -61,7 +63,7 @@ def command_parser(
     )
 
     def error(message: str) -> NoReturn:
-        parser.exit(EXIT_USAGE, f"{parser.prog}: {redact_text(message)} (see --help)\n")
+        parser.exit(EXIT_USAGE, f"{clean(redact_text(f'{parser.prog}: {message}'))} (see --help)\n")
 
     parser.error = error  # type: ignore[method-assign]
     return parser
@@ -188,29 +190,10 @@ def check_writable_dir(path: Path, *, what: str | None = None) -> Path:
 
 # -- terminal output -----------------------------------------------------------------------------
 
-# C0/C1 controls (ANSI and OSC sequences, newlines) and the bidi controls that reorder a line.
-_CONTROL = {
-    code: "\N{REPLACEMENT CHARACTER}"
-    for code in (
-        *range(0x20),
-        0x7F,
-        *range(0x80, 0xA0),
-        *range(0x202A, 0x202F),
-        0x200E,
-        0x200F,
-        *range(0x2066, 0x206A),
-    )
-}
-
-
-def plain(value: object) -> str:
-    """A value as one line of inert text: control characters replaced."""
-    return "" if value is None else str(value).translate(_CONTROL)
-
 
 def print_table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
     """Rows as aligned columns on stdout (the rows are few: Ezepo lists, affiliates, journal)."""
-    cells = [[plain(cell) for cell in row] for row in rows]
+    cells = [[clean(cell) for cell in row] for row in rows]
     widths = [max([len(h), *(len(row[i]) for row in cells)]) for i, h in enumerate(headers)]
     for row in [list(headers), *cells]:
         padded = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))

@@ -9,6 +9,9 @@ memory stays constant whatever the number of rows.
 Formula injection: a text cell starting with `=`, `+`, `-`, `@`, a tab or a carriage return is
 read as a formula by spreadsheet programs, so it is prefixed with a single quote `'`. Plain
 numbers (`-50`, `+3.5`) cannot be formulas and are written unchanged.
+
+Terminals: control characters other than tab and newline (ESC, CR, C1 controls, bidi overrides)
+are written as visible escapes (`\x1b`, `\u202e`), so a CSV printed to a terminal cannot drive it.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import IO, Any
 
+from tui.inert import csv_escaped, json_text
+
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"[+-]?\d+(\.\d+)?([eE][+-]?\d+)?")
 
@@ -26,13 +31,16 @@ HELP = (
     "CSV: nested objects become dotted columns (user.id), lists stay JSON in one cell; columns "
     "are the union over all records in first-seen order. Cells starting with = + - @, a tab or "
     "a carriage return are prefixed with ' so spreadsheets do not run them as formulas "
-    "(plain numbers such as -50 are left as they are)."
+    "(plain numbers such as -50 are left as they are). Control characters other than tab and "
+    "newline (ESC, CR, C1 controls, bidi overrides) are written as visible escapes such as \\x1b "
+    "or \\u202e, so the CSV is safe to print to a terminal; JSONL escapes them as \\uXXXX, "
+    "losslessly."
 )
 
 
 def neutralise(value: object) -> str:
-    """A cell as text no spreadsheet evaluates."""
-    text = cell_text(value)
+    """A cell as text that no spreadsheet evaluates and no terminal obeys."""
+    text = csv_escaped(cell_text(value))
     if text.startswith(FORMULA_START) and not _NUMBER.fullmatch(text):
         return "'" + text
     return text
@@ -45,7 +53,7 @@ def cell_text(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (list, tuple)):
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+        return json_text(value, separators=(",", ":"))
     return str(value)
 
 

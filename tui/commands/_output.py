@@ -21,13 +21,14 @@ from typing import IO, Any, Protocol
 
 from tui.commands import _csv
 from tui.commands._common import UsageError, say
+from tui.inert import json_text
 
 STATE_VERSION = 1
 
 
 def record_line(record: Mapping[str, Any]) -> str:
-    """One record as a JSON line, as the API gave it."""
-    return json.dumps(record, ensure_ascii=False, separators=(",", ":"), default=str) + "\n"
+    """One record as a JSON line, as the API gave it (controls escaped, see `json_text`)."""
+    return json_text(record, separators=(",", ":")) + "\n"
 
 
 class Sink(Protocol):

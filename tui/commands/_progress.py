@@ -14,7 +14,8 @@ import time
 from collections.abc import AsyncIterator, Callable
 from typing import TextIO
 
-from tui.commands._common import is_tty, plain
+from tui.commands._common import is_tty
+from tui.inert import clean
 
 BAR_WIDTH = 24
 TICK_SECONDS = 0.25
@@ -33,7 +34,7 @@ class Progress:
     ) -> None:
         self.stream = stream or sys.stderr
         self.enabled = is_tty(self.stream)
-        self.label = plain(label)
+        self.label = clean(label)
         self.records = 0
         self.pages = 0
         self.total: int | None = None
@@ -58,7 +59,7 @@ class Progress:
         if total:
             self.total = total
         if status is not None:
-            self.status = plain(status)
+            self.status = clean(status)
         self.draw()
 
     def line(self) -> str:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from tui.commands._common import EXIT_FAILED, command_parser, numeric_id, say
+from tui.inert import clean
 from tui.store import files
 from tui.store.store import ScopeInfo, Store, StoreError
 
@@ -124,11 +125,11 @@ def _info(profile: str, enabled: bool, databases: list[Path], as_json: bool) -> 
         print("  empty")
     now = time.time()
     for entry in described:
-        print(f"{entry['path']}  {entry['bytes'] / 2**20:,.1f} MiB")
+        print(f"{clean(entry['path'])}  {entry['bytes'] / 2**20:,.1f} MiB")
         if entry.get("damaged"):
             print("  a damaged copy, moved aside (`promo-tui cache clear` deletes it)")
             continue
-        print(f"  {entry['api_base_url']}  brands {entry['brands'] or '-'}")
+        print(clean(f"  {entry['api_base_url']}  brands {entry['brands'] or '-'}"))
         for scope in entry["collections"]:
             where = f"promotion {scope['promotion_id']}" if scope["promotion_id"] else "account"
             when = _age(scope["refreshed_at"] or scope["written_at"], now)

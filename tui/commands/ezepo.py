@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
@@ -21,6 +20,7 @@ from tui.commands._common import (
     run_async,
     say,
 )
+from tui.inert import clean, json_text
 
 if TYPE_CHECKING:
     from tui.api.ezepo import EzepoClient
@@ -170,7 +170,7 @@ async def test(client: EzepoClient, args: argparse.Namespace, settings: Settings
 
 def _as_json(items: Sequence[Any]) -> str:
     """Models' raw data as JSON (secrets inside it stay masked)."""
-    return json.dumps([item.raw for item in items], ensure_ascii=False, indent=2, default=str)
+    return json_text([item.raw for item in items], indent=2)
 
 
 async def show_lists(client: EzepoClient, args: argparse.Namespace, settings: Settings) -> int:
@@ -220,7 +220,7 @@ def _source_label(source: str | None) -> str:
 
 async def show_link(client: EzepoClient, args: argparse.Namespace, settings: Settings) -> int:
     link = await client.link(args.affid, args.src, args.listid, args.type)
-    print(link, flush=True)
+    print(clean(link), flush=True)
     if args.copy:
         copy_to_clipboard(link)
     return 0
@@ -298,7 +298,7 @@ async def fetch_list(client: EzepoClient, args: argparse.Namespace, settings: Se
         result = await client.fetch_list(
             args.listid, args.format, args.output, poll_seconds=poll, on_progress=report
         )
-    print(f"{result.path}\t{result.count}")
+    print(f"{clean(result.path)}\t{result.count}")
     return 0
 
 

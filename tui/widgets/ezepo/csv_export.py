@@ -13,13 +13,14 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from tui.config import write_private
+from tui.inert import csv_escaped
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def neutralise(cell: object) -> str:
-    """The cell as text that no spreadsheet evaluates."""
-    text = "" if cell is None else str(cell)
+    """The cell as text that no spreadsheet evaluates (controls as visible escapes)."""
+    text = "" if cell is None else csv_escaped(str(cell))
     return f"'{text}" if text.startswith(_FORMULA_START) else text
 
 
