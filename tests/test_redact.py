@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 
 import pytest
@@ -48,3 +49,49 @@ def test_log_records_are_redacted(caplog: pytest.LogCaptureFixture) -> None:
     )
     assert "log-canary-77x" not in caplog.text
     assert f"key={MASK}" in caplog.text
+
+
+@pytest.mark.parametrize("name", ["tui.api.transport", "httpcore.connection", "some.library"])
+def test_every_logger_is_redacted_even_through_a_handler_added_later(name: str) -> None:
+    """Child loggers' records do not pass their ancestors' logger filters; a handler added after
+    start-up has no filter at all: the redaction must hold for both."""
+    install_log_redaction()
+    Secret("late-handler-canary-31")
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("%(name)s %(message)s"))
+    logger = logging.getLogger(name)
+    logger.addHandler(handler)  # added after start-up, on the child itself
+    root_stream = io.StringIO()
+    root_handler = logging.StreamHandler(root_stream)
+    logging.getLogger().addHandler(root_handler)  # and on the root, reached by propagation
+    level = logger.level
+    logger.setLevel(logging.INFO)
+    try:
+        logger.info("token %s in %s", "late-handler-canary-31", "http://h/x?key=abc123&y=1")
+        try:
+            raise RuntimeError("failed with Bearer late-handler-canary-31")
+        except RuntimeError:
+            logger.exception("boom")
+    finally:
+        logger.removeHandler(handler)
+        logging.getLogger().removeHandler(root_handler)
+        logger.setLevel(level)
+    for text in (stream.getvalue(), root_stream.getvalue()):
+        assert "late-handler-canary-31" not in text
+        assert "abc123" not in text
+        assert f"token {MASK} in http://h/x?key={MASK}&y=1" in text
+        assert "RuntimeError" in text  # the traceback is kept, masked
+
+
+def test_a_record_whose_arguments_do_not_fit_is_still_logged() -> None:
+    install_log_redaction()
+    stream = io.StringIO()
+    logger = logging.getLogger("tui.test.unformattable")
+    logger.addHandler(logging.StreamHandler(stream))
+    logger.setLevel(logging.INFO)
+    try:
+        logger.info("two %s %s", "only-one")
+    finally:
+        logger.handlers.clear()
+    assert "unformattable arguments" in stream.getvalue()

@@ -17,6 +17,8 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from collections.abc import Callable
+from typing import Any
 
 MASK = "***"
 
@@ -82,30 +84,37 @@ def redact_url(url: object) -> str:
     return redact_text(str(url))
 
 
-class RedactingFilter(logging.Filter):
-    """A logging filter that renders each record once and masks secrets in the result."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
+def redact_record(record: logging.LogRecord) -> logging.LogRecord:
+    """Render a record's message once and mask secrets in it and in its traceback."""
+    try:
         message = record.getMessage()
-        cleaned = redact_text(message)
-        if cleaned != message:
-            record.msg, record.args = cleaned, None
-        if record.exc_info and record.exc_info[1] is not None:
-            record.exc_text = redact_text(logging.Formatter().formatException(record.exc_info))
-            record.exc_info = None
-        return True
+    except Exception:  # arguments that do not fit the format: keep neither as given
+        message = f"{record.msg!r} (unformattable arguments)"
+    cleaned = redact_text(message)
+    if cleaned != message or record.args:
+        record.msg, record.args = cleaned, None
+    if record.exc_info and record.exc_info[1] is not None:
+        record.exc_text = redact_text(logging.Formatter().formatException(record.exc_info))
+        record.exc_info = None
+    return record
 
 
-_FILTER = RedactingFilter()
-_LOGGERS = ("", "httpx", "httpcore", "tui", "uvicorn", "uvicorn.access", "uvicorn.error")
+class _RedactingFactory:
+    """The log record factory, wrapped: every record is redacted as it is made."""
+
+    def __init__(self, make: Callable[..., logging.LogRecord]) -> None:
+        self.make = make
+
+    def __call__(self, *args: Any, **kwargs: Any) -> logging.LogRecord:
+        return redact_record(self.make(*args, **kwargs))
 
 
 def install_log_redaction() -> None:
-    """Redact every record of the root logger, httpx's and ours (idempotent)."""
-    for name in _LOGGERS:
-        logger = logging.getLogger(name)
-        if _FILTER not in logger.filters:
-            logger.addFilter(_FILTER)
-        for handler in logger.handlers:
-            if _FILTER not in handler.filters:
-                handler.addFilter(_FILTER)
+    """Redact every log record of the process (idempotent).
+
+    Records are redacted where they are made (the record factory), not by a filter: a filter on
+    a logger misses its children's records, and one on a handler misses handlers added later.
+    """
+    factory = logging.getLogRecordFactory()
+    if not isinstance(factory, _RedactingFactory):
+        logging.setLogRecordFactory(_RedactingFactory(factory))
