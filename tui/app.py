@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from textual import events
 from textual.app import App, SystemCommand
@@ -13,7 +13,7 @@ from textual.screen import Screen
 from tui.api.errors import AuthError
 from tui.config import ConfigError, Settings, load_settings
 from tui.memory import IdleCollector
-from tui.messages import AddCoins, ApiFailed
+from tui.messages import AddCoins, ApiFailed, ServerWarning
 from tui.redact import redact_text
 from tui.screens.browser import BrowserScreen
 from tui.screens.palette import PromotionById
@@ -55,7 +55,7 @@ class PromoTuiApp(App[None]):
         self.demo = demo
         self._painted = False
         self.idle_collector = IdleCollector()
-        self.session = Session(settings, prepare=prepare)
+        self.session = Session(settings, prepare=prepare, warn=self._server_warning)
         self._ezepo_screen: Screen[None] | None = None
         if demo:
             self.sub_title = "demo (sandbox)"
@@ -105,7 +105,7 @@ class PromoTuiApp(App[None]):
         browser = self._browser()
         if browser is not None:  # nothing of the previous session may run on the new one
             await browser.clear()
-        self.settings, self.session = settings, Session(settings)
+        self.settings, self.session = settings, Session(settings, warn=self._server_warning)
         if browser is None:  # the first session came from the setup screen
             browser = BrowserScreen()
             await self.push_screen(browser)
@@ -135,15 +135,26 @@ class PromoTuiApp(App[None]):
     def on_api_failed(self, message: ApiFailed) -> None:
         self.report_error(message.error, message.context)
 
+    def _server_warning(self, text: str) -> None:
+        """The session's clients took an answer with a caveat (called from any thread)."""
+        self.post_message(ServerWarning(text))
+
+    def on_server_warning(self, message: ServerWarning) -> None:
+        self._show_problem(message.text, "warning")
+
     def report_error(self, error: BaseException, context: str = "") -> None:
         """A notification and the status bar's last error; a revoked token opens the setup."""
-        text = clean(redact_text(f"{context}{error}"))
-        for status in self.screen.query(StatusBar):
-            status.last_error = text
-        self.notify(text, title="Error", severity="error", markup=False, timeout=6)
+        self._show_problem(f"{context}{error}", "error")
         if isinstance(error, AuthError) and self.session.easypromos is not None:
             self.notify("The token was refused: check the profile", severity="warning")
             self.run_setup()
+
+    def _show_problem(self, text: str, severity: Literal["warning", "error"]) -> None:
+        """A notification, and the status bar's last problem."""
+        text = clean(redact_text(text))
+        for status in self.screen.query(StatusBar):
+            status.last_error = text
+        self.notify(text, title=severity.title(), severity=severity, markup=False, timeout=6)
 
     # ---- actions --------------------------------------------------------------------------------
 

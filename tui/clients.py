@@ -5,14 +5,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from tui.api.easypromos import EasypromosClient
+from tui.api.transport import Warn
 from tui.config import Settings
 
 if TYPE_CHECKING:
     from tui.api.ezepo import EzepoClient
 
 
-def easypromos_client(settings: Settings) -> EasypromosClient | None:
-    """The Easypromos client (paced as configured), or None when the profile has no token."""
+def easypromos_client(settings: Settings, warn: Warn | None = None) -> EasypromosClient | None:
+    """The Easypromos client (paced as configured), or None when the profile has no token;
+    `warn` hears of answers taken with a caveat."""
     if not settings.easypromos_token:
         return None
     return EasypromosClient(
@@ -21,15 +23,16 @@ def easypromos_client(settings: Settings) -> EasypromosClient | None:
         rate_limit=settings.rate_limit,
         rate_window=settings.rate_window_seconds,
         timeout=settings.timeout_seconds,
+        warn=warn,
     )
 
 
-def ezepo_client(settings: Settings) -> EzepoClient | None:
+def ezepo_client(settings: Settings, warn: Warn | None = None) -> EzepoClient | None:
     """The Ezepo client, or None when the profile lacks the endpoint or the key."""
     if not settings.ezepo_endpoint or not settings.ezepo_key:
         return None
     from tui.api.ezepo import EzepoClient
 
     return EzepoClient(
-        settings.ezepo_endpoint, settings.ezepo_key, timeout=settings.timeout_seconds
+        settings.ezepo_endpoint, settings.ezepo_key, timeout=settings.timeout_seconds, warn=warn
     )

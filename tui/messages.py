@@ -54,6 +54,13 @@ class AddCoins(Message):
 
 
 @dataclass
+class ServerWarning(Message):
+    """An answer was taken with a caveat (posted from any thread); the app shows it."""
+
+    text: str
+
+
+@dataclass
 class ApiFailed(Message):
     """A worker's call failed; the app shows it (and handles a revoked token)."""
 

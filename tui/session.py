@@ -44,12 +44,20 @@ class Session:
     """The clients and the store of one profile; `start()` before use, `close()` after.
 
     `prepare`, if given, is a blocking call that `start` makes (in a thread) before creating the
-    clients: the demo starts its sandbox there, after the app's first frame.
+    clients: the demo starts its sandbox there, after the app's first frame. `warn` hears, from
+    any thread, of answers taken with a caveat (the same bytes that are not UTF-8, again).
     """
 
-    def __init__(self, settings: Settings, *, prepare: Callable[[], object] | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        prepare: Callable[[], object] | None = None,
+        warn: Callable[[str], None] | None = None,
+    ) -> None:
         self.settings = settings
         self._prepare = prepare
+        self._warn = warn
         self._starting = asyncio.Lock()
         self.easypromos: EasypromosClient | None = None
         self.ezepo: EzepoClient | None = None
@@ -80,13 +88,13 @@ class Session:
     def _new_clients(self) -> tuple[EasypromosClient, EzepoClient | None]:
         from tui import clients
 
-        return self._new_client(), clients.ezepo_client(self.settings)
+        return self._new_client(), clients.ezepo_client(self.settings, self._warn)
 
     def _new_client(self) -> EasypromosClient:
         """A client of the profile's account (clients share the account's pacer)."""
         from tui import clients
 
-        client = clients.easypromos_client(self.settings)
+        client = clients.easypromos_client(self.settings, self._warn)
         if client is None:
             raise NotConfigured("No Easypromos token in this profile")
         return client

@@ -14,6 +14,7 @@ from tui.api.errors import (
     AuthError,
     BadResponse,
     NotFound,
+    NotUtf8,
     RateLimited,
     ScopeError,
     ServerError,
@@ -21,7 +22,14 @@ from tui.api.errors import (
 )
 from tui.api.journal import EntryState, Journal, JournalEntry, find_match
 from tui.api.models import CoinTransaction
-from tui.api.transport import EASYPROMOS, EZEPO, checked_json, json_body, status_error
+from tui.api.transport import (
+    EASYPROMOS,
+    EZEPO,
+    RepeatedBodies,
+    checked_json,
+    json_body,
+    status_error,
+)
 
 URL = "http://api.test/v2/users/1?next_cursor=5&key=secret-key-123"
 
@@ -77,7 +85,7 @@ def test_every_documented_code_has_a_sentence() -> None:
         (b"<!DOCTYPE html><html>502</html>", "text/html", "HTML page"),
         (b"<html>", "application/json", "HTML page"),
         (b'{"items": [1, 2', "application/json", "not valid JSON"),
-        (b"\xff\xfe", "application/json", "not valid JSON"),
+        (b"\xff\xfe", "application/json", "not valid JSON"),  # a UTF-16 mark, then nothing
     ],
 )
 def test_bad_bodies(body: bytes, ctype: str, message: str) -> None:
@@ -86,10 +94,33 @@ def test_bad_bodies(body: bytes, ctype: str, message: str) -> None:
     assert checked_json(response(200, b"[1]"), EASYPROMOS) == [1]
 
 
-def test_bytes_that_are_not_utf8_are_replaced_not_fatal() -> None:
-    body = b'{"items": [{"id": "1", "nickname": "Jos\xe9"}, {"id": "2", "nickname": "Ana"}]}'
-    data = json_body(response(200, body), EASYPROMOS)
+BAD_UTF8 = b'{"items": [{"id": "1", "nickname": "Jos\xe9"}, {"id": "2", "nickname": "Ana"}]}'
+
+
+def test_bytes_that_are_not_utf8_are_an_error_unless_taken_leniently() -> None:
+    with pytest.raises(NotUtf8, match=r"GET /v2/users/1 with bytes that are not UTF-8"):
+        json_body(response(200, BAD_UTF8), EASYPROMOS)
+    data = json_body(response(200, BAD_UTF8), EASYPROMOS, lenient=True)
     assert [item["nickname"] for item in data["items"]] == ["Jos\ufffd", "Ana"]
+
+
+def test_only_the_same_bad_bytes_on_the_last_attempt_are_taken() -> None:
+    warnings: list[str] = []
+    bodies = RepeatedBodies(3, warnings.append)
+    other = BAD_UTF8.replace(b"Ana", b"Ann")
+    for body in (BAD_UTF8, other):  # different bytes: a transfer mangles them, retry
+        with pytest.raises(NotUtf8):
+            bodies.checked_json(response(200, body), EASYPROMOS)
+    data = bodies.checked_json(response(200, other), EASYPROMOS)  # the same again, the last try
+    assert data["items"][0]["nickname"] == "Jos\ufffd"
+    assert warnings == [
+        "Easypromos answered GET /v2/users/1 with the same bytes that are not UTF-8 3 times in "
+        "a row; they are shown as \ufffd."
+    ]
+    early = RepeatedBodies(3, warnings.append)
+    for _ in range(2):  # the same bytes twice, attempts left: retried all the same
+        with pytest.raises(NotUtf8):
+            early.checked_json(response(200, BAD_UTF8), EASYPROMOS)
 
 
 def entry_of(journal: Journal, amount: int = 5, concept: str = "Bonus") -> JournalEntry:

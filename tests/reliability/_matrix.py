@@ -6,7 +6,10 @@ Promises checked per cell:
   byte the clean run's; the app's table holds every record.
 - persistent (every request of the collection fails): the export exits 1 with one stderr line
   that names the request, leaves no file; the app shows the error, stays usable, loads the
-  collection once the fault is gone and has no worker left running.
+  collection once the fault is gone and has no worker left running. A `lenient` fault (the same
+  bytes that are not UTF-8 every time: the server's data, not a transfer's damage) is taken
+  with U+FFFD instead: the export exits 0 and warns once naming the request, the app loads it
+  and its status line names the request.
 - both: no run outlives the bound the retry policy and the timeout allow; no traceback.
 """
 
@@ -50,6 +53,7 @@ class Fault:
     source: str  # "sandbox" | "raw"
     rule: dict[str, Any] | None = None
     harmless: bool = False  # even when persistent, the data must come through
+    lenient: bool = False  # when persistent, taken with U+FFFD and a warning naming the request
 
 
 SANDBOX_FAULTS = (
@@ -65,7 +69,7 @@ SANDBOX_FAULTS = (
     Fault("slower than the timeout", "sandbox", {"kind": "slow", "seconds": 2.5}),
     Fault("hang, then cut", "sandbox", {"kind": "hang", "seconds": 3.0}),
 )
-RAW = tuple(Fault(kind, "raw") for kind in RAW_FAULTS)
+RAW = tuple(Fault(kind, "raw", lenient=kind == "bad-utf8") for kind in RAW_FAULTS)
 FAULTS = SANDBOX_FAULTS + RAW
 
 
@@ -157,6 +161,15 @@ def export_cell(lane: Lane, fault: Fault, mode: str, work: Path, baseline: bytes
         elif out.read_bytes() != baseline:
             problems.append("data differs from the clean run")
         text = "identical data"
+    elif fault.lenient:
+        warnings = [line for line in result.lines if "warning" in line]
+        if result.code != 0:
+            problems.append(f"exit {result.code}: {result.stderr.strip()[:80]}")
+        elif "\ufffd" not in out.read_text(encoding="utf-8"):
+            problems.append("no U+FFFD in the data")
+        if len(warnings) != 1 or REQUEST_NAME not in warnings[0] or "UTF-8" not in warnings[0]:
+            problems.append(f"not one warning naming the request: {result.stderr.strip()[:120]!r}")
+        text = "U+FFFD, " + (warnings[0].removeprefix("promo-tui: ") if warnings else "")
     else:
         line = result.lines[0] if result.lines else ""
         if result.code != 1:
@@ -251,7 +264,8 @@ async def _app_session(
                     try:
                         await until(pilot, lambda: view.state != "loading", bound)
                         seconds = time.monotonic() - start
-                        if view.state != "idle":  # the error message follows the state
+                        warned = fault.lenient and mode == "persistent"
+                        if view.state != "idle" or warned:  # the message follows the state
                             await until(pilot, lambda: status.last_error, 5)
                         state, error = view.state, status.last_error
                     except TimeoutError as exc:
@@ -282,6 +296,10 @@ async def _judge_app(
         if not loaded():
             problems.append(f"state {state}, {view.table.row_count} rows: {error[:80]}")
         text = "all rows"
+    elif fault.lenient:
+        if state != "idle" or REQUEST_NAME not in error or "UTF-8" not in error:
+            problems.append(f"state {state}, not a warning naming the request: {error[:80]}")
+        text = f"U+FFFD, {error}"
     else:
         if state not in ("failed", "offline") or not error:
             problems.append(f"no message (state {state})")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from tests.reliability._matrix import FAULTS, both_matrices, render
 
-QUICK = ("500", "truncated JSON", "no-answer")
+QUICK = ("500", "truncated JSON", "no-answer", "bad-utf8")
 QUICK_FAULTS = tuple(fault for fault in FAULTS if fault.name in QUICK)
 
 

@@ -34,7 +34,15 @@ from tui.api.models import (
 )
 from tui.api.pacing import Pacer, pacer_for
 from tui.api.retry import RetryPolicy, with_retries
-from tui.api.transport import EASYPROMOS, ServiceClient, checked_json, json_body, send, status_error
+from tui.api.transport import (
+    EASYPROMOS,
+    RepeatedBodies,
+    ServiceClient,
+    Warn,
+    json_body,
+    send,
+    status_error,
+)
 from tui.redact import Secret, redact_url
 
 __all__ = ["Collection", "EasypromosClient", "Page"]
@@ -82,8 +90,11 @@ class EasypromosClient(ServiceClient):
         retry: RetryPolicy | None = None,
         reconcile_delay: float = 10.0,
         transport: httpx.AsyncBaseTransport | None = None,
+        warn: Warn | None = None,
     ) -> None:
-        super().__init__(base_url, timeout=timeout, auth=BearerAuth(token), transport=transport)
+        super().__init__(
+            base_url, timeout=timeout, auth=BearerAuth(token), transport=transport, warn=warn
+        )
         self.pacer: Pacer = pacer_for(self.base_url, token, rate_limit, rate_window)
         self.retry = retry or RetryPolicy()
         self.reconcile_delay = reconcile_delay
@@ -122,11 +133,14 @@ class EasypromosClient(ServiceClient):
     async def _get_json(
         self, path: str, params: dict[str, Any] | None = None, retry: RetryPolicy | None = None
     ) -> Any:
+        policy = retry or self.retry
+        bodies = RepeatedBodies(policy.attempts, self.warn)
+
         async def once() -> Any:
             request = self._client.build_request("GET", path, params=params)
-            return checked_json(await self._send(request), EASYPROMOS)
+            return bodies.checked_json(await self._send(request), EASYPROMOS)
 
-        return await with_retries(once, retry or self.retry)
+        return await with_retries(once, policy)
 
     async def _get_object(self, path: str) -> dict[str, Any]:
         data = await self._get_json(path)

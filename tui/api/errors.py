@@ -95,6 +95,14 @@ class BadResponse(PromoTuiApiError):
     """The answer was not what the API documents: not JSON, truncated, an HTML page, a bad zip."""
 
 
+class NotUtf8(BadResponse):
+    """A body whose bytes are not UTF-8 (`.content`): retried, as a transfer may have mangled it."""
+
+    def __init__(self, message: str, content: bytes) -> None:
+        self.content = content
+        super().__init__(message)
+
+
 class UnsafeArchive(BadResponse):
     """A downloaded zip that would write outside its folder or expand beyond the caps."""
 

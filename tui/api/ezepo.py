@@ -25,8 +25,9 @@ from tui.api.models import (
 from tui.api.retry import RetryPolicy, with_retries
 from tui.api.transport import (
     EZEPO,
+    RepeatedBodies,
     ServiceClient,
-    checked_json,
+    Warn,
     json_body,
     network_error,
     send,
@@ -77,19 +78,25 @@ class EzepoClient(ServiceClient):
         timeout: float = 30.0,
         retry: RetryPolicy | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        warn: Warn | None = None,
     ) -> None:
-        super().__init__(endpoint, timeout=timeout, auth=KeyAuth(key), transport=transport)
+        super().__init__(
+            endpoint, timeout=timeout, auth=KeyAuth(key), transport=transport, warn=warn
+        )
         self.retry = retry or RetryPolicy()
         self._role: Role | None = None
 
     async def _get(
         self, path: str, params: dict[str, Any] | None = None, *, retry: bool = True
     ) -> Any:
+        policy = self.retry if retry else RetryPolicy(attempts=1)
+        bodies = RepeatedBodies(policy.attempts, self.warn)
+
         async def once() -> Any:
             request = self._client.build_request("GET", path, params=_clean(params))
-            return checked_json(await send(self._client, request, EZEPO), EZEPO)
+            return bodies.checked_json(await send(self._client, request, EZEPO), EZEPO)
 
-        return await with_retries(once, self.retry if retry else RetryPolicy(attempts=1))
+        return await with_retries(once, policy)
 
     async def _get_dict(
         self, path: str, params: dict[str, Any] | None = None, **kw: Any

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import re
 import ssl
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +23,7 @@ from tui.api.errors import (
     BadResponse,
     NetworkError,
     NotFound,
+    NotUtf8,
     PromoTuiApiError,
     RateLimited,
     ScopeError,
@@ -31,6 +34,11 @@ from tui.redact import install_log_redaction, redact_text, redact_url
 
 if TYPE_CHECKING:
     from typing_extensions import Self
+
+log = logging.getLogger(__name__)
+Warn = Callable[[str], None]
+"""Where a client says that an answer was taken with a caveat (the app's status, the CLI's
+stderr); by default, a warning in the log."""
 
 USER_AGENT = f"promo-tui/{__version__}"
 CONNECT_TIMEOUT = 10.0
@@ -99,9 +107,11 @@ class ServiceClient:
         timeout: float,
         auth: httpx.Auth,
         transport: httpx.AsyncBaseTransport | None,
+        warn: Warn | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._client = new_client(self.base_url, timeout=timeout, auth=auth, transport=transport)
+        self.warn: Warn = warn or log.warning
 
     async def __aenter__(self) -> Self:
         return self
@@ -151,11 +161,11 @@ def network_error(
     )
 
 
-def json_body(response: httpx.Response, service: Service) -> Any:
+def json_body(response: httpx.Response, service: Service, *, lenient: bool = False) -> Any:
     """The decoded JSON of a response; HTML pages, truncated or invalid bodies -> BadResponse.
 
-    Bytes that are not UTF-8 inside it become U+FFFD: one badly encoded nickname is shown
-    as such rather than failing its whole page."""
+    Bytes that are not UTF-8 raise `NotUtf8` (retried like any corrupt body); `lenient` decodes
+    them as U+FFFD instead (see `RepeatedBodies`)."""
     what = describe(response.request)
     content = response.content
     ctype = response.headers.get("content-type", "").lower()
@@ -165,7 +175,15 @@ def json_body(response: httpx.Response, service: Service) -> Any:
         try:
             data = json.loads(content)
         except UnicodeDecodeError:
+            if not lenient:
+                raise NotUtf8(
+                    f"{service.name} answered {what} with bytes that are not UTF-8 "
+                    f"({len(content)} bytes).",
+                    content,
+                ) from None
             data = json.loads(content.decode("utf-8", errors="replace"))
+    except NotUtf8:
+        raise
     except ValueError:
         raise BadResponse(
             f"{service.name} answered {what} with a body that is not valid JSON "
@@ -199,6 +217,37 @@ def checked_json(response: httpx.Response, service: Service) -> Any:
     if error is not None:
         raise error
     return json_body(response, service)
+
+
+class RepeatedBodies:
+    """One request's answers that were not UTF-8, across its attempts.
+
+    A body that is not UTF-8 is retried like any corrupt body: a transfer may have mangled it,
+    and a retry gets the clean record (decoding it at once wrote the damage into the cache and
+    the export). Only when the last attempt brings the same bytes as the one before are they
+    taken as what the server holds: decoded with U+FFFD, and `warn` names the request.
+    """
+
+    def __init__(self, attempts: int, warn: Warn) -> None:
+        self.attempts = attempts
+        self.warn = warn
+        self.count = 0
+        self.previous: bytes | None = None
+
+    def checked_json(self, response: httpx.Response, service: Service) -> Any:
+        """`checked_json`, except for the last of repeated bodies that are not UTF-8."""
+        try:
+            return checked_json(response, service)
+        except NotUtf8 as exc:
+            self.count += 1
+            same, self.previous = exc.content == self.previous, exc.content
+            if not same or self.count < self.attempts:
+                raise
+        self.warn(
+            f"{service.name} answered {describe(response.request)} with the same bytes that are "
+            f"not UTF-8 {self.count} times in a row; they are shown as \N{REPLACEMENT CHARACTER}."
+        )
+        return json_body(response, service, lenient=True)
 
 
 def status_error(response: httpx.Response, service: Service) -> PromoTuiApiError | None:
@@ -247,7 +296,7 @@ def status_error(response: httpx.Response, service: Service) -> PromoTuiApiError
 
 def _error_body(response: httpx.Response) -> dict[str, Any]:
     try:
-        body = json.loads(response.content)
-    except (ValueError, UnicodeDecodeError, httpx.ResponseNotRead):
+        body = json.loads(response.content.decode("utf-8", errors="replace"))
+    except (ValueError, httpx.ResponseNotRead):
         return {}
     return body if isinstance(body, dict) else {}

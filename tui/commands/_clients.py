@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from tui import clients
-from tui.commands._common import UsageError
+from tui.commands._common import UsageError, say
 from tui.config import Settings
 
 if TYPE_CHECKING:
@@ -13,9 +13,13 @@ if TYPE_CHECKING:
     from tui.api.ezepo import EzepoClient
 
 
+def _warn(text: str) -> None:
+    say(f"promo-tui: warning: {text}")
+
+
 def easypromos_client(settings: Settings) -> EasypromosClient:
     """The Easypromos client of the profile (UsageError when it has no token)."""
-    client = clients.easypromos_client(settings)
+    client = clients.easypromos_client(settings, warn=_warn)
     if client is None:
         raise UsageError(
             f"no Easypromos token for profile {settings.profile!r}: set EASYPROMOS_TOKEN or "
@@ -26,7 +30,7 @@ def easypromos_client(settings: Settings) -> EasypromosClient:
 
 def ezepo_client(settings: Settings) -> EzepoClient:
     """The Ezepo client of the profile (UsageError without an endpoint and a key)."""
-    client = clients.ezepo_client(settings)
+    client = clients.ezepo_client(settings, warn=_warn)
     if client is None:
         raise UsageError(
             f"no Ezepo endpoint and key for profile {settings.profile!r}: set EZEPO_ENDPOINT and "
