@@ -1,6 +1,7 @@
 """Shared fixtures: an isolated environment for every test, and the sandbox over real HTTP.
 
-- `isolated_env` (autouse): XDG config/data/cache dirs in tmp, no EASYPROMOS_*/EZEPO_*/PROMO_TUI_*.
+- `isolated_env` (autouse): XDG config/data/cache/state dirs in tmp, no EASYPROMOS_*/EZEPO_*/
+  PROMO_TUI_*.
 - `sandbox`: one SandboxServer per session (minute_seconds=1.0, job_seconds=0.5); after each
   test it is reset (`SandboxState.reset`): added/deleted records, coin posts, faults, statistics,
   rate windows and Ezepo changes are undone.
@@ -27,7 +28,7 @@ SESSION_SANDBOX_OPTIONS: dict[str, Any] = {"seed": 1, "minute_seconds": 1.0, "jo
 
 @pytest.fixture(autouse=True)
 def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME"):
+    for name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
         directory = tmp_path / name.lower()
         directory.mkdir()
         monkeypatch.setenv(name, str(directory))

@@ -12,6 +12,7 @@ from textual.screen import Screen
 
 from tui.api.errors import AuthError
 from tui.config import ConfigError, Settings, load_settings
+from tui.crash import report_crash
 from tui.memory import IdleCollector
 from tui.messages import AddCoins, ApiFailed, ServerWarning
 from tui.redact import redact_text
@@ -57,6 +58,7 @@ class PromoTuiApp(App[None]):
         self.idle_collector = IdleCollector()
         self.session = Session(settings, prepare=prepare, warn=self._server_warning)
         self._ezepo_screen: Screen[None] | None = None
+        self.crash_line: str | None = None
         if demo:
             self.sub_title = "demo (sandbox)"
 
@@ -129,6 +131,16 @@ class PromoTuiApp(App[None]):
                 self.exit()
 
         self.push_screen(SetupScreen(self.settings.config_path, self.settings.profile), done)
+
+    def _handle_exception(self, error: Exception) -> None:
+        """A crash. Textual's hook (private: tests/app/test_crash.py fails if it changes) would
+        print a traceback listing every frame's locals, tokens among them. The traceback goes to
+        a redacted crash file instead (`tui.crash`); `crash_line`, which names it, is for the
+        terminal once the app has left it (`tui.launch`)."""
+        if self.crash_line is None:  # later errors are the first one's consequences
+            self.crash_line = report_crash(error)
+        super()._handle_exception(error)
+        self._exit_renderables.clear()
 
     # ---- errors ---------------------------------------------------------------------------------
 

@@ -107,3 +107,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         say("promo-tui: interrupted")
         return 130
+    except Exception as exc:  # a bug: one line naming the crash file, never a traceback
+        from tui.crash import report_crash
+
+        say(report_crash(exc))
+        return 1

@@ -95,4 +95,6 @@ def launch_app(args: argparse.Namespace) -> int:
         freeze_long_lived(collect=False)  # modules and classes live as long as the process
         app = PromoTuiApp(settings, demo=args.demo, prepare=prepare)
         app.run()
+        if app.crash_line:
+            say(app.crash_line)
         return app.return_code or 0

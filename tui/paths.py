@@ -22,3 +22,8 @@ def data_dir() -> Path:
 def cache_dir() -> Path:
     """Re-creatable data: the local store of fetched collections."""
     return Path(platformdirs.user_cache_dir(APP_NAME))
+
+
+def state_dir() -> Path:
+    """What the app leaves about its runs: crash files."""
+    return Path(platformdirs.user_state_dir(APP_NAME))

@@ -40,7 +40,7 @@ def home_env(home: Path) -> dict[str, str]:
         for key, value in os.environ.items()
         if not key.startswith(("EASYPROMOS_", "EZEPO_", "PROMO_TUI_", "XDG_"))
     }
-    for name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME"):
+    for name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
         (home / name.lower()).mkdir(parents=True, exist_ok=True)
         env[name] = str(home / name.lower())
     env.pop("DISPLAY", None)

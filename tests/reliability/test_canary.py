@@ -146,8 +146,11 @@ async def app_runs(sandbox: SandboxServer, proxy: FaultyProxy, home: Path, ev: E
         async with crashing.run_test(size=SIZE) as pilot:
             await until(pilot, lambda: not crashing.is_running, 20)
     crash_text = rendered.export_text()
-    assert "forced crash" in crash_text and "locals" in crash_text
-    ev.add("crash screen with locals", crash_text)
+    assert crashing.crash_line is not None and "crash-" in crashing.crash_line
+    crash_file = Path(crashing.crash_line.split(" are in ")[1].split("; ")[0])
+    assert "forced crash" in crash_file.read_text(encoding="utf-8")
+    ev.add("crash screen", crash_text + crashing.crash_line)
+    ev.add("crash file", crash_file.read_text(encoding="utf-8"))
     proxy.disarm()
 
 

@@ -95,8 +95,10 @@ def run_async(main: Callable[[], Awaitable[int]]) -> int:
     except OSError as exc:
         say(f"promo-tui: {_os_error(exc)}")
         return EXIT_FAILED
-    except Exception as exc:  # a bug: still one line, never a traceback
-        say(f"promo-tui: internal error: {type(exc).__name__}: {exc}")
+    except Exception as exc:  # a bug: one line naming the crash file, never a traceback
+        from tui.crash import report_crash
+
+        say(report_crash(exc))
         return EXIT_FAILED
 
 
