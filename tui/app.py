@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Literal
 
@@ -20,6 +21,7 @@ from tui.screens.browser import BrowserScreen
 from tui.screens.palette import PromotionById
 from tui.screens.prompt import PromptScreen, digits_only
 from tui.session import Session
+from tui.widgets.collection_columns import ago
 from tui.widgets.safe_text import clean
 from tui.widgets.status_bar import StatusBar
 
@@ -39,6 +41,7 @@ class PromoTuiApp(App[None]):
         Binding("e", "ezepo", "Ezepo"),
         Binding("a", "add_coins", "Coins by user id"),
         Binding("J", "journal", "Journal"),
+        Binding("exclamation_mark", "show_error", "Last error in full", show=False),
         Binding("ctrl+q", "quit", "Quit"),
     ]
 
@@ -59,6 +62,8 @@ class PromoTuiApp(App[None]):
         self.session = Session(settings, prepare=prepare, warn=self._server_warning)
         self._ezepo_screen: Screen[None] | None = None
         self.crash_line: str | None = None
+        self.last_error: tuple[str, float] | None = None
+        """The last problem's text and when it happened (epoch seconds), for `!`."""
         if demo:
             self.sub_title = "demo (sandbox)"
 
@@ -164,11 +169,22 @@ class PromoTuiApp(App[None]):
     def _show_problem(self, text: str, severity: Literal["warning", "error"]) -> None:
         """A notification, and the status bar's last problem."""
         text = clean(redact_text(text))
+        self.last_error = (text, time.time())
         for status in self.screen.query(StatusBar):
-            status.last_error = text
+            status.show_error(text)
         self.notify(text, title=severity.title(), severity=severity, markup=False, timeout=6)
 
     # ---- actions --------------------------------------------------------------------------------
+
+    def action_show_error(self) -> None:
+        """The last error in full (the status bar cuts it to one line)."""
+        from tui.screens.error import ErrorScreen
+
+        if self.last_error is None:
+            self.notify("No error so far", timeout=3)
+            return
+        text, moment = self.last_error
+        self.push_screen(ErrorScreen(text, f"{ago(moment, time.time())}"))
 
     def action_help(self) -> None:
         from tui.screens.help import HelpScreen

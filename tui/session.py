@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from tui.api.endpoints import Collection
 from tui.api.errors import NetworkError, PromoTuiApiError
+from tui.api.health import CallHealth
 from tui.config import Settings
 
 if TYPE_CHECKING:  # imported by `start`, off the event loop: httpx, the API layer, the store
@@ -65,6 +66,8 @@ class Session:
         self._store: Store | None = None
         self._store_guessed = False  # opened offline: the latest cache of the profile and URL
         self._refreshing = asyncio.Lock()
+        self.easypromos_health, self.ezepo_health = CallHealth(), CallHealth()
+        """When a call of the session's clients of each service last succeeded, failed..."""
         self.offline = False
         self.cached_at: float | None = None
         """When the account shown offline was last read (epoch seconds)."""
@@ -88,7 +91,10 @@ class Session:
     def _new_clients(self) -> tuple[EasypromosClient, EzepoClient | None]:
         from tui import clients
 
-        return self._new_client(), clients.ezepo_client(self.settings, self._warn)
+        ezepo = clients.ezepo_client(self.settings, self._warn)
+        if ezepo is not None:
+            ezepo.health = self.ezepo_health
+        return self._new_client(), ezepo
 
     def _new_client(self) -> EasypromosClient:
         """A client of the profile's account (clients share the account's pacer)."""
@@ -97,6 +103,7 @@ class Session:
         client = clients.easypromos_client(self.settings, self._warn)
         if client is None:
             raise NotConfigured("No Easypromos token in this profile")
+        client.health = self.easypromos_health
         return client
 
     async def close(self) -> None:

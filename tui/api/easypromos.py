@@ -140,7 +140,8 @@ class EasypromosClient(ServiceClient):
             request = self._client.build_request("GET", path, params=params)
             return bodies.checked_json(await self._send(request), EASYPROMOS)
 
-        return await with_retries(once, policy)
+        what = f"{EASYPROMOS.name} (GET {path})"
+        return await with_retries(once, policy, health=self.health, what=what)
 
     async def _get_object(self, path: str) -> dict[str, Any]:
         data = await self._get_json(path)

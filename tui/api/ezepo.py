@@ -96,7 +96,7 @@ class EzepoClient(ServiceClient):
             request = self._client.build_request("GET", path, params=_clean(params))
             return bodies.checked_json(await send(self._client, request, EZEPO), EZEPO)
 
-        return await with_retries(once, policy)
+        return await with_retries(once, policy, health=self.health, what=f"Ezepo (GET {path})")
 
     async def _get_dict(
         self, path: str, params: dict[str, Any] | None = None, **kw: Any

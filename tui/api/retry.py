@@ -22,6 +22,7 @@ from tenacity import (
 )
 
 from tui.api.errors import BadResponse, NetworkError, PromoTuiApiError, ServerError
+from tui.api.health import CallHealth
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -54,8 +55,13 @@ async def with_retries(
     call: Callable[[], Awaitable[T]],
     policy: RetryPolicy,
     retryable: Callable[[BaseException], bool] = is_retryable,
+    *,
+    health: CallHealth | None = None,
+    what: str = "",
 ) -> T:
-    """Run `call` until it succeeds or the policy gives up; then raise a clear, typed error."""
+    """Run `call` until it succeeds or the policy gives up; then raise a clear, typed error.
+
+    `health` notes a success (`what`, e.g. `GET /v2/users/1`, names the call) or a failure."""
     retrying = AsyncRetrying(
         stop=stop_after_attempt(policy.attempts),
         wait=wait_exponential(multiplier=policy.initial, max=policy.maximum)
@@ -67,8 +73,15 @@ async def with_retries(
     try:
         async for attempt in retrying:
             with attempt:
-                return await call()
+                result = await call()
+            outcome = attempt.retry_state.outcome
+            if outcome is not None and not outcome.failed:  # else tenacity tries again
+                if health is not None:
+                    health.note(attempt.retry_state.attempt_number, what)
+                return result
     except PromoTuiApiError as exc:
+        if health is not None:
+            health.failed()
         attempts = retrying.statistics.get("attempt_number", 1)
         if attempts > 1 and retryable(exc):
             raise gave_up(exc, attempts) from None

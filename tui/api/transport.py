@@ -30,6 +30,7 @@ from tui.api.errors import (
     ServerError,
     UnsupportedMediaType,
 )
+from tui.api.health import CallHealth
 from tui.redact import install_log_redaction, redact_text, redact_url
 
 if TYPE_CHECKING:
@@ -110,6 +111,8 @@ class ServiceClient:
         warn: Warn | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self.health = CallHealth()
+        """When a call last succeeded (and last recovered after retries)."""
         self._client = new_client(self.base_url, timeout=timeout, auth=auth, transport=transport)
         self.warn: Warn = warn or log.warning
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING
 
 from textual import on, work
@@ -21,7 +22,7 @@ from tui.messages import (
     PromotionHighlighted,
     RecordHighlighted,
 )
-from tui.session import session_of
+from tui.session import Session, session_of
 from tui.widgets import tcss_beside
 from tui.widgets.account_pane import AccountPane
 from tui.widgets.promotions_tree import (
@@ -73,6 +74,7 @@ class BrowserScreen(Screen[None]):
         self._pending_detail: RecordHighlighted | None = None
         self._detail_timer: Timer | None = None
         self._status_timer: Timer | None = None
+        self._recovery_noted = time.monotonic()
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
@@ -211,6 +213,18 @@ class BrowserScreen(Screen[None]):
         status.cached_at = session.cached_at
         status.role = session.ezepo_role.name.lower() if session.ezepo_role else None
         status.jobs = sum(1 for worker in self.app.workers if worker.is_running)
+        self._note_recovery(session, status)
+
+    def _note_recovery(self, session: Session, status: StatusBar) -> None:
+        """Clear the error once a call of the service that failed last succeeded after it; say
+        when a call succeeded after retries."""
+        healths = (session.easypromos_health, session.ezepo_health)
+        failing = max(healths, key=lambda health: health.failed_at)  # the error's, likely
+        status.clear_error_if_recovered(failing.succeeded_at)
+        for health in healths:
+            if health.recovered_at > self._recovery_noted:
+                self._recovery_noted = health.recovered_at
+                self.notify(health.recovery, title="Recovered", timeout=4, markup=False)
 
     # ---- account --------------------------------------------------------------------------------
 

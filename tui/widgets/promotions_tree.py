@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from rich.cells import cell_len, set_cell_size
+from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
 from textual import events
@@ -28,6 +28,7 @@ from tui.widgets import tcss_beside
 from tui.widgets.collection_columns import PROMOTION_CHILDREN, TITLES
 from tui.widgets.safe_text import clean
 from tui.widgets.statuses import status_of, status_style, statuses_in
+from tui.widgets.words import shortened
 
 Record = dict[str, Any]
 ALL = "all"
@@ -74,15 +75,10 @@ def promotion_label(promotion: Record, locked: bool, room: int | None = None) ->
     tail = " locked" if locked else ""
     if room is not None:
         fixed = cell_len(mark[0]) + cell_len(number) + cell_len(tail)
-        title = fit_title(title, max(room - fixed, 3))
+        title = shortened(title, max(room - fixed, 3))
     if locked:
         return Text.assemble(mark, (title, "dim"), (number, "dim"), (tail, "dim italic"))
     return Text.assemble(mark, title, (number, "dim"))
-
-
-def fit_title(title: str, cells: int) -> str:
-    """`title` cut to `cells` with an ellipsis (unchanged when it fits)."""
-    return title if cell_len(title) <= cells else set_cell_size(title, cells - 1) + "…"
 
 
 def filters_text(status: str, newest_first: bool) -> Text:

@@ -69,6 +69,23 @@ class StatusBar(Widget):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.budget: Callable[[], Budget | None] = lambda: None
+        self.error_at = 0.0
+        """When the error shown happened (monotonic seconds)."""
+
+    def show_error(self, text: str) -> None:
+        """Show an error until a later call succeeds (`clear_error_if_recovered`)."""
+        self.last_error, self.error_at = text, time.monotonic()
+
+    def clear_error_if_recovered(self, succeeded_at: float) -> bool:
+        """Clear the error if a call succeeded after it; whether it was cleared."""
+        if self.last_error and succeeded_at > self.error_at:
+            self.last_error = ""
+            return True
+        return False
+
+    async def on_click(self) -> None:
+        if self.last_error:
+            await self.run_action("app.show_error")
 
     def on_mount(self) -> None:
         self.set_interval(0.5, self.refresh)
@@ -85,5 +102,5 @@ class StatusBar(Widget):
             age = f" {ago(self.cached_at, time.time())}" if self.cached_at is not None else ""
             parts.append(Content.styled(f"offline · cached{age}", "bold $warning"))
         if self.last_error:
-            parts.append(Content.styled(f"⚠ {clean(self.last_error)}", "$error"))
+            parts.append(Content.styled(f"⚠ [!] {clean(self.last_error)}", "$error"))
         return Content.styled(SEPARATOR, "dim").join(parts)

@@ -22,6 +22,7 @@ from tui.api.models import ListFormat
 from tui.widgets.ezepo.base import ErrorLine, EzepoPane, default_download_dir, describe_error
 from tui.widgets.ezepo.choices import FORMATS, labelled, list_options, refill
 from tui.widgets.safe_text import clean, safe_content, safe_text
+from tui.widgets.words import shortened
 
 COLUMNS = ("#", "List", "Format", "Job id", "Status", "Elapsed", "Next poll", "Result")
 
@@ -34,6 +35,11 @@ def duration(seconds: float) -> str:
     if seconds < 3600:
         return f"{seconds // 60}m {seconds % 60:02d}s"
     return f"{seconds // 3600}h {seconds % 3600 // 60:02d}m"
+
+
+SUMMARY_CELLS = 48
+"""The result column's width: a longer result or failure is cut with an ellipsis (the line under
+the table shows it whole)."""
 
 
 @dataclass
@@ -98,7 +104,7 @@ class FetchJob:
             self.status(),
             self.elapsed(),
             self.next_poll(),
-            safe_text(self.summary()),
+            safe_text(shortened(clean(self.summary()), SUMMARY_CELLS)),
         ]
 
 
