@@ -24,6 +24,8 @@ def easypromos_client(settings: Settings, warn: Warn | None = None) -> Easypromo
         rate_window=settings.rate_window_seconds,
         timeout=settings.timeout_seconds,
         warn=warn,
+        journal_path=settings.journal_path,
+        coin_reference=settings.coin_reference,
     )
 
 

@@ -65,6 +65,8 @@ class Settings:
     cache_enabled: bool = True
     cache_max_age_days: float | None = None
     cache_directory: Path | None = None  # None: the platform's cache dir (tui.paths.cache_dir)
+    coin_reference: bool = True  # end each coin concept with a reference (exact reconciliation)
+    journal_path: Path | None = None  # None: the platform's data dir (tui.paths.data_dir)
     config_path: Path = field(default_factory=paths.config_file)
     warnings: tuple[str, ...] = ()
 
@@ -130,6 +132,7 @@ _KEYS: dict[str, tuple[str, Callable[[object, str], Any]]] = {
     "timeout_seconds": ("timeout_seconds", _positive_float),
     "cache_enabled": ("cache_enabled", _boolean),
     "cache_max_age_days": ("cache_max_age_days", _positive_float),
+    "coin_reference": ("coin_reference", _boolean),
 }
 
 

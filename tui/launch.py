@@ -17,11 +17,12 @@ from tui.memory import freeze_long_lived
 from tui.redact import Secret
 
 
-def demo_settings(easypromos_url: str, ezepo_endpoint: str, cache_directory: Path) -> Settings:
-    """Settings for the built-in sandbox: demo credentials, the user's config left untouched.
+def demo_settings(easypromos_url: str, ezepo_endpoint: str, folder: Path) -> Settings:
+    """Settings for the built-in sandbox: demo credentials, the user's config and coin journal
+    left untouched.
 
-    The cache lives in a temporary folder (deleted on exit) rather than in memory, so that a
-    100,000-row demo collection does not sit in RAM.
+    The cache and the journal live in a temporary folder (deleted on exit); the cache is on disk
+    rather than in memory, so that a 100,000-row demo collection does not sit in RAM.
     """
     from tui.sandbox import credentials
 
@@ -32,7 +33,8 @@ def demo_settings(easypromos_url: str, ezepo_endpoint: str, cache_directory: Pat
         ezepo_endpoint=ezepo_endpoint,
         ezepo_key=Secret(credentials.EZEPO_ADMIN_KEY),
         ezepo_poll_seconds=2.0,
-        cache_directory=cache_directory,
+        cache_directory=folder,
+        journal_path=folder / "coin-journal.jsonl",
     )
 
 
@@ -86,8 +88,9 @@ def launch_app(args: argparse.Namespace) -> int:
             sandbox.bind()
             stack.callback(sandbox.stop)
             prepare = sandbox.start
-            cache = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="promo-tui-demo-")))
-            settings = demo_settings(sandbox.easypromos_url, sandbox.ezepo_endpoint, cache)
+            temporary = tempfile.TemporaryDirectory(prefix="promo-tui-demo-")
+            folder = Path(stack.enter_context(temporary))
+            settings = demo_settings(sandbox.easypromos_url, sandbox.ezepo_endpoint, folder)
         else:
             settings = load_settings(args.config, args.profile, allow_new_profile=True)
         for warning in settings.warnings:

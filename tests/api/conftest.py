@@ -50,6 +50,8 @@ def make_ep(sb: SandboxServer, tmp_path: Path) -> Iterator[Callable[..., Easypro
             "retry": FAST_RETRY,
             "journal_path": tmp_path / "journal.jsonl",
             "reconcile_delay": 0.3,
+            "reconcile_interval": 0.3,
+            "reconcile_window": 1.0,
             **options,
         }
         return EasypromosClient(sb.easypromos_url, Secret(token), **settings)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import stat
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from tui.api.errors import (
     ServerError,
     UnsupportedMediaType,
 )
-from tui.api.journal import EntryState, Journal, JournalEntry, find_match
+from tui.api.journal import REFERENCE_SPACE, EntryState, Journal, JournalEntry, find_match
 from tui.api.models import CoinTransaction
 from tui.api.transport import (
     EASYPROMOS,
@@ -123,9 +124,16 @@ def test_only_the_same_bad_bytes_on_the_last_attempt_are_taken() -> None:
             early.checked_json(response(200, BAD_UTF8), EASYPROMOS)
 
 
-def entry_of(journal: Journal, amount: int = 5, concept: str = "Bonus") -> JournalEntry:
+def entry_of(
+    journal: Journal, amount: int = 5, concept: str = "Bonus", *, reference: bool = True
+) -> JournalEntry:
     return journal.record_intent(
-        account="http://api.test/v2", promotion_id="1", user_id="2", amount=amount, concept=concept
+        account="http://api.test/v2",
+        promotion_id="1",
+        user_id="2",
+        amount=amount,
+        concept=concept,
+        reference=reference,
     )
 
 
@@ -152,12 +160,50 @@ def test_journal_keeps_the_last_state_and_skips_torn_lines(tmp_path: Path) -> No
     states = {e.id: e.state for e in Journal(journal.path).entries()}
     assert states == {first.id: EntryState.APPLIED, second.id: EntryState.INTENT}
     assert [e.id for e in journal.pending()] == [second.id]
-    assert journal.claimed_transaction_ids("1", "2") == {"9"}
+    assert journal.claimed_transaction_ids(second) == {"9"}
+    assert journal.claimed_transaction_ids(journal.mark(first, EntryState.APPLIED)) == set()
+
+
+def test_a_reference_matches_its_own_transaction_only(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "j.jsonl")
+    entry = entry_of(journal)
+    now = entry.created_at
+    assert entry.posted_concept == f"Bonus · ref {entry.reference}"
+    assert len(entry.posted_concept) - len("Bonus") == REFERENCE_SPACE
+    colleague = tx("1", 5, "Bonus", now + timedelta(seconds=1))  # identical, but not ours
+    longer = tx("2", 5, f"Bonus · ref {entry.reference}X", now)
+    other = tx("3", 5, f"Bonus · ref {entry_of(journal).reference}", now)
+    assert find_match(entry, [colleague, longer, other], set()) is None
+    # The server may trim or re-punctuate the concept: the reference token is what counts,
+    # even long after the intent and when another entry claimed it by mistake.
+    ours = tx("4", 5, f"Bonus - ref {entry.reference}", now + timedelta(days=2))
+    assert find_match(entry, [colleague, longer, other, ours], {"4"}) == ours
+
+
+def test_references_differ_and_avoid_ambiguous_letters(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "j.jsonl")
+    references = {entry_of(journal).reference for _ in range(200)}
+    assert len(references) == 200
+    assert all(len(ref) == 5 and not set(ref) & set("01OILU") for ref in references)
+    assert entry_of(journal, reference=False).posted_concept == "Bonus"
+
+
+def test_the_journal_is_private(tmp_path: Path) -> None:
+    folder = tmp_path / "data"
+    folder.mkdir(mode=0o755)
+    folder.chmod(0o755)
+    journal = Journal(folder / "j.jsonl")
+    entry_of(journal)
+    assert stat.S_IMODE(journal.path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    journal.path.chmod(0o644)  # e.g. written by an older version
+    entry_of(journal)
+    assert stat.S_IMODE(journal.path.stat().st_mode) == 0o600
 
 
 def test_matching_amount_concept_time_and_claims(tmp_path: Path) -> None:
     journal = Journal(tmp_path / "j.jsonl")
-    entry = entry_of(journal)
+    entry = entry_of(journal, reference=False)
     now = entry.created_at
     old = tx("1", 5, "Bonus", now - timedelta(days=1))
     other_amount = tx("2", 6, "Bonus", now)

@@ -119,6 +119,7 @@ async def run_money(
         journal_path=journal,
         retry=FAST,
         reconcile_delay=0.0,
+        reconcile_window=0.0,  # faults are instant: one read tells
     ) as client:
         for _ in range(count):
             user = rng.choice(users)

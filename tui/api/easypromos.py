@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Generator
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Callable, Generator
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -16,6 +17,7 @@ from tui.api.endpoints import Collection
 from tui.api.errors import (
     BadResponse,
     InvalidArgument,
+    JournalUnavailable,
     NetworkError,
     OutcomeUnknown,
     PromoTuiApiError,
@@ -49,6 +51,9 @@ __all__ = ["Collection", "EasypromosClient", "Page"]
 
 log = logging.getLogger(__name__)
 M = TypeVar("M", bound=Model)
+
+Checking = Callable[[JournalEntry, datetime], None]
+"""Told that an entry's transactions are being read back, and until when it will be tried."""
 
 # Consecutive 429s on one request before giving up (each waits for the next window).
 MAX_RATE_LIMITED_ROUNDS = 30
@@ -88,7 +93,10 @@ class EasypromosClient(ServiceClient):
         timeout: float = 30.0,
         journal_path: Path | None = None,
         retry: RetryPolicy | None = None,
-        reconcile_delay: float = 10.0,
+        coin_reference: bool = True,
+        reconcile_delay: float = 2.0,
+        reconcile_interval: float = 10.0,
+        reconcile_window: float = 120.0,
         transport: httpx.AsyncBaseTransport | None = None,
         warn: Warn | None = None,
     ) -> None:
@@ -97,7 +105,10 @@ class EasypromosClient(ServiceClient):
         )
         self.pacer: Pacer = pacer_for(self.base_url, token, rate_limit, rate_window)
         self.retry = retry or RetryPolicy()
+        self.coin_reference = coin_reference
         self.reconcile_delay = reconcile_delay
+        self.reconcile_interval = reconcile_interval
+        self.reconcile_window = reconcile_window
         self._journal_path = journal_path
         self._journal: Journal | None = None
 
@@ -216,20 +227,65 @@ class EasypromosClient(ServiceClient):
     async def add_coins(
         self, promotion_id: str | int, user_id: str | int, amount: int | float, concept: str
     ) -> CoinOutcome:
-        """Send one coin transaction, never twice blindly (see `tui.api.journal`).
+        """Journal and send one coin transaction: `prepare_coins`, then `send_coins`."""
+        entry = self.prepare_coins(promotion_id, user_id, amount, concept)
+        return await self.send_coins(entry)
 
-        Returns APPLIED, or NOT_APPLIED when reconciliation proved it never landed (send it again
-        only on purpose, with `resend_coins`); raises `OutcomeUnknown` when nobody can tell, and
-        the typed error of a refusal (400, 404...).
-        """
-        entry = self.journal.record_intent(
-            account=redact_url(self.base_url),
+    def prepare_coins(
+        self, promotion_id: str | int, user_id: str | int, amount: int | float, concept: str
+    ) -> JournalEntry:
+        """The journaled intent of a transaction (JournalUnavailable: nothing may be sent)."""
+        return self.journal.record_intent(
+            account=self.account,
             promotion_id=str(promotion_id),
             user_id=str(user_id),
             amount=amount,
             concept=concept,
+            reference=self.coin_reference,
         )
-        return await self._post_coins(entry)
+
+    @property
+    def account(self) -> str:
+        """What the journal calls this client's account: its API URL, never its token."""
+        return redact_url(self.base_url)
+
+    async def send_coins(
+        self, entry: JournalEntry, on_checking: Checking | None = None
+    ) -> CoinOutcome:
+        """Send a journaled intent, never twice blindly (see `tui.api.journal`).
+
+        Returns APPLIED, or NOT_APPLIED when reconciliation proved it never landed (send it again
+        only on purpose, with `resend_coins`); raises `OutcomeUnknown` when nobody can tell, and
+        the typed error of a refusal (400, 404...). `on_checking` hears when the answer was lost
+        and the user's transactions are being read back (see `reconcile`).
+        """
+        path = endpoints.ADD_COIN_TRANSACTION.format(promotion_id=entry.promotion_id)
+        body = {"user_id": entry.user_id, "amount": entry.amount, "concept": entry.posted_concept}
+        request = self._client.build_request("POST", path, json=body)
+        for _ in range(MAX_RATE_LIMITED_ROUNDS):
+            try:
+                # Sent again only if it provably never left; a 429 is handled below.
+                response = await with_retries(
+                    lambda: self._send(request, wait_out_429=False),
+                    self.retry,
+                    retryable=lambda exc: isinstance(exc, NetworkError) and not exc.sent,
+                )
+            except NetworkError as exc:
+                if not exc.sent:
+                    self._mark(entry, EntryState.NOT_APPLIED, note=exc.message)
+                    raise
+                return await self._settle(entry, exc.message, on_checking)
+            except BadResponse as exc:  # an answer came, but could not be decoded
+                return await self._settle(entry, exc.message, on_checking)
+            if response.status_code != 429:
+                return await self._coin_answer(entry, response, on_checking)
+            # A 429 means refused; once the window has passed, check before sending it again.
+            match = await self._read_back(entry, "Easypromos answered 429")
+            if match is not None:
+                return self._applied(entry, match, reconciled=True)
+        error = status_error(response, EASYPROMOS) or RateLimited("Rate limited.")
+        self._mark(entry, EntryState.NOT_APPLIED, note=error.message)
+        raise error
 
     async def resend_coins(self, entry: JournalEntry) -> CoinOutcome:
         """Send again a transaction that reconciliation proved was not applied."""
@@ -245,77 +301,104 @@ class EasypromosClient(ServiceClient):
             amount=entry.amount,
             concept=entry.concept,
             retry_of=entry.id,
+            reference=self.coin_reference,
         )
-        return await self._post_coins(retry)
+        return await self.send_coins(retry)
 
-    async def _post_coins(self, entry: JournalEntry) -> CoinOutcome:
-        path = endpoints.ADD_COIN_TRANSACTION.format(promotion_id=entry.promotion_id)
-        body = {"user_id": entry.user_id, "amount": entry.amount, "concept": entry.concept}
-        request = self._client.build_request("POST", path, json=body)
-        for _ in range(MAX_RATE_LIMITED_ROUNDS):
-            try:
-                # Sent again only if it provably never left; a 429 is handled below.
-                response = await with_retries(
-                    lambda: self._send(request, wait_out_429=False),
-                    self.retry,
-                    retryable=lambda exc: isinstance(exc, NetworkError) and not exc.sent,
-                )
-            except NetworkError as exc:
-                if not exc.sent:
-                    self.journal.mark(entry, EntryState.NOT_APPLIED, note=exc.message)
-                    raise
-                return await self._settle(entry, exc.message)
-            except BadResponse as exc:  # an answer came, but could not be decoded
-                return await self._settle(entry, exc.message)
-            if response.status_code != 429:
-                return await self._coin_answer(entry, response)
-            # A 429 means refused; once the window has passed, check before sending it again.
-            match = await self._read_back(entry, "Easypromos answered 429")
-            if match is not None:
-                return self._applied(entry, match, reconciled=True)
-        error = status_error(response, EASYPROMOS) or RateLimited("Rate limited.")
-        self.journal.mark(entry, EntryState.NOT_APPLIED, note=error.message)
-        raise error
-
-    async def _coin_answer(self, entry: JournalEntry, response: httpx.Response) -> CoinOutcome:
+    async def _coin_answer(
+        self, entry: JournalEntry, response: httpx.Response, on_checking: Checking | None
+    ) -> CoinOutcome:
         error = status_error(response, EASYPROMOS)
         if isinstance(error, ServerError):
-            return await self._settle(entry, error.message)
+            return await self._settle(entry, error.message, on_checking)
         if error is not None:
-            self.journal.mark(entry, EntryState.NOT_APPLIED, note=error.message)
+            self._mark(entry, EntryState.NOT_APPLIED, note=error.message)
             raise error
         try:
             data = json_body(response, EASYPROMOS)
         except BadResponse as exc:
-            return await self._settle(entry, exc.message)
+            return await self._settle(entry, exc.message, on_checking)
         return self._applied(entry, CoinTransaction.from_raw(data), reconciled=False)
+
+    def _mark(
+        self, entry: JournalEntry, state: EntryState, **changes: Any
+    ) -> tuple[JournalEntry, str | None]:
+        """Record a state; a journal that cannot be written must not hide what happened, so
+        its error is returned (and logged) rather than raised."""
+        try:
+            return self.journal.mark(entry, state, **changes), None
+        except JournalUnavailable as exc:
+            log.warning("coin journal entry %s is %s, but: %s", entry.id, state.value, exc)
+            return replace(entry, state=state, **changes), exc.message
 
     def _applied(
         self, entry: JournalEntry, transaction: CoinTransaction, *, reconciled: bool
     ) -> CoinOutcome:
         note = "reconciled" if reconciled else ""
-        settled = self.journal.mark(
+        settled, problem = self._mark(
             entry, EntryState.APPLIED, transaction_id=transaction.id or None, note=note
         )
-        return CoinOutcome(EntryState.APPLIED, settled, transaction, reconciled)
+        return CoinOutcome(EntryState.APPLIED, settled, transaction, reconciled, problem)
 
-    async def _settle(self, entry: JournalEntry, reason: str) -> CoinOutcome:
-        unknown = self.journal.mark(entry, EntryState.UNKNOWN, note=reason)
-        return await self.reconcile(unknown, reason=reason)
+    async def _settle(
+        self, entry: JournalEntry, reason: str, on_checking: Checking | None
+    ) -> CoinOutcome:
+        unknown, _ = self._mark(entry, EntryState.UNKNOWN, note=reason)
+        return await self.reconcile(unknown, reason=reason, on_checking=on_checking)
 
-    async def reconcile(self, entry: JournalEntry, *, reason: str = "") -> CoinOutcome:
+    async def reconcile(
+        self, entry: JournalEntry, *, reason: str = "", on_checking: Checking | None = None
+    ) -> CoinOutcome:
         """Settle an `intent`/`unknown` entry by reading the user's transactions back.
 
-        Waits `reconcile_delay` first, so that a POST the server is still processing has landed.
+        A slow server may apply a POST long after its answer was lost, so the transactions are
+        read `reconcile_delay` after the attempt, then every `reconcile_interval` until
+        `reconcile_window` after the intent; only then is it concluded not applied. A read that
+        fails at the end leaves the outcome unknown (`OutcomeUnknown`). `on_checking(entry,
+        until)` is called before each read.
         """
+        deadline = entry.created_at + timedelta(seconds=self.reconcile_window)
         await asyncio.sleep(self.reconcile_delay)
-        match = await self._read_back(entry, reason)
-        if match is not None:
-            return self._applied(entry, match, reconciled=True)
-        settled = self.journal.mark(
-            entry, EntryState.NOT_APPLIED, note="reconciled: not among the user's transactions"
+        while True:
+            latest = self.journal.latest(entry.id)
+            if latest is not None and not latest.is_open:  # another process settled it
+                return CoinOutcome(latest.state, latest, None, reconciled=True)
+            if on_checking is not None:
+                on_checking(entry, deadline)
+            last_look = _now() >= deadline
+            try:
+                match = await self._read_back(entry, reason)
+            except OutcomeUnknown:
+                if last_look:
+                    raise
+                match = None
+            if match is not None:
+                return self._applied(entry, match, reconciled=True)
+            if last_look:
+                break
+            wait = (deadline - _now()).total_seconds()
+            await asyncio.sleep(max(0.0, min(self.reconcile_interval, wait)))
+        minutes = self.reconcile_window / 60
+        settled, problem = self._mark(
+            entry,
+            EntryState.NOT_APPLIED,
+            note=f"reconciled: not among the user's transactions {minutes:g} min after sending",
         )
-        return CoinOutcome(EntryState.NOT_APPLIED, settled, None, reconciled=True)
+        return CoinOutcome(EntryState.NOT_APPLIED, settled, None, True, problem)
+
+    async def reconcile_pending(
+        self, on_checking: Checking | None = None
+    ) -> list[CoinOutcome | OutcomeUnknown]:
+        """Reconcile, side by side, every open journal entry of this account."""
+        entries = self.journal.pending(self.account)
+
+        async def settle(entry: JournalEntry) -> CoinOutcome | OutcomeUnknown:
+            try:
+                return await self.reconcile(entry, reason=entry.note, on_checking=on_checking)
+            except OutcomeUnknown as unknown:
+                return unknown
+
+        return list(await asyncio.gather(*(settle(entry) for entry in entries)))
 
     async def _read_back(self, entry: JournalEntry, reason: str) -> CoinTransaction | None:
         """The user's transaction that matches `entry`; OutcomeUnknown if they cannot be read."""
@@ -324,9 +407,11 @@ class EasypromosClient(ServiceClient):
         except PromoTuiApiError as exc:
             why = f"{reason + '; ' if reason else ''}reading the user's transactions failed"
             raise OutcomeUnknown(entry, f"{why} ({exc.message})") from None
-        claimed = self.journal.claimed_transaction_ids(entry.promotion_id, entry.user_id)
-        claimed.discard(entry.transaction_id or "")
-        return find_match(entry, transactions, claimed)
+        return find_match(entry, transactions, self.journal.claimed_transaction_ids(entry))
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
 
 
 def _collection_page(data: Any, path: str) -> tuple[list[dict[str, Any]], str | None]:

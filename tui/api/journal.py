@@ -3,12 +3,20 @@
 One JSON object a line, each a full snapshot of an entry; the last line of an id is its state:
 `intent` (about to send) -> `applied` | `not_applied` | `unknown`. A crash mid-POST leaves an
 `intent` entry, which `EasypromosClient.reconcile` settles by reading the user's transactions.
+
+The API takes no idempotency key, so each entry carries a short random `reference` that is sent
+at the end of its concept (`Goodwill · ref 7K3Q9`): reading the user's transactions back then
+finds exactly this transaction, never a colleague's identical one. The file is the user's alone
+(0600 in a 0700 folder): it names users and amounts.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
+import secrets
+import stat
 import threading
 import uuid
 from collections.abc import Iterable
@@ -23,8 +31,19 @@ from tui.api.errors import JournalUnavailable
 from tui.api.models import CoinTransaction, to_datetime
 
 JOURNAL_NAME = "coin-journal.jsonl"
-# How far a server's `created` may sit before our intent time (clock skew) and still match.
+# How far a server's `created` may sit before our intent time (clock skew) and still match
+# (entries without a reference only).
 MATCH_MARGIN = timedelta(minutes=2)
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L, U: read aloud safely
+REFERENCE_LENGTH = 5
+REFERENCE_SEPARATOR = " · ref "
+REFERENCE_SPACE = len(REFERENCE_SEPARATOR) + REFERENCE_LENGTH
+"""Characters a reference adds to a concept."""
+
+
+def new_reference() -> str:
+    """A random reference (30^5, about 24 million: unique among one user's transactions)."""
+    return "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
 
 
 class EntryState(str, Enum):
@@ -49,6 +68,19 @@ class JournalEntry:
     transaction_id: str | None = None
     note: str = ""
     retry_of: str | None = None
+    reference: str = ""
+
+    @property
+    def posted_concept(self) -> str:
+        """The concept as sent: the user's text, then the reference when there is one."""
+        if not self.reference:
+            return self.concept
+        return f"{self.concept}{REFERENCE_SEPARATOR}{self.reference}"
+
+    @property
+    def is_open(self) -> bool:
+        """Its outcome is not known yet (`intent` or `unknown`)."""
+        return self.state in (EntryState.INTENT, EntryState.UNKNOWN)
 
     def to_json(self) -> str:
         data: dict[str, Any] = asdict(self)
@@ -75,6 +107,8 @@ class CoinOutcome:
     entry: JournalEntry
     transaction: CoinTransaction | None = None
     reconciled: bool = False
+    journal_error: str | None = None
+    """Why the journal could not record this outcome (the outcome itself stands)."""
 
     @property
     def applied(self) -> bool:
@@ -99,7 +133,10 @@ class Journal:
         amount: int | float,
         concept: str,
         retry_of: str | None = None,
+        reference: bool = True,
     ) -> JournalEntry:
+        """Write (and fsync) the intent of a transaction before it is sent; `reference`: give
+        it a reference to send with its concept."""
         entry = JournalEntry(
             id=uuid.uuid4().hex,
             account=account,
@@ -109,6 +146,7 @@ class Journal:
             concept=concept,
             created_at=datetime.now(timezone.utc),
             retry_of=retry_of,
+            reference=new_reference() if reference else "",
         )
         try:
             self._append(entry)
@@ -156,29 +194,38 @@ class Journal:
                 self._latest[entry.id] = entry
             return list(self._latest.values())
 
-    def pending(self) -> list[JournalEntry]:
-        """Entries whose outcome is not known yet (`intent` or `unknown`)."""
-        open_states = (EntryState.INTENT, EntryState.UNKNOWN)
-        return [entry for entry in self.entries() if entry.state in open_states]
+    def pending(self, account: str | None = None) -> list[JournalEntry]:
+        """Entries whose outcome is not known yet (of `account` only, when given)."""
+        return [
+            entry for entry in self.entries() if entry.is_open and account in (None, entry.account)
+        ]
 
-    def claimed_transaction_ids(self, promotion_id: str, user_id: str) -> set[str]:
-        """Transaction ids already attributed to entries of this user."""
+    def latest(self, entry_id: str) -> JournalEntry | None:
+        """The latest snapshot of one entry (another process may have settled it)."""
+        return next((entry for entry in self.entries() if entry.id == entry_id), None)
+
+    def claimed_transaction_ids(self, entry: JournalEntry) -> set[str]:
+        """Transaction ids attributed to the other entries of the same user."""
         return {
-            entry.transaction_id
-            for entry in self.entries()
-            if entry.transaction_id
-            and (entry.promotion_id, entry.user_id) == (promotion_id, user_id)
+            other.transaction_id
+            for other in self.entries()
+            if other.transaction_id
+            and other.id != entry.id
+            and (other.promotion_id, other.user_id) == (entry.promotion_id, entry.user_id)
         }
 
     def _append(self, entry: JournalEntry) -> None:
         with self._lock:
             new = not self.path.exists()
             try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                with self.path.open("a", encoding="utf-8") as handle:
+                _private_folder(self.path.parent)
+                fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+                with os.fdopen(fd, "a", encoding="utf-8") as handle:
+                    if stat.S_IMODE(os.fstat(fd).st_mode) & 0o077:
+                        os.fchmod(fd, 0o600)  # a journal of an older version, or copied in
                     handle.write(entry.to_json() + "\n")
                     handle.flush()
-                    os.fsync(handle.fileno())
+                    os.fsync(fd)
             except OSError as exc:
                 reason = exc.strerror or type(exc).__name__
                 raise JournalUnavailable(
@@ -186,6 +233,13 @@ class Journal:
                 ) from None
             if new:
                 _fsync_dir(self.path.parent)
+
+
+def _private_folder(directory: Path) -> None:
+    """Create the journal's folder readable by its owner only, or make it so."""
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if stat.S_IMODE(directory.stat().st_mode) & 0o077:
+        directory.chmod(0o700)
 
 
 def _fsync_dir(directory: Path) -> None:
@@ -207,7 +261,12 @@ def find_match(
     claimed: set[str],
     margin: timedelta = MATCH_MARGIN,
 ) -> CoinTransaction | None:
-    """The earliest unclaimed transaction of the same amount and concept, made after the intent."""
+    """The user's transaction that is `entry`: the one carrying its reference; for an entry
+    without one, the earliest unclaimed transaction of the same amount and concept made after
+    the intent (which a colleague's identical transaction can fool)."""
+    if entry.reference:
+        mark = re.compile(rf"(?<![0-9A-Za-z])ref {entry.reference}(?![0-9A-Za-z])")
+        return next((tx for tx in transactions if mark.search(tx.label or "")), None)
     earliest = entry.created_at - margin
     candidates = [
         tx

@@ -20,10 +20,10 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-KINDS = ("500", "503", "slow", "reset", "truncate", "html", "429", "gzip", "hang")
+KINDS = ("500", "503", "slow", "reset", "truncate", "html", "429", "gzip", "hang", "late")
 _RESPONSE_KINDS = {"500", "503", "html", "429"}
 _MANGLING_KINDS = {"reset", "truncate", "gzip"}
-_DEFAULT_SECONDS = {"slow": 2.0, "hang": 30.0}
+_DEFAULT_SECONDS = {"slow": 2.0, "hang": 30.0, "late": 3.0}
 CONTROL_PREFIX = "/_sandbox"
 
 SPEC_HELP = """\
@@ -36,6 +36,8 @@ Fault SPEC: comma-separated rules KIND[:PROBABILITY[:SECONDS]][:KEY=VALUE...]
             hang: accepts the request, answers nothing for SECONDS (default 30), then
                   breaks off like reset
             slow: answers after SECONDS (default 2)
+            late: breaks off like reset at once, and applies the request SECONDS later
+                  (default 3): a slow server whose work lands after the client gave up
   keys      nth=1+3+5 (fire on those matching requests instead of by probability),
             path=/v2/participations (prefix), method=GET|POST, phase=before|after
             (after: the request is applied first, e.g. a coin POST that then fails),
@@ -197,6 +199,7 @@ class FaultMiddleware:
         self.app = app
         self.plan = plan
         self.on_fault = on_fault
+        self._later: set[asyncio.Task[None]] = set()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].startswith(CONTROL_PREFIX):
@@ -208,6 +211,10 @@ class FaultMiddleware:
             return
         self.on_fault(rule.kind)
         seconds = rule.seconds or 0.0
+        if rule.kind == "late":
+            await self._apply_later(scope, receive, seconds)
+            await _cut(send, _Captured(body=bytearray(_SYNTHETIC_BODY), headers=_json_headers()))
+            return
         if rule.kind == "slow" and not rule.runs_app_first:
             await asyncio.sleep(seconds)
             await self.app(scope, receive, send)
@@ -216,6 +223,29 @@ class FaultMiddleware:
         if rule.runs_app_first:
             captured = await _capture(self.app, scope, receive)
         await _deliver(rule, captured, send, seconds)
+
+    async def _apply_later(self, scope: Scope, receive: Receive, seconds: float) -> None:
+        """Read the request now; hand it to the application `seconds` later, its answer lost."""
+        body = bytearray()
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if message["type"] != "http.request" or not message.get("more_body"):
+                break
+
+        async def replay() -> Message:
+            return {"type": "http.request", "body": bytes(body), "more_body": False}
+
+        async def drop(message: Message) -> None:
+            pass
+
+        async def run() -> None:
+            await asyncio.sleep(seconds)
+            await self.app(scope, replay, drop)
+
+        task = asyncio.get_running_loop().create_task(run())
+        self._later.add(task)
+        task.add_done_callback(self._later.discard)
 
 
 def _json_headers() -> list[tuple[bytes, bytes]]:
