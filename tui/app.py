@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, cast
 
 from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from tui.api.errors import AuthError
+from tui.coin_sender import CoinsChecking, CoinSender, CoinsSettled
 from tui.config import ConfigError, Settings, load_settings
 from tui.crash import report_crash
 from tui.memory import IdleCollector
@@ -26,7 +28,7 @@ from tui.widgets.safe_text import clean
 from tui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
-    from tui.api.journal import CoinOutcome
+    from tui.screens.coins import CoinDialog
 
 
 class PromoTuiApp(App[None]):
@@ -60,6 +62,7 @@ class PromoTuiApp(App[None]):
         self._painted = False
         self.idle_collector = IdleCollector()
         self.session = Session(settings, prepare=prepare, warn=self._server_warning)
+        self.coins = CoinSender(self)
         self._ezepo_screen: Screen[None] | None = None
         self.crash_line: str | None = None
         self.last_error: tuple[str, float] | None = None
@@ -91,7 +94,12 @@ class PromoTuiApp(App[None]):
 
     async def _first_frame_painted(self, browser: BrowserScreen) -> None:
         self._painted = True
+        await self._start_browser(browser)
+
+    async def _start_browser(self, browser: BrowserScreen) -> None:
+        """Load the session's account, and check the coin journal's open entries."""
         await browser.start()
+        self.coins.check_journal()
 
     async def on_unmount(self) -> None:
         self.idle_collector.stop()
@@ -119,7 +127,7 @@ class PromoTuiApp(App[None]):
         else:
             browser.show_session()
         if self._painted:
-            await browser.start()
+            await self._start_browser(browser)
         await previous.close()
 
     def run_setup(self) -> None:
@@ -248,12 +256,74 @@ class PromoTuiApp(App[None]):
     def open_coin_dialog(self, promotion_id: str, user_id: str | None) -> None:
         from tui.screens.coins import CoinDialog
 
-        def done(outcome: CoinOutcome | None) -> None:
-            browser = self._browser()
-            if outcome is not None and outcome.applied and browser is not None:
-                browser.detail.refresh_user(promotion_id, outcome.entry.user_id)
+        self.push_screen(CoinDialog(promotion_id, user_id))
 
-        self.push_screen(CoinDialog(promotion_id, user_id), done)
+    def _coin_dialog_of(self, entry_id: str) -> CoinDialog | None:
+        from tui.screens.coins import CoinDialog
+
+        return next(
+            (
+                screen
+                for screen in self.screen_stack
+                if isinstance(screen, CoinDialog) and screen.entry and screen.entry.id == entry_id
+            ),
+            None,
+        )
+
+    def on_coins_checking(self, message: CoinsChecking) -> None:
+        dialog = self._coin_dialog_of(message.entry.id)
+        if dialog is not None:
+            dialog.show_checking(message)
+
+    def on_coins_settled(self, message: CoinsSettled) -> None:
+        """Show an outcome in its dialog, or, the dialog closed, as a notification; refresh
+        what shows the user's balance and the journal."""
+        from tui.screens.journal import JournalScreen
+
+        result = message.result
+        dialog = self._coin_dialog_of(result.entry.id)
+        if dialog is not None:
+            dialog.show_result(result)
+        else:
+            timeout = 8 if result.applied else 30
+            self.notify(
+                result.describe(),
+                title="Coin transaction",
+                severity=cast(SeverityLevel, result.severity),
+                markup=False,
+                timeout=timeout,
+            )
+        browser = self._browser()
+        if result.applied and browser is not None:
+            browser.detail.refresh_user(result.entry.promotion_id, result.entry.user_id)
+        for screen in self.screen_stack:
+            if isinstance(screen, JournalScreen):
+                screen.reload()
+
+    async def action_quit(self) -> None:
+        """Quit, after asking when a coin transaction is still on its way."""
+        from tui.screens.confirm import ConfirmScreen
+
+        sending = len(self.coins.in_flight)
+        if not sending:
+            self.exit()
+            return
+
+        def answered(quit_anyway: bool | None) -> None:
+            if quit_anyway:
+                self.exit()
+
+        transactions = "transaction is" if sending == 1 else "transactions are"
+        self.push_screen(
+            ConfirmScreen(
+                "Quit while sending coins?",
+                f"{sending} coin {transactions} still being sent. If you quit now, its outcome "
+                "is checked against the user's transactions the next time promo-tui starts.",
+                yes="Quit anyway",
+                no="Wait",
+            ),
+            answered,
+        )
 
     def action_open_promotion(self) -> None:
         def chosen(promotion_id: str | None) -> None:

@@ -26,6 +26,7 @@ def easypromos_client(settings: Settings, warn: Warn | None = None) -> Easypromo
         warn=warn,
         journal_path=settings.journal_path,
         coin_reference=settings.coin_reference,
+        reconcile_window=settings.coin_check_seconds,
     )
 
 

@@ -66,6 +66,7 @@ class Settings:
     cache_max_age_days: float | None = None
     cache_directory: Path | None = None  # None: the platform's cache dir (tui.paths.cache_dir)
     coin_reference: bool = True  # end each coin concept with a reference (exact reconciliation)
+    coin_check_seconds: float = 120.0  # how long a lost answer is looked for before "not applied"
     journal_path: Path | None = None  # None: the platform's data dir (tui.paths.data_dir)
     config_path: Path = field(default_factory=paths.config_file)
     warnings: tuple[str, ...] = ()
@@ -133,6 +134,7 @@ _KEYS: dict[str, tuple[str, Callable[[object, str], Any]]] = {
     "cache_enabled": ("cache_enabled", _boolean),
     "cache_max_age_days": ("cache_max_age_days", _positive_float),
     "coin_reference": ("coin_reference", _boolean),
+    "coin_check_seconds": ("coin_check_seconds", _positive_float),
 }
 
 

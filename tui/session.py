@@ -18,7 +18,8 @@ from tui.api.health import CallHealth
 from tui.config import Settings
 
 if TYPE_CHECKING:  # imported by `start`, off the event loop: httpx, the API layer, the store
-    from tui.api.easypromos import EasypromosClient
+    from tui.api.easypromos import Checking, EasypromosClient
+    from tui.api.errors import OutcomeUnknown
     from tui.api.ezepo import EzepoClient
     from tui.api.journal import CoinOutcome, JournalEntry
     from tui.api.models import Role
@@ -327,11 +328,25 @@ class Session:
 
         return await asyncio.to_thread(query)
 
-    async def add_coins(
+    async def prepare_coins(
         self, promotion_id: str, user_id: str, amount: int, concept: str
+    ) -> JournalEntry:
+        """Journal the intent of a coin transaction (JournalUnavailable: nothing may be sent)."""
+        return await asyncio.to_thread(
+            self.client.prepare_coins, promotion_id, user_id, amount, concept
+        )
+
+    async def send_coins(
+        self, entry: JournalEntry, on_checking: Checking | None = None
     ) -> CoinOutcome:
-        """Send a coin transaction (journaled; see `EasypromosClient.add_coins`)."""
-        return await self._online(self.client.add_coins(promotion_id, user_id, amount, concept))
+        """Send a journaled coin transaction (see `EasypromosClient.send_coins`)."""
+        return await self._online(self.client.send_coins(entry, on_checking))
+
+    async def reconcile_pending(
+        self, on_checking: Checking | None = None
+    ) -> list[CoinOutcome | OutcomeUnknown]:
+        """Settle the journal's open entries of this account (see `EasypromosClient`)."""
+        return await self._online(self.client.reconcile_pending(on_checking))
 
     def journal_entries(self) -> list[JournalEntry]:
         """The local coin-transaction journal, newest first."""

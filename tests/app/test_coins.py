@@ -1,19 +1,30 @@
-"""The coin dialog against the sandbox: validation, confirm with balances, result, code 42."""
+"""The coin dialog against the sandbox: validation, confirm with balances, result, code 42; the
+confirm step always seen before Send, a transaction outliving its dialog, the journal checked."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import httpx
+import pytest
+from textual.pilot import Pilot
 from textual.widgets import Button, Input, Static
 
 from tests.app.conftest import SIZE, wait_until
+from tui import paths
+from tui.api.journal import EntryState, Journal
 from tui.app import PromoTuiApp
 from tui.config import Settings
+from tui.launch import demo_settings
 from tui.sandbox import credentials
 from tui.sandbox.server import SandboxServer
 from tui.screens.browser import BrowserScreen
-from tui.screens.coins import CoinDialog, check_amount
+from tui.screens.coins import CoinDialog, check_amount, fully_visible
+from tui.screens.confirm import ConfirmScreen
+
+PROMOTION = credentials.ACTIVE_PROMOTION_ID
 
 
 def first_user_id(sandbox: SandboxServer, promotion_id: int) -> str:
@@ -28,48 +39,92 @@ def text_of(dialog: CoinDialog, selector: str) -> str:
     return str(dialog.query_one(selector, Static).render())
 
 
-async def open_dialog(app: PromoTuiApp, pilot, promotion_id: int, user_id: str) -> CoinDialog:  # type: ignore[no-untyped-def]
+def posts(sandbox: SandboxServer) -> int:
+    """Coin transactions the sandbox applied."""
+    return len(sandbox.state.journal)
+
+
+def faults(sandbox: SandboxServer, *rules: dict[str, Any]) -> None:
+    url = f"{sandbox.base_url}/_sandbox/faults"
+    httpx.put(url, json={"rules": list(rules)}).raise_for_status()
+
+
+def slow(method: str, path: str, seconds: float, phase: str = "before") -> dict[str, Any]:
+    return {"kind": "slow", "method": method, "path": path, "seconds": seconds, "phase": phase}
+
+
+async def open_dialog(
+    app: PromoTuiApp, pilot: Pilot[None], user_id: str, promotion: int = PROMOTION
+) -> CoinDialog:
     await wait_until(pilot, lambda: isinstance(app.screen, BrowserScreen))
-    app.open_coin_dialog(str(promotion_id), user_id)
-    await wait_until(pilot, lambda: isinstance(app.screen, CoinDialog))
-    await pilot.pause()
+    app.open_coin_dialog(str(promotion), user_id)
+    await wait_until(
+        pilot, lambda: isinstance(app.screen, CoinDialog) and app.screen.query("#coin-amount")
+    )
     assert isinstance(app.screen, CoinDialog)
     return app.screen
 
 
-async def fill(pilot, dialog: CoinDialog, amount: str, concept: str) -> None:  # type: ignore[no-untyped-def]
+async def fill(pilot: Pilot[None], dialog: CoinDialog, amount: str, concept: str) -> None:
+    """Fill the form (new values), press Review, and wait until it was reviewed or refused."""
     dialog.query_one("#coin-amount", Input).value = amount
     dialog.query_one("#coin-concept", Input).value = concept
-    await pilot.click("#coin-review")
+    errors = ("#coin-amount-error", "#coin-concept-error")
+    await pilot.pause()  # their Changed messages clear their errors
+    await wait_until(pilot, lambda: not any(text_of(dialog, e) for e in errors))
+    dialog.query_one("#coin-review", Button).press()
+    await wait_until(
+        pilot, lambda: dialog.request is not None or any(text_of(dialog, e) for e in errors)
+    )
+
+
+async def confirmed(pilot: Pilot[None], dialog: CoinDialog) -> None:
+    """Wait until Send is armed (the confirm block was wholly on screen)."""
+    await wait_until(pilot, lambda: dialog.confirm_seen)
+
+
+def on_screen(app: PromoTuiApp, widget: Any) -> bool:
+    """The widget is displayed, whole, inside the terminal."""
+    region = widget.region
+    width, height = app.size
+    return bool(region.height) and region.bottom <= height and region.right <= width
+
+
+def asking(app: PromoTuiApp) -> bool:
+    """The quit question is on screen, its buttons mounted."""
+    return isinstance(app.screen, ConfirmScreen) and bool(app.screen.query("#confirm-yes"))
 
 
 def test_amount_rules() -> None:
     assert check_amount("+50") is None and check_amount("-20") is None
     assert check_amount("50") and check_amount("+0") and check_amount("+1.5") and check_amount("")
+    assert "at most 9 digits" in (check_amount("+99999999999999999999") or "")
 
 
 async def test_add_coins_and_see_the_new_balance(
     sandbox: SandboxServer, settings_for: Callable[..., Settings]
 ) -> None:
-    promotion = credentials.ACTIVE_PROMOTION_ID
-    user_id = first_user_id(sandbox, promotion)
+    user_id = first_user_id(sandbox, PROMOTION)
     app = PromoTuiApp(settings_for(sandbox))
     async with app.run_test(size=SIZE) as pilot:
-        dialog = await open_dialog(app, pilot, promotion, user_id)
+        dialog = await open_dialog(app, pilot, user_id)
         await fill(pilot, dialog, "+25", "Goodwill for ticket 881")
-        send = dialog.query_one("#coin-send", Button)
-        await wait_until(pilot, lambda: not send.disabled)
+        await confirmed(pilot, dialog)
         summary = text_of(dialog, "#coin-summary")
         current = int(summary.split("Current balance")[1].split()[0])
         assert f"New balance     {current + 25}" in summary
-        await pilot.click("#coin-send")
+        dialog.query_one("#coin-send", Button).press()
         await wait_until(pilot, lambda: "Done" in text_of(dialog, "#coin-summary"))
         assert f"new balance {current + 25}" in text_of(dialog, "#coin-summary")
         assert "transaction #" in text_of(dialog, "#coin-summary")
-        await pilot.click("#coin-close")
+        dialog.query_one("#coin-close", Button).press()
+        await wait_until(pilot, lambda: isinstance(app.screen, BrowserScreen))
         await pilot.press("J")
-        await pilot.pause()
-        assert "1 entries" in str(app.screen.query_one("#journal-title", Static).render())
+        await wait_until(
+            pilot, lambda: "1 entry" in str(app.screen.query_one("#journal-title", Static).render())
+        )
+    concept = sandbox.state.journal[0]["concept"]
+    assert concept.startswith("Goodwill for ticket 881 · ref ") and posts(sandbox) == 1
 
 
 async def test_bad_inputs_are_rejected_with_a_message(
@@ -77,7 +132,7 @@ async def test_bad_inputs_are_rejected_with_a_message(
 ) -> None:
     app = PromoTuiApp(settings_for(sandbox))
     async with app.run_test(size=SIZE) as pilot:
-        dialog = await open_dialog(app, pilot, credentials.ACTIVE_PROMOTION_ID, "x1")
+        dialog = await open_dialog(app, pilot, "x1")
         await fill(pilot, dialog, "25", "")
         assert "digits only" in text_of(dialog, "#coin-user-error")
         assert "sign" in text_of(dialog, "#coin-amount-error")
@@ -94,11 +149,164 @@ async def test_closed_promotion_refusal_is_explained(
     user_id = first_user_id(sandbox, promotion)
     app = PromoTuiApp(settings_for(sandbox))
     async with app.run_test(size=SIZE) as pilot:
-        dialog = await open_dialog(app, pilot, promotion, user_id)
+        dialog = await open_dialog(app, pilot, user_id, promotion)
         await fill(pilot, dialog, "-5", "Correction")
-        send = dialog.query_one("#coin-send", Button)
-        await wait_until(pilot, lambda: not send.disabled)
-        await pilot.click("#coin-send")
+        await confirmed(pilot, dialog)
+        dialog.query_one("#coin-send", Button).press()
         await wait_until(pilot, lambda: "Not added" in text_of(dialog, "#coin-summary"))
         assert "not open" in text_of(dialog, "#coin-summary")
         assert "code 42" in text_of(dialog, "#coin-summary")
+
+
+@pytest.mark.parametrize("size", [(80, 24), (90, 25)])
+async def test_enter_never_sends_before_the_confirm_block_is_on_screen(
+    size: tuple[int, int], sandbox: SandboxServer, settings_for: Callable[..., Settings]
+) -> None:
+    """Enter pressed over and over from the concept field while the balance is read (slowed
+    down): nothing is sent; once the confirm block is wholly on screen, Send is armed and
+    focused, and the buttons are on screen."""
+    user_id = first_user_id(sandbox, PROMOTION)
+    faults(sandbox, slow("GET", f"/v2/coin_transactions/{PROMOTION}/", 1.5))
+    app = PromoTuiApp(settings_for(sandbox))
+    async with app.run_test(size=size) as pilot:
+        dialog = await open_dialog(app, pilot, user_id)
+        dialog.query_one("#coin-amount", Input).value = "+3"
+        concept = dialog.query_one("#coin-concept", Input)
+        concept.value = "Goodwill"
+        concept.focus()
+        for _ in range(6):
+            await pilot.press("enter")
+            assert posts(sandbox) == 0 and not dialog.confirm_seen
+        assert "Reading the user" in text_of(dialog, "#coin-summary")
+        assert dialog.query_one("#coin-send", Button).disabled
+        await confirmed(pilot, dialog)
+        assert posts(sandbox) == 0
+        summary = dialog.query_one("#coin-summary", Static)
+        assert fully_visible(summary) and on_screen(app, summary)
+        for button in ("#coin-send", "#coin-back", "#coin-close"):
+            assert on_screen(app, dialog.query_one(button, Button)), button
+        assert app.focused is dialog.query_one("#coin-send", Button)
+        await pilot.press("enter")  # now, with the confirm block seen, Enter sends
+        await wait_until(pilot, lambda: dialog.step == "done")
+        assert posts(sandbox) == 1 and "Done" in text_of(dialog, "#coin-summary")
+        assert on_screen(app, summary) and on_screen(app, dialog.query_one("#coin-close"))
+
+
+async def test_closing_the_dialog_mid_send_does_not_cancel_it(
+    sandbox: SandboxServer, settings_for: Callable[..., Settings]
+) -> None:
+    user_id = first_user_id(sandbox, PROMOTION)
+    faults(sandbox, slow("POST", "/v2/coin_transactions/", 1.0))
+    app = PromoTuiApp(settings_for(sandbox))
+    async with app.run_test(size=(80, 24)) as pilot:
+        dialog = await open_dialog(app, pilot, user_id)
+        await fill(pilot, dialog, "+4", "Escape mid-send")
+        await confirmed(pilot, dialog)
+        dialog.query_one("#coin-send", Button).press()
+        await wait_until(pilot, lambda: app.coins.in_flight)
+        assert "You may close this dialog" in text_of(dialog, "#coin-summary")
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, BrowserScreen))
+        await wait_until(pilot, lambda: not app.coins.in_flight)
+        await wait_until(pilot, lambda: any("Done" in n.message for n in app._notifications))
+    assert posts(sandbox) == 1
+    entries = Journal(app.session.client.journal.path).entries()
+    assert [e.state for e in entries] == [EntryState.APPLIED]
+
+
+async def test_quit_while_sending_asks_and_the_next_start_reconciles(
+    sandbox: SandboxServer, settings_for: Callable[..., Settings]
+) -> None:
+    """The server applies the POST and answers late; the user quits meanwhile (asked first),
+    and the next start finds the transaction by its reference."""
+    user_id = first_user_id(sandbox, PROMOTION)
+    faults(sandbox, slow("POST", "/v2/coin_transactions/", 15.0, phase="after"))
+    settings = settings_for(sandbox)
+    app = PromoTuiApp(settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        dialog = await open_dialog(app, pilot, user_id)
+        await fill(pilot, dialog, "+6", "Quit mid-send")
+        await confirmed(pilot, dialog)
+        dialog.query_one("#coin-send", Button).press()
+        await wait_until(pilot, lambda: posts(sandbox) == 1 and app.coins.in_flight)
+        await app.action_quit()
+        await wait_until(pilot, lambda: asking(app))
+        question = app.screen
+        assert "still being sent" in str(question.query_one(".dialog-body Static").render())
+        question.query_one("#confirm-no", Button).press()  # Wait
+        await wait_until(pilot, lambda: isinstance(app.screen, CoinDialog))
+        assert app.return_code is None and app.coins.in_flight
+        await app.action_quit()
+        await wait_until(pilot, lambda: asking(app))
+        app.screen.query_one("#confirm-yes", Button).press()
+        await wait_until(pilot, lambda: app.return_code is not None)
+    journal = Journal(app.session.client.journal.path)
+    assert [e.state for e in journal.entries()] == [EntryState.INTENT]
+    faults(sandbox)
+    again = PromoTuiApp(settings)
+    async with again.run_test(size=SIZE) as pilot:
+        await wait_until(
+            pilot,
+            lambda: any("found among the user's" in n.message for n in again._notifications),
+        )
+    assert [e.state for e in journal.entries()] == [EntryState.APPLIED]
+    assert posts(sandbox) == 1
+
+
+async def test_a_journal_unwritable_after_the_post_says_the_coins_were_added(
+    sandbox: SandboxServer, settings_for: Callable[..., Settings]
+) -> None:
+    user_id = first_user_id(sandbox, PROMOTION)
+    faults(sandbox, slow("POST", "/v2/coin_transactions/", 1.0))
+    app = PromoTuiApp(settings_for(sandbox))
+    async with app.run_test(size=(80, 24)) as pilot:
+        dialog = await open_dialog(app, pilot, user_id)
+        await fill(pilot, dialog, "+2", "Journal lost")
+        await confirmed(pilot, dialog)
+        dialog.query_one("#coin-send", Button).press()
+        await wait_until(pilot, lambda: app.coins.in_flight)
+        journal = app.session.client.journal.path
+        journal.unlink()
+        journal.mkdir()  # writing the outcome now fails
+        await wait_until(pilot, lambda: dialog.step == "done")
+        said = text_of(dialog, "#coin-summary")
+    assert said.startswith("Done") and "WERE added" in said and "journal could not" in said
+    assert "Not added" not in said and posts(sandbox) == 1
+
+
+async def test_the_demo_keeps_its_journal_in_its_own_folder(
+    sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    folder = tmp_path / "demo"
+    folder.mkdir(mode=0o700)
+    settings = demo_settings(sandbox.easypromos_url, sandbox.ezepo_endpoint, folder)
+    app = PromoTuiApp(settings, demo=True)
+    async with app.run_test(size=SIZE) as pilot:
+        dialog = await open_dialog(app, pilot, first_user_id(sandbox, PROMOTION))
+        await fill(pilot, dialog, "+1", "Demo")
+        await confirmed(pilot, dialog)
+        dialog.query_one("#coin-send", Button).press()
+        await wait_until(pilot, lambda: dialog.step == "done")
+    assert [e.state for e in Journal(folder / "coin-journal.jsonl").entries()] == [
+        EntryState.APPLIED
+    ]
+    assert not (paths.data_dir() / "coin-journal.jsonl").exists()
+
+
+async def test_a_terminal_too_small_for_the_confirm_block_never_arms_send(
+    sandbox: SandboxServer, settings_for: Callable[..., Settings]
+) -> None:
+    app = PromoTuiApp(settings_for(sandbox))
+    async with app.run_test(size=(80, 14)) as pilot:
+        dialog = await open_dialog(app, pilot, first_user_id(sandbox, PROMOTION))
+        await fill(pilot, dialog, "+3", "Tiny terminal")
+        await wait_until(
+            pilot, lambda: any("Make the terminal taller" in n.message for n in app._notifications)
+        )
+        assert not dialog.confirm_seen and dialog.query_one("#coin-send", Button).disabled
+        dialog.query_one("#coin-send", Button).press()  # a click on the disabled button
+        await pilot.pause()
+        assert dialog.step == "confirm" and posts(sandbox) == 0
+        await pilot.resize_terminal(80, 24)
+        await confirmed(pilot, dialog)
+        assert fully_visible(dialog.query_one("#coin-summary", Static))

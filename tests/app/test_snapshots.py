@@ -10,7 +10,9 @@ from textual.app import App, ComposeResult
 from textual.widgets import Footer
 
 from tui.api.endpoints import Collection
+from tui.config import Settings
 from tui.screens.coins import CoinDialog
+from tui.session import Session
 from tui.widgets.collection_columns import COLUMNS
 from tui.widgets.detail_pane import DetailPane
 from tui.widgets.row_source import ListRowSource
@@ -95,11 +97,29 @@ def test_rate_limited_countdown(snap_compare: Any) -> None:
     assert snap_compare(Host(LimitedBudget()), terminal_size=(110, 24), run_before=_loaded)
 
 
+class FixedUser:
+    """The two reads of the coin dialog's confirm step, on fixed data (a stand-in session)."""
+
+    balance_of = staticmethod(Session.balance_of)
+    settings = Settings()
+
+    async def user(self, promotion_id: str, user_id: str) -> dict[str, Any]:
+        return {"id": user_id, "nickname": "ana_puig", "first_name": "Ana"}
+
+    async def user_transactions(self, promotion_id: str, user_id: str) -> list[dict[str, Any]]:
+        return [{"transaction": {"id": "91", "amount": 40, "balance": 120}}]
+
+
 class CoinHost(App[None]):
     CSS_PATH = APP_CSS
 
+    def __init__(self, user_id: str) -> None:
+        super().__init__()
+        self.session = FixedUser()
+        self.user_id = user_id
+
     def on_mount(self) -> None:
-        self.push_screen(CoinDialog("480102", "x1"))
+        self.push_screen(CoinDialog("480102", self.user_id))
 
 
 def test_coin_dialog_rejects_bad_input(snap_compare: Any) -> None:
@@ -107,7 +127,21 @@ def test_coin_dialog_rejects_bad_input(snap_compare: Any) -> None:
         await pilot.pause()
         await pilot.press("tab", *"25", "enter")
 
-    assert snap_compare(CoinHost(), terminal_size=(90, 30), run_before=fill)
+    assert snap_compare(CoinHost("x1"), terminal_size=(90, 30), run_before=fill)
+
+
+def test_coin_dialog_confirm_step_at_80x24(snap_compare: Any) -> None:
+    """The confirm block and the Send/Back/Close buttons, all on an 80x24 screen."""
+
+    async def review(pilot: Any) -> None:
+        dialog = pilot.app.screen
+        while not dialog.query("#coin-amount"):
+            await pilot.pause(0.02)
+        await pilot.press(*"+25", "tab", *"Goodwill for ticket 881", "enter")
+        while not dialog.confirm_seen:
+            await pilot.pause(0.02)
+
+    assert snap_compare(CoinHost("3001234"), terminal_size=(80, 24), run_before=review)
 
 
 PROMOTIONS = [

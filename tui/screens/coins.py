@@ -1,30 +1,44 @@
 """The coin transaction dialog: form (validated inline) -> confirm (balances) -> result.
 
-A transaction is journaled before it is sent; when its outcome cannot be known the dialog says
-so, with what reconciliation found, instead of offering to send it again.
+Send is armed only once the whole confirm block (user, balances, amount, concept) is on screen,
+whatever the terminal's size; Enter in the form reviews, never sends. The transaction is
+journaled, then handed to the app (`CoinSender`): closing the dialog never cancels it. When its
+outcome cannot be known the dialog says so instead of offering to send it again.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, cast
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
-from tui.api.errors import OutcomeUnknown
-from tui.api.journal import CoinOutcome
+from tui.coin_sender import CoinResult, CoinsChecking
 from tui.messages import ApiFailed
 from tui.session import session_of
 from tui.widgets.safe_text import clean
 
-AMOUNT = re.compile(r"[+-][0-9]{1,9}")
+if TYPE_CHECKING:
+    from tui.api.journal import JournalEntry
+    from tui.coin_sender import CoinSender
+
+MAX_DIGITS = 9
+AMOUNT = re.compile(rf"[+-][0-9]{{1,{MAX_DIGITS}}}")
 MAX_CONCEPT = 200
+STEPS = ("form", "confirm", "sending", "done")
+BUTTONS = {  # the buttons each step shows
+    "form": ("coin-review", "coin-close"),
+    "confirm": ("coin-send", "coin-back", "coin-close"),
+    "sending": ("coin-close",),
+    "done": ("coin-close",),
+}
 
 
 def check_user_id(value: str) -> str | None:
@@ -34,7 +48,7 @@ def check_user_id(value: str) -> str | None:
 def check_amount(value: str) -> str | None:
     """A non-zero integer with an explicit sign."""
     if not AMOUNT.fullmatch(value):
-        return "Amount: a whole number with its sign, e.g. +50 or -20"
+        return f"Amount: a whole number with its sign, at most {MAX_DIGITS} digits: +50 or -20"
     if int(value) == 0:
         return "Amount: must not be zero"
     return None
@@ -59,58 +73,73 @@ class CoinRequest:
     concept: str
 
 
-def outcome_text(outcome: CoinOutcome) -> Content:
-    """What became of a sent transaction, in a sentence or two."""
-    entry = outcome.entry
-    if outcome.applied:
-        transaction = outcome.transaction
-        number = transaction.id if transaction and transaction.id else entry.transaction_id
-        balance = transaction.balance if transaction else None
-        how = " (confirmed by reading the user's transactions back)" if outcome.reconciled else ""
-        return Content.styled(
-            f"Done: transaction #{clean(number)}, new balance {clean(balance)}{how}.", "$success"
-        )
-    return Content.styled(
-        f"Not applied: {clean(entry.note) or 'the server refused it'}. "
-        f"Journal entry {entry.id}; nothing was charged.",
-        "$warning",
-    )
-
-
-class CoinDialog(ModalScreen[CoinOutcome | None]):
+class CoinDialog(ModalScreen[CoinResult | None]):
     """Add (or remove) coins for one user of one promotion."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [Binding("escape", "cancel", "Close")]
 
     def __init__(self, promotion_id: str, user_id: str | None = None) -> None:
         super().__init__()
         self.promotion_id = promotion_id
         self.user_id = user_id
+        self.step = "form"
         self.request: CoinRequest | None = None
-        self.outcome: CoinOutcome | None = None
+        self.entry: JournalEntry | None = None
+        self.result: CoinResult | None = None
+        self.confirm_seen = False
+        """The whole confirm block of `request` has been on screen: Send may be pressed."""
 
     def compose(self) -> ComposeResult:
         with Vertical(id="coins", classes="dialog"):
-            yield Label(f"Coin transaction · promotion {self.promotion_id}", classes="dialog-title")
-            with Vertical(id="coin-form"):
-                yield Label("User id")
-                yield Input(self.user_id or "", placeholder="1234", id="coin-user")
-                yield Static(classes="field-error", id="coin-user-error")
-                yield Label("Amount (sign required)")
-                yield Input(placeholder="+50 or -20", id="coin-amount")
-                yield Static(classes="field-error", id="coin-amount-error")
-                yield Label("Concept")
-                yield Input(placeholder="Compensation for ticket #881", id="coin-concept")
-                yield Static(classes="field-error", id="coin-concept-error")
-            yield Static(id="coin-summary")
+            yield Label(
+                f"Coin transaction · promotion {self.promotion_id}",
+                classes="dialog-title",
+                markup=False,
+            )
+            with VerticalScroll(id="coin-body", classes="dialog-body"):
+                with Vertical(id="coin-form"):
+                    yield Label("User id")
+                    yield Input(self.user_id or "", placeholder="1234", id="coin-user")
+                    yield Static(classes="field-error", id="coin-user-error")
+                    yield Label("Amount (sign required)")
+                    yield Input(placeholder="+50 or -20", id="coin-amount")
+                    yield Static(classes="field-error", id="coin-amount-error")
+                    yield Label("Concept")
+                    yield Input(placeholder="Compensation for ticket #881", id="coin-concept")
+                    yield Static(classes="field-error", id="coin-concept-error")
+                yield Static(id="coin-summary")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Review", variant="primary", id="coin-review")
                 yield Button("Send", variant="warning", id="coin-send", disabled=True)
-                yield Button("Back", id="coin-back", disabled=True)
+                yield Button("Back", id="coin-back")
                 yield Button("Close", id="coin-close")
 
     def on_mount(self) -> None:
+        self._set_step("form")
         self.query_one("#coin-amount" if self.user_id else "#coin-user", Input).focus()
+
+    @property
+    def sender(self) -> CoinSender:
+        return cast("CoinSender", cast(Any, self.app).coins)
+
+    def _set_step(self, step: str) -> None:
+        """Show the widgets of one step: the form only on the form, the buttons it offers."""
+        self.step = step
+        self.query_one("#coin-form").display = step == "form"
+        self.query_one("#coin-summary").display = step != "form"
+        for button in self.query(".dialog-buttons > Button"):
+            button.display = button.id in BUTTONS[step]
+        close = self.query_one("#coin-close", Button)
+        close.label = "Close (it still goes)" if step == "sending" else "Close"
+        self.query_one("#coin-send", Button).disabled = not self.confirm_seen
+        body = self.query_one("#coin-body", VerticalScroll)
+        body.can_focus = step != "form"  # where the focus waits (keys scroll it), not on a button
+        body.scroll_home(animate=False)
+
+    def _summary(self, content: Content) -> None:
+        summary = self.query_one("#coin-summary", Static)
+        summary.update(content)
+        summary.display = bool(content.plain) or self.step != "form"
 
     # ---- step 1: the form -----------------------------------------------------------------------
 
@@ -141,25 +170,16 @@ class CoinDialog(ModalScreen[CoinOutcome | None]):
     @on(Input.Submitted)
     @on(Button.Pressed, "#coin-review")
     def _review(self) -> None:
-        if self.request is not None:
+        if self.step != "form":
             return
         request = self._validated()
         if request is None:
             return
-        self.request = request
+        self.request, self.confirm_seen = request, False
         self._set_step("confirm")
+        self.query_one("#coin-body").focus()  # an Enter typed ahead presses no button
         self._summary(Content.styled("Reading the user and their balance…", "$text-muted"))
         self._load_balance(request)
-
-    def _set_step(self, step: str) -> None:
-        form = step == "form"
-        self.query_one("#coin-form").disabled = not form
-        self.query_one("#coin-review", Button).disabled = not form
-        self.query_one("#coin-back", Button).disabled = step != "confirm"
-        self.query_one("#coin-send", Button).disabled = True
-
-    def _summary(self, content: Content) -> None:
-        self.query_one("#coin-summary", Static).update(content)
 
     # ---- step 2: confirm ------------------------------------------------------------------------
 
@@ -171,14 +191,16 @@ class CoinDialog(ModalScreen[CoinOutcome | None]):
             transactions = await session.user_transactions(request.promotion_id, request.user_id)
         except Exception as error:
             self.post_message(ApiFailed(error, f"User {request.user_id}: "))
+            self._back()
             self._summary(Content.styled(clean(error), "$error"))
-            self.request = None
-            self._set_step("form")
             return
+        if request is not self.request:
+            return  # Back was pressed meanwhile
         balance = session.balance_of(transactions)
         name = " ".join(clean(user.get(k)) for k in ("first_name", "last_name") if user.get(k))
         nickname = clean(user.get("nickname"))
-        who = f"{nickname or name or '(no name)'} (#{request.user_id})"
+        who = f"{nickname or name or '(no name)'} (#{clean(request.user_id)})"
+        referenced = session.settings.coin_reference
         self._summary(
             Content.assemble(
                 ("Confirm\n", "bold"),
@@ -187,15 +209,46 @@ class CoinDialog(ModalScreen[CoinOutcome | None]):
                 (f"Amount          {request.amount:+d}\n", "$warning"),
                 (f"New balance     {clean(balance + request.amount)}\n", "bold"),
                 f"Concept         {clean(request.concept)}",
+                (" · ref …\n" if referenced else "", "$text-muted"),
+                (
+                    "The reference finds it again if the answer is lost." if referenced else "",
+                    "$text-muted",
+                ),
             )
         )
+        self.call_after_refresh(self._arm_send, request)
+
+    def _arm_send(self, request: CoinRequest) -> None:
+        """Enable Send once the confirm block of `request` is wholly on screen (scrolled to
+        it if needed); a terminal too small to show it at once never enables it."""
+        if request is not self.request or self.step != "confirm":
+            return
+        summary = self.query_one("#coin-summary", Static)
+        if not fully_visible(summary):
+            self.query_one("#coin-body", VerticalScroll).scroll_to_widget(summary, animate=False)
+            self.call_after_refresh(self._check_armed, request)
+            return
+        self.confirm_seen = True
         send = self.query_one("#coin-send", Button)
         send.disabled = False
         send.focus()
 
+    def _check_armed(self, request: CoinRequest) -> None:
+        if fully_visible(self.query_one("#coin-summary", Static)):
+            self._arm_send(request)
+        else:
+            self.notify(
+                "Make the terminal taller to see the whole confirmation: Send stays off until then",
+                severity="warning",
+            )
+
+    def on_resize(self) -> None:
+        if self.step == "confirm" and not self.confirm_seen and self.request is not None:
+            self.call_after_refresh(self._arm_send, self.request)
+
     @on(Button.Pressed, "#coin-back")
     def _back(self) -> None:
-        self.request = None
+        self.request, self.confirm_seen = None, False
         self._set_step("form")
         self._summary(Content(""))
         self.query_one("#coin-amount", Input).focus()
@@ -203,32 +256,64 @@ class CoinDialog(ModalScreen[CoinOutcome | None]):
     # ---- step 3: send ---------------------------------------------------------------------------
 
     @on(Button.Pressed, "#coin-send")
-    def _send_pressed(self) -> None:
-        if self.request is not None:
-            self._set_step("sending")
-            self._summary(Content.styled("Sending…", "$text-muted"))
-            self._send(self.request)
-
-    @work(exclusive=True, group="coins")
-    async def _send(self, request: CoinRequest) -> None:
+    async def _send_pressed(self) -> None:
+        request = self.request
+        if request is None or self.step != "confirm" or not self.confirm_seen:
+            return
+        self._set_step("sending")
+        self.query_one("#coin-body").focus()
+        self._summary(Content.styled("Writing the journal…", "$text-muted"))
         try:
-            outcome = await session_of(self).add_coins(
+            self.entry = await session_of(self).prepare_coins(
                 request.promotion_id, request.user_id, request.amount, request.concept
             )
-        except OutcomeUnknown as unknown:
-            self._summary(Content.styled(f"Outcome unknown: {clean(unknown)}", "bold $warning"))
-            self.notify("Coin transaction outcome unknown: see the journal", severity="warning")
+        except Exception as error:  # the journal cannot be written: nothing was sent
+            self._summary(Content.styled(f"Not sent: {clean(error)}", "$error"))
+            self._set_step("done")
             return
-        except Exception as error:
-            self.post_message(ApiFailed(error, "Coins not added: "))
-            self._summary(Content.styled(f"Not added: {clean(error)}", "$error"))
-            self.request = None
-            self._set_step("form")
-            return
-        self.outcome = outcome
-        self._summary(outcome_text(outcome))
+        self._summary(
+            Content.assemble(
+                ("Sending…\n", "bold"),
+                (
+                    "You may close this dialog: the transaction goes on, and its outcome is "
+                    f"notified and kept in the journal (entry {self.entry.id[:8]}).",
+                    "$text-muted",
+                ),
+            )
+        )
+        self.sender.send(self.entry)
+
+    def show_checking(self, message: CoinsChecking) -> None:
+        """The answer was lost: say that the user's transactions are being read back."""
+        until = message.until.astimezone().strftime("%H:%M:%S")
+        self._summary(
+            Content.styled(
+                "The answer was lost on the way back. Reading the user's transactions to find "
+                f"out whether it was applied (until {until} at most)…",
+                "$warning",
+            )
+        )
+
+    def show_result(self, result: CoinResult) -> None:
+        """The transaction's outcome, in the dialog, with Close focused."""
+        self.result = result
+        style = {"information": "$success", "warning": "bold $warning"}.get(
+            result.severity, "$error"
+        )
+        self._set_step("done")
+        self._summary(Content.styled(result.describe(), style))
         self.query_one("#coin-close", Button).focus()
 
     @on(Button.Pressed, "#coin-close")
     def action_cancel(self) -> None:
-        self.dismiss(self.outcome)
+        self.dismiss(self.result)
+
+
+def fully_visible(widget: Static) -> bool:
+    """Every line of `widget` is on screen now (not clipped by a scroll or the terminal)."""
+    try:
+        geometry = widget.screen.find_widget(widget)
+    except Exception:  # not laid out yet
+        return False
+    shown = geometry.region.intersection(geometry.clip)
+    return shown.height >= widget.outer_size.height > 0 and shown.width > 0

@@ -1,9 +1,12 @@
-"""The local coin-transaction journal: every transaction sent from this machine and its state."""
+"""The local coin-transaction journal: every transaction sent from this machine and its state.
+
+Open entries (sent, outcome not known yet) are checked when the app starts; `c` checks them again.
+"""
 
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Any
+from typing import Any, cast
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -29,11 +32,14 @@ COLUMNS = (
 )
 
 
+STATE_NAMES = {"intent": "open", "not_applied": "not applied"}
+
+
 def entry_record(entry: JournalEntry) -> dict[str, Any]:
-    """A journal entry as a table row (amount with its sign)."""
+    """A journal entry as a table row (amount with its sign, the state in words)."""
     record = asdict(entry)
     record["created_at"] = entry.created_at.isoformat()
-    record["state"] = entry.state.value
+    record["state"] = STATE_NAMES.get(entry.state.value, entry.state.value)
     record["amount"] = f"{entry.amount:+}"
     return record
 
@@ -41,7 +47,10 @@ def entry_record(entry: JournalEntry) -> dict[str, Any]:
 class JournalScreen(Screen[None]):
     """The journal, newest first (short: held in memory)."""
 
-    BINDINGS = [Binding("escape", "app.pop_screen", "Back")]
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back"),
+        Binding("c", "check", "Check open entries"),
+    ]
 
     def compose(self) -> ComposeResult:
         yield Static("Coin journal", id="journal-title")
@@ -49,11 +58,27 @@ class JournalScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        entries = session_of(self).journal_entries()
+        self.reload()
+        self.query_one(VirtualTable).focus()
+
+    def reload(self) -> None:
+        """Read the journal again (an outcome arrived, or a check ended)."""
+        session = session_of(self)
+        entries = session.journal_entries()
         table = self.query_one(VirtualTable)
         table.set_source(ListRowSource([entry_record(e) for e in entries]), COLUMNS)
-        table.focus()
-        path = session_of(self).client.journal.path
+        open_entries = sum(entry.is_open for entry in entries)
+        counted = f"{len(entries)} {'entry' if len(entries) == 1 else 'entries'}"
+        if open_entries:
+            counted += f" · {open_entries} open (c checks them)"
+        path = session.client.journal.path
         self.query_one("#journal-title", Static).update(
-            safe_content(f"Coin journal · {len(entries)} entries · {path}")
+            safe_content(f"Coin journal · {counted} · {path}")
         )
+
+    def action_check(self) -> None:
+        if not any(entry.is_open for entry in session_of(self).journal_entries()):
+            self.notify("No open entry: every outcome is known")
+            return
+        self.notify("Checking the open entries against the users' transactions…")
+        cast(Any, self.app).coins.check_journal()
