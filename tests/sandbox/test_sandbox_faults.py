@@ -12,7 +12,7 @@ import pytest
 
 from tests.sandbox.conftest import ClientFor
 from tui.sandbox import credentials as cr
-from tui.sandbox.faults import FaultRule, FaultSpecError, parse_spec
+from tui.sandbox.faults import HOSTILE_MESSAGE, FaultRule, FaultSpecError, parse_spec
 from tui.sandbox.server import SandboxServer
 
 PATH = f"/users/{cr.ACTIVE_PROMOTION_ID}"
@@ -28,6 +28,17 @@ def test_error_statuses(ep: httpx.Client, control: httpx.Client, kind: str) -> N
     response = ep.get(PATH)
     assert response.status_code == int(kind)
     assert "message" in response.json() and "date" in response.headers
+
+
+def test_hostile_error_message_on_any_endpoint(ep: httpx.Client, control: httpx.Client) -> None:
+    set_faults(control, {"kind": "hostile", "path": "/v2/users"})
+    response = ep.get(PATH)
+    assert response.status_code == 400
+    assert response.json() == {"code": 0, "message": HOSTILE_MESSAGE, "error": HOSTILE_MESSAGE}
+    for part in ("[/b]", "\x1b]52;", "\x1b[2J", "\x9b", "\u202e"):
+        assert part in HOSTILE_MESSAGE
+    rules, _ = parse_spec("hostile:1:status=401:path=/api/test")
+    assert rules[0].kind == "hostile" and rules[0].status == 401
 
 
 def test_html_error_page(ep: httpx.Client, control: httpx.Client) -> None:

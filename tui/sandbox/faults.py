@@ -21,6 +21,7 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 KINDS = ("500", "503", "slow", "reset", "truncate", "html", "429", "gzip", "hang", "late")
+REFUSALS = ("hostile",)  # answers a client must show, not retry
 _RESPONSE_KINDS = {"500", "503", "html", "429"}
 _MANGLING_KINDS = {"reset", "truncate", "gzip"}
 _DEFAULT_SECONDS = {"slow": 2.0, "hang": 30.0, "late": 3.0}
@@ -28,7 +29,7 @@ CONTROL_PREFIX = "/_sandbox"
 
 SPEC_HELP = """\
 Fault SPEC: comma-separated rules KIND[:PROBABILITY[:SECONDS]][:KEY=VALUE...]
-  KIND      500 | 503 | slow | reset | truncate | html | 429 | gzip | hang
+  KIND      500 | 503 | slow | reset | truncate | html | 429 | gzip | hang | late | hostile
             reset: headers and half the body, then the connection closes
             truncate: a complete response whose JSON is cut in half
             html: an HTML error page (status=502 by default; status=200 possible)
@@ -38,6 +39,9 @@ Fault SPEC: comma-separated rules KIND[:PROBABILITY[:SECONDS]][:KEY=VALUE...]
             slow: answers after SECONDS (default 2)
             late: breaks off like reset at once, and applies the request SECONDS later
                   (default 3): a slow server whose work lands after the client gave up
+            hostile: a JSON error (status=400 by default) whose message and error are
+                  HOSTILE_MESSAGE: markup, an OSC 52 clipboard write, a CSI clear-screen,
+                  a C1 CSI (U+009B) and a bidi override
   keys      nth=1+3+5 (fire on those matching requests instead of by probability),
             path=/v2/participations (prefix), method=GET|POST, phase=before|after
             (after: the request is applied first, e.g. a coin POST that then fails),
@@ -46,7 +50,12 @@ Examples:
   500:0.05,reset:0.02,slow:0.1:2.0
   reset:1:method=POST:phase=after:nth=1
   html:0.2:status=200:path=/v2/users
+  hostile:1:path=/api/links,hostile:1:path=/v2/coin_transactions:method=POST
 """
+HOSTILE_MESSAGE = (
+    "[/b] [link='https://evil.example']click[/link] [@click=app.quit]quit[/] "
+    "\x1b]52;c;cHduZWQ=\x07 \x1b[2J\x1b[H \x9b31mred \u202eevil\u202c"
+)
 
 
 class FaultSpecError(ValueError):
@@ -68,8 +77,9 @@ class FaultRule:
     matched: int = field(default=0, compare=False)
 
     def __post_init__(self) -> None:
-        if self.kind not in KINDS:
-            raise FaultSpecError(f"unknown fault kind {self.kind!r} (one of {', '.join(KINDS)})")
+        if self.kind not in (*KINDS, *REFUSALS):
+            known = ", ".join((*KINDS, *REFUSALS))
+            raise FaultSpecError(f"unknown fault kind {self.kind!r} (one of {known})")
         if not 0.0 <= self.probability <= 1.0:
             raise FaultSpecError(f"probability {self.probability} is not between 0 and 1")
         if self.phase not in (None, "before", "after"):
@@ -171,8 +181,8 @@ class FaultPlan:
             return {"rules": [rule.as_dict() for rule in self.rules], "seed": self.seed}
 
 
-def _json_body(message: str) -> bytes:
-    return json.dumps({"message": message}).encode()
+def _json_body(message: str, **fields: object) -> bytes:
+    return json.dumps({**fields, "message": message}).encode()
 
 
 _HTML_PAGE = (
@@ -311,6 +321,9 @@ async def _deliver(rule: FaultRule, captured: _Captured, send: Send, seconds: fl
     elif kind == "gzip":
         headers = [*captured.headers, (b"content-encoding", b"gzip")]
         await _send(send, captured.status, headers, bytes(captured.body))
+    elif kind == "hostile":
+        body = _json_body(HOSTILE_MESSAGE, code=0, error=HOSTILE_MESSAGE)
+        await _send(send, rule.status or 400, _json_headers(), body)
     elif kind == "html":
         status = rule.status or 502
         page = _HTML_PAGE.format(status=status).encode()
