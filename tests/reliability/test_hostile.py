@@ -14,6 +14,7 @@ import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.reliability._app import SIZE, Painted, app_settings, open_collection, paint, until
@@ -173,3 +174,58 @@ def test_plain_text_cli_output_has_no_control_characters(
 def _first_user(sandbox: SandboxServer) -> str:
     records, _ = sandbox.state.page(PID, "users", True, None)
     return str(records[-1]["id"])
+
+
+RAW_CONTROLS = "\x1b\x07\x9b\x9d\u202e"
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_exports_write_no_raw_control_to_stdout_or_a_file(
+    hostile: tuple[SandboxServer, FaultyProxy], tmp_path: Path, fmt: str
+) -> None:
+    """CSV writes controls as visible escapes, JSONL as \\uXXXX escapes that a JSON reader turns
+    back into the same strings; stdout and -o FILE get the same bytes."""
+    sandbox, proxy = hostile
+    cli = Cli(tmp_path / "home", proxy.url, sandbox.ezepo_endpoint)
+    out = tmp_path / f"users.{fmt}"
+    to_stdout = cli.run("export", "users", str(PID), "--format", fmt)
+    to_file = cli.run("export", "users", str(PID), "--format", fmt, "-o", str(out))
+    assert to_stdout.code == 0 and to_file.code == 0, to_stdout.stderr + to_file.stderr
+    written = out.read_text(encoding="utf-8")
+    assert written == to_stdout.stdout
+    assert not [c for c in RAW_CONTROLS if c in written + to_stdout.stderr + to_file.stderr]
+    if fmt == "csv":
+        nicknames = {row["nickname"] for row in read_csv(written)}
+        assert "\\x1b]52;c;cHduZWQ=\\x07pwned" in nicknames  # visible, not run
+        assert "\\x9b31m\\x9d52;c;eA==\\x9c" in nicknames
+    else:
+        nicknames = {json.loads(line)["nickname"] for line in written.splitlines()}
+        assert {HOSTILE["osc52"], HOSTILE["c1"], HOSTILE["rtl"], HOSTILE["ansi"]} <= nicknames
+
+
+def test_cli_stderr_shows_hostile_server_messages_inert(
+    hostile: tuple[SandboxServer, FaultyProxy], tmp_path: Path
+) -> None:
+    sandbox, proxy = hostile
+    rules = [
+        {"kind": "hostile", "path": "/api/links/"},
+        {"kind": "hostile", "path": "/v2/coin_transactions", "method": "POST"},
+        {"kind": "hostile", "path": f"/v2/participations/{PID}"},
+    ]
+    httpx.put(f"{sandbox.base_url}/_sandbox/faults", json={"rules": rules}).raise_for_status()
+    cli = Cli(tmp_path / "home", proxy.url, sandbox.ezepo_endpoint)
+    runs = {
+        "ezepo link": cli.run(
+            "ezepo", "link", "--affid", cr.DEMO_AFFILIATE_ID, "--src", "internal",
+            "--listid", cr.DEMO_LIST_ID, "--type", "unsub",
+        ),
+        "coins add": cli.run(
+            "coins", "add", str(PID), _first_user(sandbox), "+5", "--concept", "x", "--yes"
+        ),
+        "export": cli.run("export", "participations", str(PID)),
+    }  # fmt: skip
+    for name, result in runs.items():
+        assert result.code in (1, 2), (name, result.stderr)
+        assert "[/b]" in result.stderr and "evil" in result.stderr, (name, result.stderr)
+        assert not [c for c in RAW_CONTROLS if c in result.stdout + result.stderr], name
+        assert "Traceback" not in result.stderr, name
