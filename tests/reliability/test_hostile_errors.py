@@ -203,12 +203,39 @@ async def test_journal_shows_a_hostile_refusal_inert(
     app = PromoTuiApp(settings(sandbox, tmp_path))
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await until(pilot, lambda: app.session.easypromos is not None)
+        session = app.session
+        entry = await session.prepare_coins(str(PID), str(records[0]["id"]), 5, "refused")
         with pytest.raises(ApiError):
-            await app.session.add_coins(str(PID), str(records[0]["id"]), 5, "hostile refusal")
+            await session.send_coins(entry)
         await pilot.press("J")
         await until(pilot, lambda: isinstance(app.screen, JournalScreen))
-        await until(pilot, lambda: shown(app, "not_applied"))
-        text = assert_inert(app, "journal")
+        await until(pilot, lambda: shown(app, "Easypromos refused POST"))
+        assert_inert(app, "journal")  # the note's start is shown, within its column
         [entry] = app.session.journal_entries()
         assert "[/b]" in entry.note and "\x1b]52;" in entry.note  # kept whole in the journal
-        assert "Easypromos refused POST" in text  # the note's start, within its column
+
+
+async def test_coin_dialog_shows_a_hostile_refusal_inert(
+    sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    from tui.app import PromoTuiApp
+    from tui.screens.coins import CoinDialog
+
+    records, _ = sandbox.state.page(PID, "users", True, None)
+    hostile(sandbox, "/v2/coin_transactions", method="POST")
+    app = PromoTuiApp(settings(sandbox, tmp_path))
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await until(pilot, lambda: app.session.easypromos is not None)
+        app.open_coin_dialog(str(PID), str(records[0]["id"]))
+        await until(pilot, lambda: isinstance(app.screen, CoinDialog))
+        dialog = app.screen
+        await until(pilot, lambda: dialog.query("#coin-amount"))
+        dialog.query_one("#coin-amount", Input).value = "+5"
+        dialog.query_one("#coin-concept", Input).value = "refused"
+        dialog.query_one("#coin-review", Button).press()
+        send = dialog.query_one("#coin-send", Button)
+        await until(pilot, lambda: not send.disabled)
+        send.press()
+        summary = dialog.query_one("#coin-summary")
+        await until(pilot, lambda: "[/b]" in str(summary.render()))
+        assert_inert(app, "coin dialog")
