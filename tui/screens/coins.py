@@ -144,7 +144,7 @@ class CoinDialog(ModalScreen[CoinResult | None]):
     # ---- step 1: the form -----------------------------------------------------------------------
 
     def _error(self, field_id: str, problem: str | None) -> None:
-        self.query_one(f"#{field_id}-error", Static).update(problem or "")
+        self.query_one(f"#{field_id}-error", Static).update(Content(clean(problem)))
 
     @on(Input.Changed)
     def _revalidate(self, event: Input.Changed) -> None:

@@ -6,6 +6,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
@@ -26,8 +27,8 @@ class ConfirmScreen(ModalScreen[bool]):
             with VerticalScroll(classes="dialog-body", can_focus=False):
                 yield Static(self._question, markup=False)
             with Horizontal(classes="dialog-buttons"):
-                yield Button(self._no, variant="primary", id="confirm-no")
-                yield Button(self._yes, variant="error", id="confirm-yes")
+                yield Button(Content(self._no), variant="primary", id="confirm-no")
+                yield Button(Content(self._yes), variant="error", id="confirm-yes")
 
     def on_mount(self) -> None:
         self.query_one("#confirm-no", Button).focus()

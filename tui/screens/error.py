@@ -25,7 +25,7 @@ class ErrorScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="error-dialog", classes="dialog"):
-            yield Label(f"Last error · {self._when}", classes="dialog-title")
+            yield Label(f"Last error · {self._when}", markup=False, classes="dialog-title")
             with VerticalScroll(id="error-scroll"):
                 yield Static(self._text, id="error-text", markup=False)
             yield Label("Esc closes", classes="dialog-hint")
