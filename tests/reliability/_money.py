@@ -1,14 +1,19 @@
 """Money-like state: many coin transactions through the real client under random faults.
 
-The sandbox's own record of applied POSTs is the truth. After the run, every entry the client
-left unsettled is reconciled with the faults off, then the books must balance: each applied POST
-is claimed by exactly one journal entry marked applied (no duplicate, no silent loss), entries
-marked not applied have no POST behind them, and each user's balance moved by exactly the sum
-the tool reported as applied.
+Most are sent and awaited; some are left to finish on their own, as when the coin dialog is
+closed mid-send (the app's worker sees them through); some are cut off mid-send, as when the
+process is killed (nothing after that point runs). The sandbox's own record of applied POSTs is
+the truth. After the run the process "restarts": a new client on the same journal reconciles
+every open entry with the faults off, as the app does at start. Then the books must balance:
+each applied POST is claimed by exactly one journal entry marked applied (no duplicate, no
+silent loss), entries marked not applied have no POST behind them, no entry is left open (none
+unreported), and each user's balance moved by exactly the sum the tool reported as applied.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import random
 from collections import Counter
@@ -19,7 +24,7 @@ import httpx
 
 from tui.api.easypromos import EasypromosClient
 from tui.api.errors import OutcomeUnknown, PromoTuiApiError
-from tui.api.journal import EntryState, Journal
+from tui.api.journal import CoinOutcome, EntryState, Journal
 from tui.api.retry import RetryPolicy
 from tui.redact import Secret
 from tui.sandbox import credentials as cr
@@ -29,6 +34,7 @@ PROMOTION = cr.ACTIVE_PROMOTION_ID
 CONCEPTS = ("Goodwill", "Refund: ticket", "Welcome bonus", "Correction")
 POST_KINDS = ("500", "503", "429", "reset", "truncate", "html", "gzip")
 FAST = RetryPolicy(attempts=4, initial=0.001, maximum=0.005, jitter=0.001)
+EVENTS = {"awaited": 8, "dialog closed": 1, "process killed": 1}  # relative weights
 
 
 @dataclass
@@ -42,6 +48,9 @@ class MoneyReport:
     refused: int = 0
     unknown_raised: int = 0
     reconciled_later: int = 0
+    dialog_closed: int = 0
+    killed: int = 0
+    left_open: int = 0
     faults: Counter[str] = field(default_factory=Counter)
     duplicates: int = 0
     silent_losses: int = 0
@@ -57,16 +66,19 @@ class MoneyReport:
             or self.phantom
             or self.balance_mismatches
             or self.journal_unknown_missing
+            or self.left_open
         )
 
     def summary(self) -> str:
         return (
             f"{self.sent} sent: {self.applied} applied, {self.not_applied} not applied "
             f"({self.resent} re-sent on purpose), {self.refused} refused; "
-            f"{self.unknown_raised} unknown outcomes raised, {self.reconciled_later} reconciled "
-            f"afterwards; faults fired {dict(self.faults)}; duplicates {self.duplicates}, "
-            f"silent losses {self.silent_losses}, phantoms {self.phantom}, "
-            f"balance mismatches {self.balance_mismatches}"
+            f"{self.unknown_raised} unknown outcomes raised; {self.dialog_closed} left to finish "
+            f"after their dialog closed, {self.killed} cut off by a kill; "
+            f"{self.reconciled_later} reconciled at the restart; faults fired {dict(self.faults)}; "
+            f"duplicates {self.duplicates}, silent losses {self.silent_losses}, "
+            f"phantoms {self.phantom}, balance mismatches {self.balance_mismatches}, "
+            f"left open {self.left_open}"
         )
 
 
@@ -110,7 +122,42 @@ async def run_money(
     sandbox.state.stats.reset()
     report = MoneyReport()
     unknown_ids: list[str] = []
-    async with EasypromosClient(
+    async with _client(sandbox, journal) as client:
+        detached: list[asyncio.Task[CoinOutcome]] = []
+        for _ in range(count):
+            user = rng.choice(users)
+            amount = rng.choice((1, 5, 10, 25, 50, -1, -5))
+            event = rng.choices(list(EVENTS), weights=list(EVENTS.values()))[0]
+            report.sent += 1
+            try:
+                entry = client.prepare_coins(PROMOTION, user, amount, rng.choice(CONCEPTS))
+            except PromoTuiApiError:
+                report.refused += 1
+                continue
+            sending = asyncio.ensure_future(client.send_coins(entry))
+            if event == "dialog closed":  # nobody waits for it now; it reports when done
+                report.dialog_closed += 1
+                detached.append(sending)
+                continue
+            if event == "process killed":  # at a random point of the send
+                report.killed += 1
+                await asyncio.sleep(rng.random() * 0.004)
+                sending.cancel()
+                with contextlib.suppress(asyncio.CancelledError, PromoTuiApiError):
+                    await sending
+                continue
+            await _outcome(client, sending, rng, report, unknown_ids)
+        for sending in detached:
+            await _outcome(client, sending, rng, report, unknown_ids)
+        report.faults = Counter(sandbox.state.stats_snapshot()["faults"])
+        httpx.delete(control).raise_for_status()
+    await _restart(sandbox, journal, unknown_ids, report)
+    _audit(sandbox, Journal(journal), users, before, report)
+    return report
+
+
+def _client(sandbox: SandboxServer, journal: Path, check_seconds: float = 0.0) -> EasypromosClient:
+    return EasypromosClient(
         sandbox.easypromos_url,
         Secret(cr.DEMO_TOKEN),
         rate_limit=100_000,
@@ -119,38 +166,42 @@ async def run_money(
         journal_path=journal,
         retry=FAST,
         reconcile_delay=0.0,
-        reconcile_window=0.0,  # faults are instant: one read tells
-    ) as client:
-        for _ in range(count):
-            user = rng.choice(users)
-            amount = rng.choice((1, 5, 10, 25, 50, -1, -5))
-            report.sent += 1
-            try:
-                outcome = await client.add_coins(PROMOTION, user, amount, rng.choice(CONCEPTS))
-                if not outcome.applied and rng.random() < 0.5:
-                    report.resent += 1
-                    await client.resend_coins(outcome.entry)
-            except OutcomeUnknown as exc:
-                report.unknown_raised += 1
-                unknown_ids.append(exc.entry.id)
-            except PromoTuiApiError:
-                report.refused += 1  # a refusal (e.g. not enough coins), or a resend's unknown
-        report.faults = Counter(sandbox.state.stats_snapshot()["faults"])
-        httpx.delete(control).raise_for_status()
-        await _settle(client, unknown_ids, report)
-    _audit(sandbox, Journal(journal), users, before, report)
-    return report
+        reconcile_interval=0.2,
+        reconcile_window=check_seconds,  # the faults are instant: one read tells
+    )
 
 
-async def _settle(client: EasypromosClient, unknown_ids: list[str], report: MoneyReport) -> None:
-    """Every unknown outcome must wait in the journal; reconcile them all, faults off."""
-    pending = client.journal.pending()
-    waiting = {entry.id for entry in pending}
+async def _outcome(
+    client: EasypromosClient,
+    sending: asyncio.Future[CoinOutcome],
+    rng: random.Random,
+    report: MoneyReport,
+    unknown_ids: list[str],
+) -> None:
+    """Wait for a send; a transaction proved not applied is sent again half the time."""
+    try:
+        outcome = await sending
+        if not outcome.applied and rng.random() < 0.5:
+            report.resent += 1
+            await client.resend_coins(outcome.entry)
+    except OutcomeUnknown as exc:
+        report.unknown_raised += 1
+        unknown_ids.append(exc.entry.id)
+    except PromoTuiApiError:
+        report.refused += 1  # a refusal (e.g. not enough coins), or a resend's unknown
+
+
+async def _restart(
+    sandbox: SandboxServer, journal: Path, unknown_ids: list[str], report: MoneyReport
+) -> None:
+    """A new process on the same journal reconciles every open entry, faults off, as the app
+    does at start: every unknown outcome must be waiting there. (An entry cut off in its last
+    2 s is looked for until 2 s after it was sent.)"""
+    waiting = {entry.id for entry in Journal(journal).pending()}
     report.journal_unknown_missing = sum(1 for entry_id in unknown_ids if entry_id not in waiting)
-    for entry in pending:
-        await client.reconcile(entry)
-    report.reconciled_later = len(pending)
-    report.journal_unknown_missing += len(client.journal.pending())
+    async with _client(sandbox, journal, check_seconds=2.0) as client:
+        report.reconciled_later = len(await client.reconcile_pending())
+    report.left_open = len(Journal(journal).pending())
 
 
 def _audit(

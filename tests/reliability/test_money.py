@@ -1,4 +1,5 @@
-"""1,000 coin transactions under random faults: the books balance (see `_money`)."""
+"""1,000 coin transactions under random faults, some left to finish after their dialog closed,
+some cut off by a kill and reconciled at the restart: the books balance (see `_money`)."""
 
 from __future__ import annotations
 
@@ -19,4 +20,5 @@ async def test_a_thousand_transactions_under_faults_balance(
     assert report.balanced, report.summary()
     assert set(report.faults) == set(POST_KINDS), report.summary()
     assert report.unknown_raised > 0 and report.resent > 0, "the run missed a path"
+    assert report.dialog_closed > 50 and report.killed > 50, "the run missed an event"
     assert report.applied > 800, report.summary()

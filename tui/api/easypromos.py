@@ -55,6 +55,7 @@ M = TypeVar("M", bound=Model)
 Checking = Callable[[JournalEntry, datetime], None]
 """Told that an entry's transactions are being read back, and until when it will be tried."""
 
+READ_BACKS = 4
 # Consecutive 429s on one request before giving up (each waits for the next window).
 MAX_RATE_LIMITED_ROUNDS = 30
 
@@ -110,6 +111,7 @@ class EasypromosClient(ServiceClient):
         self.reconcile_interval = reconcile_interval
         self.reconcile_window = reconcile_window
         self._journal_path = journal_path
+        self._read_backs: asyncio.Semaphore | None = None
         self._journal: Journal | None = None
 
     @property
@@ -401,9 +403,15 @@ class EasypromosClient(ServiceClient):
         return list(await asyncio.gather(*(settle(entry) for entry in entries)))
 
     async def _read_back(self, entry: JournalEntry, reason: str) -> CoinTransaction | None:
-        """The user's transaction that matches `entry`; OutcomeUnknown if they cannot be read."""
+        """The user's transaction that matches `entry`; OutcomeUnknown if they cannot be read.
+
+        At most `READ_BACKS` run at once: hundreds of open entries reconciled side by side
+        would otherwise crowd the connection pool until their reads time out."""
+        if self._read_backs is None:
+            self._read_backs = asyncio.Semaphore(READ_BACKS)
         try:
-            transactions = await self.user_coin_transactions(entry.promotion_id, entry.user_id)
+            async with self._read_backs:
+                transactions = await self.user_coin_transactions(entry.promotion_id, entry.user_id)
         except PromoTuiApiError as exc:
             why = f"{reason + '; ' if reason else ''}reading the user's transactions failed"
             raise OutcomeUnknown(entry, f"{why} ({exc.message})") from None

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
@@ -105,6 +105,8 @@ class EasypromosApi:
                 return await handler(request, token)
             except ApiError as error:
                 return error.response()
+            except ClientDisconnect:  # gone before its body arrived: nothing is done
+                return Response(status_code=499)
 
         return endpoint
 
