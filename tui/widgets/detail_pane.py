@@ -48,7 +48,7 @@ def transaction_line(transaction: Record) -> Content:
     sign = "+" if isinstance(amount, (int, float)) and amount > 0 else ""
     concept = inner.get("concept") or inner.get("reason")
     return Content.assemble(
-        (short_time(inner.get("created")).ljust(17), "$text-muted"),
+        (clean(short_time(inner.get("created"))).ljust(17), "$text-muted"),
         (f"{sign}{clean(amount)}".rjust(7), "$success" if sign else "$error"),
         f" → {clean(inner.get('balance'))}  ",
         clean(concept),
@@ -61,7 +61,7 @@ def participation_line(participation: Record) -> Content:
         (f"#{clean(participation.get('id'))}".ljust(10), "bold"),
         f"stage {clean(participation.get('stage_id'))}  ",
         f"{clean(participation.get('points'))} pts  ",
-        (short_time(participation.get("created")), "$text-muted"),
+        (clean(short_time(participation.get("created"))), "$text-muted"),
     )
 
 
