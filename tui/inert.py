@@ -49,7 +49,12 @@ def clean(value: Any, *, single_line: bool = True) -> str:
 
 def json_text(value: Any, **options: Any) -> str:
     """`json.dumps(value)` keeping non-ASCII text readable, with every control escaped."""
-    text = json.dumps(value, ensure_ascii=False, default=str, **options)
+    return json_escaped(json.dumps(value, ensure_ascii=False, default=str, **options))
+
+
+def json_escaped(text: str) -> str:
+    """JSON text with its C1 and bidi controls escaped as well (they can only sit in strings;
+    `json.dumps` escapes the C0 ones)."""
     return _JSON_ESCAPED.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
 
 

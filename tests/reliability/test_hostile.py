@@ -163,12 +163,15 @@ def test_plain_text_cli_output_has_no_control_characters(
     assert lists.code == 0, lists.stderr
     assert "[@click=app.quit]" in lists.stdout
     assert not any(c in lists.stdout for c in "\x1b\x07\x9b\x9d\u202e")
+    concept = HOSTILE["ansi"] + HOSTILE["c1"] + HOSTILE["rtl"]
     coins = cli.run(
-        "coins", "add", str(PID), _first_user(sandbox), "+5", "--concept", HOSTILE["ansi"], "--yes"
+        "coins", "add", str(PID), _first_user(sandbox), "+5", "--concept", concept, "--yes"
     )
     assert coins.code == 0, coins.stderr
+    assert not [c for c in RAW_CONTROLS if c in coins.stdout + coins.stderr]
+    assert concept in json.loads(coins.stdout)["reason"]  # the transaction, escaped losslessly
     journal = cli.run("coins", "journal")
-    assert journal.code == 0 and "\x1b" not in journal.stdout
+    assert journal.code == 0 and not [c for c in RAW_CONTROLS if c in journal.stdout]
 
 
 def _first_user(sandbox: SandboxServer) -> str:

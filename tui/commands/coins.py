@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import sys
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -23,6 +22,7 @@ from tui.commands._common import (
     run_async,
     say,
 )
+from tui.inert import json_escaped, json_text
 
 if TYPE_CHECKING:
     from tui.api.easypromos import EasypromosClient
@@ -114,7 +114,7 @@ async def add_coins(args: argparse.Namespace, sending: list[tuple[Journal, Journ
         try:
             outcome = await client.send_coins(entry, on_checking=say_checking)
         except OutcomeUnknown as exc:
-            print(exc.entry.to_json())
+            print(json_escaped(exc.entry.to_json()))
             say(f"promo-tui: {exc}")
             return EXIT_UNKNOWN
         except NotFound:
@@ -134,7 +134,7 @@ async def add_coins(args: argparse.Namespace, sending: list[tuple[Journal, Journ
             f"promo-tui: warning: the coins WERE added (transaction {outcome.transaction.id}), "
             f"but the journal could not record it: {outcome.journal_error}"
         )
-    print(json.dumps(outcome.transaction.raw, ensure_ascii=False, indent=2, default=str))
+    print(json_text(outcome.transaction.raw, indent=2))
     return 0
 
 
@@ -154,7 +154,7 @@ def interrupted(journal: Journal, entry: JournalEntry) -> int:
     if latest.is_open:
         with contextlib.suppress(JournalUnavailable):
             latest = journal.mark(latest, EntryState.UNKNOWN, note="interrupted while sending")
-    print(latest.to_json())
+    print(json_escaped(latest.to_json()))
     if not latest.is_open:  # settled just before the interrupt
         say(f"promo-tui: interrupted; journal entry {entry.id} is {latest.state.value}")
         return 0 if latest.state is EntryState.APPLIED else EXIT_FAILED
