@@ -150,6 +150,7 @@ def test_csv_neutralising_is_documented(tmp_path: Path) -> None:
     assert result.code == 0
     text = " ".join(result.stdout.split())
     assert "= + - @" in text and "prefixed with '" in text
+    assert "visible escapes such as \\x1b" in text and "\\uXXXX" in text  # controls, too
     readme = " ".join((Path(__file__).resolve().parents[2] / "README.md").read_text().split())
     assert "`=`, `+`, `-`, `@`" in readme and "prefixed with `'`" in readme
 
