@@ -8,6 +8,8 @@ visible), paint none of its controls and carry no link of it.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -190,21 +192,30 @@ async def test_setup_shows_hostile_errors_inert(sandbox: SandboxServer, tmp_path
         assert_inert(app, "setup")
 
 
+@asynccontextmanager
+async def refusing_coins(sandbox: SandboxServer, home: Path) -> AsyncIterator[tuple[Any, Any, str]]:
+    """The app, its pilot and a user, once its session started; coin POSTs get the hostile
+    error."""
+    from tui.app import PromoTuiApp
+
+    records, _ = sandbox.state.page(PID, "users", True, None)
+    hostile(sandbox, "/v2/coin_transactions", method="POST")
+    app = PromoTuiApp(settings(sandbox, home))
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await until(pilot, lambda: app.session.easypromos is not None)
+        yield app, pilot, str(records[0]["id"])
+
+
 async def test_journal_shows_a_hostile_refusal_inert(
     sandbox: SandboxServer, tmp_path: Path
 ) -> None:
     """A coin POST refused with a hostile message: the journal keeps it as the entry's note."""
     from tui.api.errors import ApiError
-    from tui.app import PromoTuiApp
     from tui.screens.journal import JournalScreen
 
-    records, _ = sandbox.state.page(PID, "users", True, None)
-    hostile(sandbox, "/v2/coin_transactions", method="POST")
-    app = PromoTuiApp(settings(sandbox, tmp_path))
-    async with app.run_test(size=SIZE, notifications=True) as pilot:
-        await until(pilot, lambda: app.session.easypromos is not None)
+    async with refusing_coins(sandbox, tmp_path) as (app, pilot, user_id):
         session = app.session
-        entry = await session.prepare_coins(str(PID), str(records[0]["id"]), 5, "refused")
+        entry = await session.prepare_coins(str(PID), user_id, 5, "refused")
         with pytest.raises(ApiError):
             await session.send_coins(entry)
         await pilot.press("J")
@@ -218,15 +229,10 @@ async def test_journal_shows_a_hostile_refusal_inert(
 async def test_coin_dialog_shows_a_hostile_refusal_inert(
     sandbox: SandboxServer, tmp_path: Path
 ) -> None:
-    from tui.app import PromoTuiApp
     from tui.screens.coins import CoinDialog
 
-    records, _ = sandbox.state.page(PID, "users", True, None)
-    hostile(sandbox, "/v2/coin_transactions", method="POST")
-    app = PromoTuiApp(settings(sandbox, tmp_path))
-    async with app.run_test(size=SIZE, notifications=True) as pilot:
-        await until(pilot, lambda: app.session.easypromos is not None)
-        app.open_coin_dialog(str(PID), str(records[0]["id"]))
+    async with refusing_coins(sandbox, tmp_path) as (app, pilot, user_id):
+        app.open_coin_dialog(str(PID), user_id)
         await until(pilot, lambda: isinstance(app.screen, CoinDialog))
         dialog = app.screen
         await until(pilot, lambda: dialog.query("#coin-amount"))
