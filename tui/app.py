@@ -44,7 +44,7 @@ class PromoTuiApp(App[None]):
         Binding("a", "add_coins", "Coins by user id"),
         Binding("J", "journal", "Journal"),
         Binding("exclamation_mark", "show_error", "Last error in full", show=False),
-        Binding("ctrl+q", "quit", "Quit"),
+        Binding("ctrl+q", "quit", "Quit", priority=True),  # in dialogs and inputs too
     ]
 
     def __init__(

@@ -179,6 +179,9 @@ async def test_enter_never_sends_before_the_confirm_block_is_on_screen(
             assert posts(sandbox) == 0 and not dialog.confirm_seen
         assert "Reading the user" in text_of(dialog, "#coin-summary")
         assert dialog.query_one("#coin-send", Button).disabled
+        await wait_until(pilot, lambda: "Confirm" in text_of(dialog, "#coin-summary"))
+        # Shown, not yet armed: an Enter pressed twice in a row never sends what nobody read.
+        assert not dialog.confirm_seen and dialog.query_one("#coin-send", Button).disabled
         await confirmed(pilot, dialog)
         assert posts(sandbox) == 0
         summary = dialog.query_one("#coin-summary", Static)
@@ -310,3 +313,14 @@ async def test_a_terminal_too_small_for_the_confirm_block_never_arms_send(
         await pilot.resize_terminal(80, 24)
         await confirmed(pilot, dialog)
         assert fully_visible(dialog.query_one("#coin-summary", Static))
+
+
+async def test_ctrl_q_quits_from_the_dialog_when_nothing_is_being_sent(
+    sandbox: SandboxServer, settings_for: Callable[..., Settings]
+) -> None:
+    app = PromoTuiApp(settings_for(sandbox))
+    async with app.run_test(size=SIZE) as pilot:
+        dialog = await open_dialog(app, pilot, "1")
+        assert app.focused is dialog.query_one("#coin-amount", Input)
+        await pilot.press("ctrl+q")
+        await wait_until(pilot, lambda: app.return_code is not None)

@@ -1,9 +1,9 @@
 """The coin transaction dialog: form (validated inline) -> confirm (balances) -> result.
 
-Send is armed only once the whole confirm block (user, balances, amount, concept) is on screen,
-whatever the terminal's size; Enter in the form reviews, never sends. The transaction is
-journaled, then handed to the app (`CoinSender`): closing the dialog never cancels it. When its
-outcome cannot be known the dialog says so instead of offering to send it again.
+Send is armed only once the whole confirm block (user, balances, amount, concept) has been on
+screen for a moment, whatever the terminal's size; Enter in the form reviews, never sends. The
+transaction is journaled, then handed to the app (`CoinSender`): closing the dialog never cancels
+it. When its outcome cannot be known the dialog says so instead of offering to send it again.
 """
 
 from __future__ import annotations
@@ -32,7 +32,8 @@ if TYPE_CHECKING:
 MAX_DIGITS = 9
 AMOUNT = re.compile(rf"[+-][0-9]{{1,{MAX_DIGITS}}}")
 MAX_CONCEPT = 200
-STEPS = ("form", "confirm", "sending", "done")
+READ_SECONDS = 0.6
+"""How long the whole confirm block is on screen before Send can be pressed."""
 BUTTONS = {  # the buttons each step shows
     "form": ("coin-review", "coin-close"),
     "confirm": ("coin-send", "coin-back", "coin-close"),
@@ -129,8 +130,6 @@ class CoinDialog(ModalScreen[CoinResult | None]):
         self.query_one("#coin-summary").display = step != "form"
         for button in self.query(".dialog-buttons > Button"):
             button.display = button.id in BUTTONS[step]
-        close = self.query_one("#coin-close", Button)
-        close.label = "Close (it still goes)" if step == "sending" else "Close"
         self.query_one("#coin-send", Button).disabled = not self.confirm_seen
         body = self.query_one("#coin-body", VerticalScroll)
         body.can_focus = step != "form"  # where the focus waits (keys scroll it), not on a button
@@ -219,21 +218,19 @@ class CoinDialog(ModalScreen[CoinResult | None]):
         self.call_after_refresh(self._arm_send, request)
 
     def _arm_send(self, request: CoinRequest) -> None:
-        """Enable Send once the confirm block of `request` is wholly on screen (scrolled to
-        it if needed); a terminal too small to show it at once never enables it."""
-        if request is not self.request or self.step != "confirm":
+        """Enable and focus Send once the confirm block of `request` has been wholly on screen
+        for `READ_SECONDS` (scrolled to if needed): an Enter pressed twice in a row never sends
+        what nobody read. A terminal too small to show the block at once never enables it."""
+        if request is not self.request or self.step != "confirm" or self.confirm_seen:
             return
         summary = self.query_one("#coin-summary", Static)
         if not fully_visible(summary):
             self.query_one("#coin-body", VerticalScroll).scroll_to_widget(summary, animate=False)
-            self.call_after_refresh(self._check_armed, request)
+            self.call_after_refresh(self._check_visible, request)
             return
-        self.confirm_seen = True
-        send = self.query_one("#coin-send", Button)
-        send.disabled = False
-        send.focus()
+        self.set_timer(READ_SECONDS, lambda: self._armed(request))
 
-    def _check_armed(self, request: CoinRequest) -> None:
+    def _check_visible(self, request: CoinRequest) -> None:
         if fully_visible(self.query_one("#coin-summary", Static)):
             self._arm_send(request)
         else:
@@ -241,6 +238,17 @@ class CoinDialog(ModalScreen[CoinResult | None]):
                 "Make the terminal taller to see the whole confirmation: Send stays off until then",
                 severity="warning",
             )
+
+    def _armed(self, request: CoinRequest) -> None:
+        if request is not self.request or self.step != "confirm":
+            return
+        if not fully_visible(self.query_one("#coin-summary", Static)):  # shrunk meanwhile
+            self._arm_send(request)
+            return
+        self.confirm_seen = True
+        send = self.query_one("#coin-send", Button)
+        send.disabled = False
+        send.focus()
 
     def on_resize(self) -> None:
         if self.step == "confirm" and not self.confirm_seen and self.request is not None:

@@ -24,9 +24,10 @@ COLUMNS = (
     Column("created_at", "When (UTC)", 16, render=short_time, sort="created_at"),
     Column("state", "State", 11, sort="state"),
     Column("promotion_id", "Promotion", 9, numeric=True, sort="promotion_id"),
-    Column("user_id", "User", 9, numeric=True, sort="user_id"),
+    Column("user_id", "User", 10, numeric=True, sort="user_id"),
     Column("amount", "Amount", 7, numeric=True, sort="amount"),
     Column("transaction_id", "Transaction", 11, numeric=True),
+    Column("reference", "Ref", 5),
     Column("concept", "Concept", 24),
     Column("note", "Note", 40),
 )
