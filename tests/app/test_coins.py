@@ -3,6 +3,11 @@ confirm step always seen before Send, a transaction outliving its dialog, the jo
 
 from __future__ import annotations
 
+import asyncio
+import os
+import subprocess
+import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -324,3 +329,42 @@ async def test_ctrl_q_quits_from_the_dialog_when_nothing_is_being_sent(
         assert app.focused is dialog.query_one("#coin-amount", Input)
         await pilot.press("ctrl+q")
         await wait_until(pilot, lambda: app.return_code is not None)
+
+
+async def test_a_send_killed_mid_flight_is_reconciled_when_the_app_starts(
+    sandbox: SandboxServer, settings_for: Callable[..., Settings]
+) -> None:
+    """`coins add` is killed (SIGKILL) after the server applied its POST and before the answer
+    came: its journal entry is left at intent, and the app's next start settles it."""
+    user_id = first_user_id(sandbox, PROMOTION)
+    faults(sandbox, slow("POST", "/v2/coin_transactions/", 20.0, phase="after"))
+    env = {
+        **os.environ,
+        "EASYPROMOS_TOKEN": credentials.DEMO_TOKEN,
+        "EASYPROMOS_API_URL": sandbox.easypromos_url,
+        "PROMO_TUI_RATE_WINDOW_SECONDS": str(sandbox.state.limiter.minute_seconds),
+    }
+    command = [str(Path(sys.executable).parent / "promo-tui"), "coins", "add", str(PROMOTION)]
+    process = subprocess.Popen(
+        [*command, user_id, "+8", "--concept", "killed", "--yes"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while posts(sandbox) == 0:  # applied: the POST has left, its answer is held
+            assert process.poll() is None and time.monotonic() < deadline
+            await asyncio.sleep(0.05)
+    finally:
+        process.kill()
+        process.wait()
+    faults(sandbox)
+    journal = Journal(paths.data_dir() / "coin-journal.jsonl")
+    assert [e.state for e in journal.entries()] == [EntryState.INTENT]
+    app = PromoTuiApp(settings_for(sandbox))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(
+            pilot, lambda: any("found among the user's" in n.message for n in app._notifications)
+        )
+    assert [e.state for e in journal.entries()] == [EntryState.APPLIED] and posts(sandbox) == 1
