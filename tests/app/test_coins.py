@@ -88,6 +88,23 @@ async def confirmed(pilot: Pilot[None], dialog: CoinDialog) -> None:
     await wait_until(pilot, lambda: dialog.confirm_seen)
 
 
+async def send_coins(
+    app: PromoTuiApp, pilot: Pilot[None], user_id: str, amount: str, concept: str
+) -> CoinDialog:
+    """Open the dialog, review, press Send once it is armed; returns once the POST is on its
+    way (in flight)."""
+    dialog = await open_dialog(app, pilot, user_id)
+    await fill(pilot, dialog, amount, concept)
+    await confirmed(pilot, dialog)
+    dialog.query_one("#coin-send", Button).press()
+    await wait_until(pilot, lambda: app.coins.in_flight)
+    return dialog
+
+
+def notified(app: PromoTuiApp, text: str) -> bool:
+    return any(text in note.message for note in app._notifications)
+
+
 def on_screen(app: PromoTuiApp, widget: Any) -> bool:
     """The widget is displayed, whole, inside the terminal."""
     region = widget.region
@@ -207,16 +224,12 @@ async def test_closing_the_dialog_mid_send_does_not_cancel_it(
     faults(sandbox, slow("POST", "/v2/coin_transactions/", 1.0))
     app = PromoTuiApp(settings_for(sandbox))
     async with app.run_test(size=(80, 24)) as pilot:
-        dialog = await open_dialog(app, pilot, user_id)
-        await fill(pilot, dialog, "+4", "Escape mid-send")
-        await confirmed(pilot, dialog)
-        dialog.query_one("#coin-send", Button).press()
-        await wait_until(pilot, lambda: app.coins.in_flight)
+        dialog = await send_coins(app, pilot, user_id, "+4", "Escape mid-send")
         assert "You may close this dialog" in text_of(dialog, "#coin-summary")
         await pilot.press("escape")
         await wait_until(pilot, lambda: isinstance(app.screen, BrowserScreen))
         await wait_until(pilot, lambda: not app.coins.in_flight)
-        await wait_until(pilot, lambda: any("Done" in n.message for n in app._notifications))
+        await wait_until(pilot, lambda: notified(app, "Done"))
     assert posts(sandbox) == 1
     entries = Journal(app.session.client.journal.path).entries()
     assert [e.state for e in entries] == [EntryState.APPLIED]
@@ -232,11 +245,8 @@ async def test_quit_while_sending_asks_and_the_next_start_reconciles(
     settings = settings_for(sandbox)
     app = PromoTuiApp(settings)
     async with app.run_test(size=(80, 24)) as pilot:
-        dialog = await open_dialog(app, pilot, user_id)
-        await fill(pilot, dialog, "+6", "Quit mid-send")
-        await confirmed(pilot, dialog)
-        dialog.query_one("#coin-send", Button).press()
-        await wait_until(pilot, lambda: posts(sandbox) == 1 and app.coins.in_flight)
+        await send_coins(app, pilot, user_id, "+6", "Quit mid-send")
+        await wait_until(pilot, lambda: posts(sandbox) == 1)
         await app.action_quit()
         await wait_until(pilot, lambda: asking(app))
         question = app.screen
@@ -253,10 +263,7 @@ async def test_quit_while_sending_asks_and_the_next_start_reconciles(
     faults(sandbox)
     again = PromoTuiApp(settings)
     async with again.run_test(size=SIZE) as pilot:
-        await wait_until(
-            pilot,
-            lambda: any("found among the user's" in n.message for n in again._notifications),
-        )
+        await wait_until(pilot, lambda: notified(again, "found among the user's"))
     assert [e.state for e in journal.entries()] == [EntryState.APPLIED]
     assert posts(sandbox) == 1
 
@@ -268,11 +275,7 @@ async def test_a_journal_unwritable_after_the_post_says_the_coins_were_added(
     faults(sandbox, slow("POST", "/v2/coin_transactions/", 1.0))
     app = PromoTuiApp(settings_for(sandbox))
     async with app.run_test(size=(80, 24)) as pilot:
-        dialog = await open_dialog(app, pilot, user_id)
-        await fill(pilot, dialog, "+2", "Journal lost")
-        await confirmed(pilot, dialog)
-        dialog.query_one("#coin-send", Button).press()
-        await wait_until(pilot, lambda: app.coins.in_flight)
+        dialog = await send_coins(app, pilot, user_id, "+2", "Journal lost")
         journal = app.session.client.journal.path
         journal.unlink()
         journal.mkdir()  # writing the outcome now fails
@@ -308,9 +311,7 @@ async def test_a_terminal_too_small_for_the_confirm_block_never_arms_send(
     async with app.run_test(size=(80, 14)) as pilot:
         dialog = await open_dialog(app, pilot, first_user_id(sandbox, PROMOTION))
         await fill(pilot, dialog, "+3", "Tiny terminal")
-        await wait_until(
-            pilot, lambda: any("Make the terminal taller" in n.message for n in app._notifications)
-        )
+        await wait_until(pilot, lambda: notified(app, "Make the terminal taller"))
         assert not dialog.confirm_seen and dialog.query_one("#coin-send", Button).disabled
         dialog.query_one("#coin-send", Button).press()  # a click on the disabled button
         await pilot.pause()
@@ -364,7 +365,5 @@ async def test_a_send_killed_mid_flight_is_reconciled_when_the_app_starts(
     assert [e.state for e in journal.entries()] == [EntryState.INTENT]
     app = PromoTuiApp(settings_for(sandbox))
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(
-            pilot, lambda: any("found among the user's" in n.message for n in app._notifications)
-        )
+        await wait_until(pilot, lambda: notified(app, "found among the user's"))
     assert [e.state for e in journal.entries()] == [EntryState.APPLIED] and posts(sandbox) == 1
