@@ -367,3 +367,37 @@ async def test_a_send_killed_mid_flight_is_reconciled_when_the_app_starts(
     async with app.run_test(size=SIZE) as pilot:
         await wait_until(pilot, lambda: notified(app, "found among the user's"))
     assert [e.state for e in journal.entries()] == [EntryState.APPLIED] and posts(sandbox) == 1
+
+
+async def test_the_journal_screen_shows_open_entries_and_checks_them_again(
+    sandbox: SandboxServer, settings_for: Callable[..., Settings]
+) -> None:
+    """An entry left open while the app runs (its read-back failed) is shown as such; `c`
+    checks it again once the transactions can be read."""
+    from tui.screens.journal import JournalScreen
+
+    user_id = first_user_id(sandbox, PROMOTION)
+    app = PromoTuiApp(settings_for(sandbox, coin_check_seconds=0.5))
+    async with app.run_test(size=SIZE) as pilot:
+        dialog = await open_dialog(app, pilot, user_id)
+        await fill(pilot, dialog, "+5", "Check again")
+        await confirmed(pilot, dialog)
+        faults(  # the answer is lost, and the user's transactions cannot be read for now
+            sandbox,
+            {"kind": "reset", "method": "POST", "phase": "after"},
+            {"kind": "503", "method": "GET", "path": f"/v2/coin_transactions/{PROMOTION}/"},
+        )
+        dialog.query_one("#coin-send", Button).press()
+        await wait_until(pilot, lambda: dialog.step == "done")
+        assert text_of(dialog, "#coin-summary").startswith("Outcome unknown")
+        dialog.query_one("#coin-close", Button).press()
+        await wait_until(pilot, lambda: isinstance(app.screen, BrowserScreen))
+        await pilot.press("J")
+        await wait_until(pilot, lambda: isinstance(app.screen, JournalScreen))
+        title = app.screen.query_one("#journal-title", Static)
+        await wait_until(pilot, lambda: "1 open (c checks them)" in str(title.render()))
+        faults(sandbox)
+        await pilot.press("c")
+        await wait_until(pilot, lambda: "1 open" not in str(title.render()))
+        assert notified(app, "found among the user's")
+    assert posts(sandbox) == 1

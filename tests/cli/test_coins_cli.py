@@ -147,3 +147,26 @@ def test_journal_is_private_and_without_a_token_lists_without_checking(
     assert stat.S_IMODE(journal.parent.stat().st_mode) == 0o700
     listed = cli.run("coins", "journal", EASYPROMOS_TOKEN="")
     assert listed.returncode == 0 and "mode" in listed.stdout
+
+
+def test_a_journal_unwritable_after_the_post_exits_0_saying_the_coins_were_added(
+    cli: Cli, sandbox: SandboxServer
+) -> None:
+    uid, index = some_user(sandbox, PID, 8)
+    before = sandbox.state.balance(PID, index)
+    rule = {"kind": "slow", "method": "POST", "phase": "after", "seconds": 3}
+    httpx.put(f"{sandbox.base_url}/_sandbox/faults", json={"rules": [rule]}).raise_for_status()
+    process = cli.start("coins", "add", str(PID), uid, "+4", "--concept", "no journal", "--yes")
+    journal = Path(cli.env["XDG_DATA_HOME"]) / "promo-tui" / "coin-journal.jsonl"
+    deadline = time.monotonic() + 60
+    while sandbox.state.stats_snapshot()["posts"] == 0:  # applied, the answer held for 3 s
+        assert process.poll() is None and time.monotonic() < deadline, "the POST never came"
+        time.sleep(0.05)
+    journal.unlink()
+    journal.mkdir()  # the outcome can no longer be written
+    assert process.wait(timeout=60) == 0
+    stderr = (cli.cwd / "bg.err").read_text()
+    check_output("", stderr)
+    assert "the coins WERE added" in stderr and "journal could not record it" in stderr
+    assert json.loads((cli.cwd / "bg.out").read_text())["amount"] == 4
+    assert sandbox.state.balance(PID, index) == before + 4
