@@ -16,7 +16,6 @@ from tui.api import endpoints
 from tui.api.endpoints import Collection
 from tui.api.errors import (
     BadResponse,
-    InvalidArgument,
     JournalUnavailable,
     NetworkError,
     OutcomeUnknown,
@@ -256,8 +255,8 @@ class EasypromosClient(ServiceClient):
     ) -> CoinOutcome:
         """Send a journaled intent, never twice blindly (see `tui.api.journal`).
 
-        Returns APPLIED, or NOT_APPLIED when reconciliation proved it never landed (send it again
-        only on purpose, with `resend_coins`); raises `OutcomeUnknown` when nobody can tell, and
+        Returns APPLIED, or NOT_APPLIED when reconciliation proved it never landed (a new
+        transaction may then be sent, on purpose); raises `OutcomeUnknown` when nobody can tell, and
         the typed error of a refusal (400, 404...). `on_checking` hears when the answer was lost
         and the user's transactions are being read back (see `reconcile`).
         """
@@ -288,24 +287,6 @@ class EasypromosClient(ServiceClient):
         error = status_error(response, EASYPROMOS) or RateLimited("Rate limited.")
         self._mark(entry, EntryState.NOT_APPLIED, note=error.message)
         raise error
-
-    async def resend_coins(self, entry: JournalEntry) -> CoinOutcome:
-        """Send again a transaction that reconciliation proved was not applied."""
-        if entry.state is not EntryState.NOT_APPLIED:
-            raise InvalidArgument(
-                f"Journal entry {entry.id} is {entry.state.value}: only a transaction proved "
-                "not applied may be sent again."
-            )
-        retry = self.journal.record_intent(
-            account=entry.account,
-            promotion_id=entry.promotion_id,
-            user_id=entry.user_id,
-            amount=entry.amount,
-            concept=entry.concept,
-            retry_of=entry.id,
-            reference=self.coin_reference,
-        )
-        return await self.send_coins(retry)
 
     async def _coin_answer(
         self, entry: JournalEntry, response: httpx.Response, on_checking: Checking | None

@@ -67,7 +67,6 @@ class JournalEntry:
     state: EntryState = EntryState.INTENT
     transaction_id: str | None = None
     note: str = ""
-    retry_of: str | None = None
     reference: str = ""
 
     @property
@@ -132,7 +131,6 @@ class Journal:
         user_id: str,
         amount: int | float,
         concept: str,
-        retry_of: str | None = None,
         reference: bool = True,
     ) -> JournalEntry:
         """Write (and fsync) the intent of a transaction before it is sent; `reference`: give
@@ -145,7 +143,6 @@ class Journal:
             amount=amount,
             concept=concept,
             created_at=datetime.now(timezone.utc),
-            retry_of=retry_of,
             reference=new_reference() if reference else "",
         )
         try:
