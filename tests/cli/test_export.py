@@ -126,6 +126,20 @@ def test_default_export_refreshes_the_cache_and_cached_reads_it_offline(cli: Cli
     assert calls.get(f"/v2/users/{SMALL}") == 1  # an unchanged collection costs one call
 
 
+def test_new_records_cost_their_pages_and_one_account_check(cli: Cli, sandbox):
+    assert cli.run("export", "participations", SMALL, "-o", "p.csv").returncode == 0
+    sandbox.state.add_records(int(SMALL), "participations", 250)
+    sandbox.state.reset_stats()
+    again = cli.run("export", "participations", SMALL, "-o", "p.csv")
+    assert again.returncode == 0, again.stderr
+    # The account check, then 100 new, 100 new, and 50 new with the first 50 cached.
+    assert sandbox.state.stats_snapshot()["by_path"] == {
+        "/v2/organizing_brands": 1,
+        f"/v2/participations/{SMALL}": 3,
+    }
+    assert_seeded(sandbox, int(SMALL), "participations", csv_ids((cli.cwd / "p.csv").read_text()))
+
+
 def test_cached_without_a_cache_says_so(cli: Cli, sandbox):
     result = cli.run("export", "users", SMALL, "--cached")
     assert result.returncode == 1

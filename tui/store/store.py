@@ -32,6 +32,16 @@ class WriteResult:
     added: int
     changed: int
     unchanged: int
+    newest_known: float | None = None  # created of the newest record that was stored before
+    oldest: float | None = None  # created of the page's oldest record
+
+    @property
+    def reaches_known(self) -> bool:
+        """The page goes past the newest record stored before it: what follows was stored too,
+        if the store's records have no hole (records created in the same second as it, in
+        whatever order the API gives them, are all on this page)."""
+        known, oldest = self.newest_known, self.oldest
+        return known is not None and oldest is not None and oldest < known
 
 
 class Store(Views):
@@ -167,6 +177,8 @@ class Store(Views):
             if mark is None:
                 mark = conn.execute("SELECT sweep FROM scopes WHERE sid = ?", (sid,)).fetchone()[0]
             stored = self._stored(conn, sid, list(prepared))
+            known = [c.created for i, (c, _) in prepared.items() if i in stored]
+            times = [c.created for c, _ in prepared.values() if c.created is not None]
             top = conn.execute("SELECT coalesce(max(rid), 0) FROM records").fetchone()[0]
             inserts: list[tuple[object, ...]] = []
             reindexed: list[tuple[int, str, str]] = []
@@ -195,7 +207,13 @@ class Store(Views):
                 "UPDATE scopes SET version = version + 1, written_at = ? WHERE sid = ?",
                 (fetched, sid),
             )
-        return WriteResult(added, changed, len(unchanged))
+        return WriteResult(
+            added,
+            changed,
+            len(unchanged),
+            max((t for t in known if t is not None), default=None),
+            min(times, default=None),
+        )
 
     @staticmethod
     def _stored(

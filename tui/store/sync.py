@@ -2,9 +2,11 @@
 
 Collections that list newest first (`order=created_desc`: users, participations, coin
 transactions, promotions) are refreshed incrementally: read from the newest page down and stop
-at the first page whose items are all cached. That is only safe if the cached records below it
-have no holes, so every read saves its next cursor as it goes (`Store.pending`): an interrupted
-read leaves that cursor behind and the next refresh resumes there, again until it meets cached
+at the page where the cached records begin, once it reaches past the newest cached record on it
+(records created in the same second as that one, in whatever order, are then all read): N new
+records cost N // 100 + 1 pages. That is only safe if the cached records below it have no
+holes, so every read saves its next cursor as it goes (`Store.pending`): an interrupted read
+leaves that cursor behind and the next refresh resumes there, again until it meets cached
 records. Other collections, and a full re-sync, read everything, then delete what the read
 did not see (records deleted upstream) and report it.
 
@@ -123,7 +125,9 @@ class _Run:
                 self.report.added += result.added
                 self.report.changed += result.changed
                 self._progress()
-                overlap = bool(stop_on_overlap and page.items and result.added == 0)
+                overlap = bool(
+                    stop_on_overlap and page.items and (result.added == 0 or result.reaches_known)
+                )
                 if overlap or page.next_cursor is None:
                     self.store.replace_pending(self.name, self.pid, resume, None)
                     return not overlap
