@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from tui.api.easypromos import EasypromosClient
+from tui.api.pacing import Lane
 from tui.api.transport import Warn
 from tui.config import Settings
 
@@ -12,9 +13,11 @@ if TYPE_CHECKING:
     from tui.api.ezepo import EzepoClient
 
 
-def easypromos_client(settings: Settings, warn: Warn | None = None) -> EasypromosClient | None:
-    """The Easypromos client (paced as configured), or None when the profile has no token;
-    `warn` hears of answers taken with a caveat."""
+def easypromos_client(
+    settings: Settings, warn: Warn | None = None, lane: Lane = Lane.INTERACTIVE
+) -> EasypromosClient | None:
+    """The Easypromos client (paced as configured, its calls in `lane`), or None when the
+    profile has no token; `warn` hears of answers taken with a caveat."""
     if not settings.easypromos_token:
         return None
     return EasypromosClient(
@@ -22,6 +25,8 @@ def easypromos_client(settings: Settings, warn: Warn | None = None) -> Easypromo
         settings.easypromos_token,
         rate_limit=settings.rate_limit,
         rate_window=settings.rate_window_seconds,
+        rate_reserve=settings.rate_reserve,
+        lane=lane,
         timeout=settings.timeout_seconds,
         warn=warn,
         journal_path=settings.journal_path,

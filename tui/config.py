@@ -7,6 +7,7 @@ Resolution, strongest first: environment variables, the selected profile's table
 default_profile = "work"
 [defaults]
 rate_limit = 200
+rate_reserve = 0.1    # of the budget, kept for what the user waits on while bulk loads run
 [profiles.work]
 easypromos_token = "..."
 ezepo_endpoint = "https://suppression.example.com"
@@ -60,6 +61,7 @@ class Settings:
     ezepo_key: Secret | None = None
     rate_limit: int = 200
     rate_window_seconds: float = 60.0
+    rate_reserve: float = 0.1
     ezepo_poll_seconds: float = 30.0
     timeout_seconds: float = 30.0
     cache_enabled: bool = True
@@ -115,6 +117,13 @@ def _positive_float(value: object, name: str) -> float:
     return float(value)
 
 
+def _fraction(value: object, name: str) -> float:
+    """A share of the rate budget: 0 to 0.5."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 0.5:
+        raise ConfigError(f"{name} must be a number from 0 to 0.5, got {value!r}")
+    return float(value)
+
+
 def _boolean(value: object, name: str) -> bool:
     if not isinstance(value, bool):
         raise ConfigError(f"{name} must be true or false, got {value!r}")
@@ -129,6 +138,7 @@ _KEYS: dict[str, tuple[str, Callable[[object, str], Any]]] = {
     "ezepo_key": ("ezepo_key", _secret),
     "rate_limit": ("rate_limit", _positive_int),
     "rate_window_seconds": ("rate_window_seconds", _positive_float),
+    "rate_reserve": ("rate_reserve", _fraction),
     "ezepo_poll_seconds": ("ezepo_poll_seconds", _positive_float),
     "timeout_seconds": ("timeout_seconds", _positive_float),
     "cache_enabled": ("cache_enabled", _boolean),

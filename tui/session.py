@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
@@ -23,7 +24,7 @@ if TYPE_CHECKING:  # imported by `start`, off the event loop: httpx, the API lay
     from tui.api.ezepo import EzepoClient
     from tui.api.journal import CoinOutcome, JournalEntry
     from tui.api.models import Role
-    from tui.api.pacing import PacerState
+    from tui.api.pacing import Lane, PacerState
     from tui.store import Store, sync
 
 Record = dict[str, Any]
@@ -97,11 +98,13 @@ class Session:
             ezepo.health = self.ezepo_health
         return self._new_client(), ezepo
 
-    def _new_client(self) -> EasypromosClient:
-        """A client of the profile's account (clients share the account's pacer)."""
+    def _new_client(self, lane: Lane | None = None) -> EasypromosClient:
+        """A client of the profile's account (clients share the account's pacer), its calls in
+        `lane` (INTERACTIVE unless told)."""
         from tui import clients
+        from tui.api.pacing import Lane
 
-        client = clients.easypromos_client(self.settings, self._warn)
+        client = clients.easypromos_client(self.settings, self._warn, lane or Lane.INTERACTIVE)
         if client is None:
             raise NotConfigured("No Easypromos token in this profile")
         client.health = self.easypromos_health
@@ -136,6 +139,15 @@ class Session:
     def pacer_state(self) -> PacerState | None:
         """The Easypromos budget of this minute, for the status bar."""
         return self.easypromos.pacer.state() if self.easypromos is not None else None
+
+    def budget_wait(self) -> float | None:
+        """Seconds until what the user waits on (an interactive call that has waited for the
+        account's budget over a second) may go; None when nothing waits so. For a dialog's
+        "budget spent: next window in 23 s" (`status_bar.budget_wait_text`)."""
+        state = self.pacer_state()
+        if state is None or state.interactive_wait_until is None:
+            return None
+        return max(0.0, state.interactive_wait_until - time.time())
 
     async def _online(self, call: Any) -> Any:
         """Await an API call, noting whether the network answered."""
@@ -257,6 +269,7 @@ class Session:
         shared pacer, so parsing pages and writing them to SQLite never stalls the screen.
         `on_progress` is called from that thread. Cancelling stops it at its next await.
         """
+        from tui.api.pacing import Lane
         from tui.store import sync
 
         running: list[tuple[asyncio.AbstractEventLoop, asyncio.Task[Any]]] = []
@@ -268,7 +281,7 @@ class Session:
             task = asyncio.current_task()
             assert task is not None
             running.append((asyncio.get_running_loop(), task))
-            async with self._new_client() as client:
+            async with self._new_client(Lane.BULK) as client:
                 return await sync.refresh(
                     client, self.store, collection, promotion_id, full=full, on_progress=progress
                 )

@@ -19,32 +19,34 @@ class FakeClock:
         return self.now
 
 
+def fake_pacer(limit: int, window: float, clock: FakeClock, **options: object) -> Pacer:
+    return Pacer(limit, window, clock=clock, url="http://x/v2", **options)  # type: ignore[arg-type]
+
+
 def test_admits_in_flight_plus_recent_below_limit() -> None:
     clock = FakeClock()
-    pacer = Pacer(3, 10.0, clock=clock)
-    for _ in range(3):
-        assert pacer._delay(clock.now) == 0
-        pacer._in_flight += 1
-    assert pacer._delay(clock.now) is None  # all in flight: wait for a completion
-    pacer.release()  # completes at 1000
+    pacer = fake_pacer(3, 10.0, clock)
+    tickets = [pacer.try_acquire()[0] for _ in range(3)]
+    assert None not in tickets
+    assert pacer.try_acquire() == (None, None)  # all in flight: wait for a completion
+    pacer.release(tickets[0])  # completes at 1000
     clock.now = 1004.0
-    assert pacer._delay(clock.now) == pytest.approx(6.0)  # until that completion leaves
+    assert pacer.try_acquire() == (None, pytest.approx(6.0))  # until that completion leaves
     clock.now = 1010.0
-    assert pacer._delay(clock.now) == 0
+    assert pacer.try_acquire()[0] is not None
 
 
 def test_state_reports_used_and_countdown() -> None:
     clock, wall = FakeClock(), FakeClock(5_000.0)
     pacer = Pacer(5, 60.0, clock=clock, wall=wall, jitter=lambda cap: 0.0)
-    pacer._in_flight = 1
-    pacer.release()
-    pacer._in_flight = 1
+    pacer.release(pacer.try_acquire()[0] or 0)
+    pacer.try_acquire()
     state = pacer.state()
     assert (state.used, state.in_flight, state.waiting_until) == (2, 1, None)
     wait = pacer.rate_limited(formatdate(5_010.0, usegmt=True))  # server 10 s ahead: 5010 -> 5040
     assert wait == pytest.approx(30.0)
     assert pacer.state().waiting_until == pytest.approx(5_030.0)
-    assert pacer._delay(clock.now) == pytest.approx(30.0)
+    assert pacer.try_acquire() == (None, pytest.approx(30.0))
 
 
 def test_skew_uses_the_smallest_correction() -> None:
@@ -94,4 +96,4 @@ async def test_cancelled_waiter_leaves_no_trace() -> None:
     waiter.cancel()
     with pytest.raises(asyncio.CancelledError):
         await waiter
-    assert pacer._waiters == [] and pacer.state().in_flight == 1
+    assert pacer._waiters == [] and pacer._waits == {} and pacer.state().in_flight == 1

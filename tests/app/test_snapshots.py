@@ -42,6 +42,7 @@ class FixedBudget:
     limit: int = 200
     window_seconds: float = 60.0
     waiting_until: float | None = None
+    budget_wait_until: float | None = None
 
 
 class Host(App[None]):
@@ -88,9 +89,25 @@ class LimitedBudget:
 
     used, limit, window_seconds = 200, 200, 60.0
 
+    budget_wait_until = None
+
     @property
     def waiting_until(self) -> float:
         return time.time() + 12.4
+
+
+class SpentBudget:
+    """A call has waited for the budget, 23 s before it may go (a stable snapshot)."""
+
+    used, limit, window_seconds, waiting_until = 200, 200, 60.0, None
+
+    @property
+    def budget_wait_until(self) -> float:
+        return time.time() + 23.4
+
+
+def test_budget_spent_countdown(snap_compare: Any) -> None:
+    assert snap_compare(Host(SpentBudget()), terminal_size=(110, 24), run_before=_loaded)
 
 
 def test_rate_limited_countdown(snap_compare: Any) -> None:

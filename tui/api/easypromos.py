@@ -33,7 +33,7 @@ from tui.api.models import (
     to_id,
     to_number,
 )
-from tui.api.pacing import Pacer, pacer_for
+from tui.api.pacing import DEFAULT_RESERVE, Lane, Pacer, pacer_for
 from tui.api.retry import RetryPolicy, with_retries
 from tui.api.transport import (
     EASYPROMOS,
@@ -81,7 +81,11 @@ class BearerAuth(httpx.Auth):
 
 
 class EasypromosClient(ServiceClient):
-    """`async with EasypromosClient(url, token) as ep:`; one per account and event loop."""
+    """`async with EasypromosClient(url, token) as ep:`; one per account and event loop.
+
+    Its calls go in one lane of the account's budget (`tui.api.pacing`): INTERACTIVE for what
+    the user waits on, BULK for collection loads and exports.
+    """
 
     def __init__(
         self,
@@ -90,6 +94,8 @@ class EasypromosClient(ServiceClient):
         *,
         rate_limit: int = 200,
         rate_window: float = 60.0,
+        rate_reserve: float = DEFAULT_RESERVE,
+        lane: Lane = Lane.INTERACTIVE,
         timeout: float = 30.0,
         journal_path: Path | None = None,
         retry: RetryPolicy | None = None,
@@ -103,7 +109,8 @@ class EasypromosClient(ServiceClient):
         super().__init__(
             base_url, timeout=timeout, auth=BearerAuth(token), transport=transport, warn=warn
         )
-        self.pacer: Pacer = pacer_for(self.base_url, token, rate_limit, rate_window)
+        self.pacer: Pacer = pacer_for(self.base_url, token, rate_limit, rate_window, rate_reserve)
+        self.lane = lane
         self.retry = retry or RetryPolicy()
         self.coin_reference = coin_reference
         self.reconcile_delay = reconcile_delay
@@ -126,7 +133,7 @@ class EasypromosClient(ServiceClient):
         """Send through the pacer; after a 429 every request of the account waits for the next
         window, and this one is sent again (or, with `wait_out_429=False`, the 429 returned)."""
         for _ in range(MAX_RATE_LIMITED_ROUNDS):
-            async with self.pacer.slot():
+            async with self.pacer.slot(self.lane):
                 response = await send(self._client, request, EASYPROMOS)
             if response.status_code != 429:
                 return response
@@ -203,8 +210,11 @@ class EasypromosClient(ServiceClient):
         return [model.from_raw(item) async for page in pages for item in page.items]
 
     async def organizing_brands(self, retry: RetryPolicy | None = None) -> list[OrganizingBrand]:
-        """The account's brands; `retry` replaces the client's policy for this call."""
-        return await self._all(Collection.ORGANIZING_BRANDS.path, OrganizingBrand, retry)
+        """The account's brands (the account check: they name the account in the shared
+        budget); `retry` replaces the client's policy for this call."""
+        brands = await self._all(Collection.ORGANIZING_BRANDS.path, OrganizingBrand, retry)
+        self.pacer.identify(brand.id for brand in brands)
+        return brands
 
     async def promotions(self, status: str = "all") -> list[Promotion]:
         return await self._all(Collection.PROMOTIONS.path, Promotion, status=status)

@@ -1,13 +1,24 @@
-"""Per-account request pacing: a sliding-window log, so the server never has to say 429.
+"""Per-account request pacing: a sliding-window log shared by every promo-tui process on this
+machine (`tui.api.ledger`), so that together they never make the server say 429.
 
-Rule: a request is admitted only while `in flight + completed in the last window < limit`.
-This is exact whatever the latency: the server counts a request at some instant between its
-admission and its completion, so any window of the server's (fixed or rolling) can only hold
-requests that were in flight or recently completed when the last of them was admitted.
+Rule: a call is admitted only while `in flight + completed in the last window < limit`, counting
+the calls of every process of the account. This is exact whatever the latency: the server counts
+a request at some instant between its admission and its completion, so any window of the
+server's (fixed or rolling) can only hold requests that were in flight or recently completed
+when the last of them was admitted.
 
-On a 429 anyway (another tool spends the same account), every request of the account waits until
-the next minute boundary, computed from the server's `Date` where available (skew-corrected,
-capped at one window, a little jitter), and then resumes: the caller re-sends the same request.
+Two lanes share the budget. INTERACTIVE calls (what the user is waiting on: the account, the
+tree, a record, a balance, coins) may use all of it, and while one waits no BULK call (collection
+loads, refreshes, exports) is admitted, in any process. BULK calls are spread evenly, one per
+`window / limit` seconds for the account (all processes together), so the budget comes back
+continuously rather than all at once a window after a burst: an interactive call waits at most
+about one spacing. BULK calls also leave a reserve (`reserve`, 10 % of the limit) free whenever
+the budget is not coming back within two spacings (after a burst of interactive calls, say), and
+take it back as soon as it is: so a lone export still runs at the full rate.
+
+On a 429 anyway (another tool spends the same account), every call of the account, in every
+process, waits until the next minute boundary, computed from the server's `Date` where available
+(skew-corrected, capped at one window, a little jitter), and then resumes: the caller re-sends.
 
 The pacer uses no asyncio primitive bound to one loop, so one instance can be shared by every
 client of a (base URL, token) in the process, whichever event loop they run on.
@@ -16,104 +27,202 @@ client of a (base URL, token) in the process, whichever event loop they run on.
 from __future__ import annotations
 
 import asyncio
+import enum
 import hashlib
+import itertools
 import math
 import random
 import threading
 import time
-from collections import deque
-from collections.abc import AsyncIterator, Callable
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
+from pathlib import Path
 
+from tui.api.ledger import Account, Ledger, Usage, shared_ledger
 from tui.redact import Secret
+
+DEFAULT_RESERVE = 0.1
+GRACE_SPACINGS = 2  # bulk takes the reserve when the budget comes back within this many spacings
+SAY_WHY_AFTER = 1.0  # seconds a call waits for the budget before the wait is shown
+
+
+class Lane(enum.Enum):
+    """Who waits for a call: the user (INTERACTIVE), or nobody in particular (BULK)."""
+
+    INTERACTIVE = "interactive"
+    BULK = "bulk"
 
 
 @dataclass(frozen=True)
 class PacerState:
-    """For a budget gauge: requests used in the current window, and a countdown after a 429."""
+    """For a budget gauge: calls of the account in the current window, and why calls wait."""
 
     used: int
     limit: int
     window_seconds: float
-    waiting_until: float | None  # time.time() when requests resume, None when not blocked
-    in_flight: int = 0
+    waiting_until: float | None  # time.time() when calls resume after a 429, None when not
+    in_flight: int = 0  # this process's
+    budget_wait_until: float | None = None
+    """time.time() when the call waiting longest (over SAY_WHY_AFTER) expects to go."""
+    interactive_wait_until: float | None = None
+    """The same, of the INTERACTIVE calls: what the user waits on."""
+
+
+@dataclass
+class _Wait:
+    lane: Lane
+    since: float  # clock
+    resume_at: float | None  # clock; None: when a call in flight completes
+
+
+def _delay(usage: Usage, cap: int, window: float, now: float) -> float | None:
+    """Seconds until the account's calls drop below `cap` (0: now), None: at a completion."""
+    excess = usage.used - cap + 1
+    if excess <= 0:
+        return 0.0
+    if excess > len(usage.done):
+        return None
+    return max(0.0, usage.done[excess - 1] + window - now)
 
 
 class Pacer:
-    """Admits requests of one account under `limit` per rolling `window` seconds."""
+    """Admits calls of one account under `limit` per rolling `window` seconds, in lanes."""
 
     def __init__(
         self,
         limit: int = 200,
         window: float = 60.0,
         *,
+        reserve: float = DEFAULT_RESERVE,
+        url: str = "",
+        ledger: Ledger | None = None,
         clock: Callable[[], float] = time.monotonic,
         wall: Callable[[], float] = time.time,
         jitter: Callable[[float], float] | None = None,
     ) -> None:
-        if limit < 1 or window <= 0:
-            raise ValueError("the rate limit and its window must be positive")
-        self.limit = limit
-        self.window = window
+        self._lock = threading.Lock()
+        self.configure(limit, window, reserve)
+        self.account = Account(url)
+        self._id = uuid.uuid4().hex
+        self._ledger = ledger or Ledger()
         self._clock = clock
         self._wall = wall
         self._jitter = jitter or (lambda cap: random.uniform(0.0, cap))
-        self._lock = threading.Lock()
         self._in_flight = 0
-        self._done: deque[float] = deque()  # completion times (clock), oldest first
-        self._blocked_until = 0.0  # clock
         self._waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
+        self._waits: dict[int, _Wait] = {}
+        self._numbers = itertools.count()
         self.rate_limited_count = 0
 
-    def configure(self, limit: int, window: float) -> None:
+    def configure(self, limit: int, window: float, reserve: float = DEFAULT_RESERVE) -> None:
+        if limit < 1 or window <= 0:
+            raise ValueError("the rate limit and its window must be positive")
+        if not 0 <= reserve <= 0.5:
+            raise ValueError("the interactive reserve must be between 0 and 0.5 of the limit")
         with self._lock:
-            self.limit, self.window = limit, window
+            self.limit, self.window, self.reserve = limit, window, reserve
 
-    # -- arithmetic (call with the lock held) ---------------------------------------------------
+    def identify(self, brand_ids: Iterable[object]) -> None:
+        """The account is known (its brands): from now on its budget is the account's."""
+        account = Account(self.account.url, account_digest(self.account.url, brand_ids))
+        if account != self.account:
+            self.account = account
+            self._ledger.identify(self._id, account)
 
-    def _prune(self, now: float) -> None:
-        while self._done and self._done[0] <= now - self.window:
-            self._done.popleft()
+    # -- the rule (inside the ledger's transaction) -----------------------------------------------
 
-    def _delay(self, now: float) -> float | None:
-        """Seconds until a request may start (0: now), or None: wait for one to complete."""
-        if self._blocked_until > now:
-            return self._blocked_until - now
-        self._prune(now)
-        excess = self._in_flight + len(self._done) - self.limit + 1
-        if excess <= 0:
-            return 0.0
-        if excess > len(self._done):
-            return None
-        return self._done[excess - 1] + self.window - now
+    def _decide(self, lane: Lane, now: float) -> Callable[[Usage], tuple[bool, float | None]]:
+        limit, window = self.limit, self.window
+        cap = limit - math.floor(limit * self.reserve)
+        spacing = window / limit
+
+        def decide(usage: Usage) -> tuple[bool, float | None]:
+            if usage.blocked_until:
+                return False, usage.blocked_until - now
+            full = _delay(usage, limit, window, now)
+            if lane is Lane.INTERACTIVE:
+                return full == 0, full
+            if usage.interactive_waiting:
+                return False, self._poll
+            if full != 0:
+                return False, full
+            spaced = usage.last_bulk + spacing - now
+            if spaced > 0:
+                return False, spaced
+            if usage.used < cap:
+                return True, None
+            if not usage.done:
+                return False, None
+            early = usage.done[0] + window - now - GRACE_SPACINGS * spacing
+            if early <= 0:
+                return True, None  # the reserve is taken back: the budget is coming back
+            below_cap = _delay(usage, cap, window, now)
+            return False, early if below_cap is None else min(early, below_cap)
+
+        return decide
+
+    @property
+    def _poll(self) -> float:
+        """How often a waiter looks again when only another process can free the budget."""
+        return min(0.05, self.window / 50)
 
     # -- admission ------------------------------------------------------------------------------
 
-    async def acquire(self) -> None:
-        """Wait (cancellably) until a request may start, and count it in flight."""
-        loop = asyncio.get_running_loop()
-        while True:
+    def try_acquire(self, lane: Lane = Lane.INTERACTIVE) -> tuple[int | None, float | None]:
+        """Admit a call now if the budget allows: (ticket, None); else (None, seconds to wait,
+        None when only a completion can free the budget)."""
+        now = self._clock()
+        decide = self._decide(lane, now)
+        ticket, delay = self._ledger.admit(
+            self.account, self._id, lane.value, self.window, now, decide
+        )
+        if ticket is not None:
             with self._lock:
-                delay = self._delay(self._clock())
-                if delay is not None and delay <= 0:
-                    self._in_flight += 1
-                    return
-                future: asyncio.Future[None] = loop.create_future()
-                self._waiters.append((loop, future))
-            try:
-                await asyncio.wait({future}, timeout=delay)
-            finally:
-                with self._lock:
-                    if (loop, future) in self._waiters:
-                        self._waiters.remove((loop, future))
+                self._in_flight += 1
+        return ticket, delay
 
-    def release(self) -> None:
-        """A request admitted by `acquire` has completed (whatever its outcome)."""
+    async def acquire(self, lane: Lane = Lane.INTERACTIVE) -> int:
+        """Wait (cancellably) until a call may start; its ticket for `release`."""
+        loop = asyncio.get_running_loop()
+        number = next(self._numbers)
+        waiter_row: int | None = None
+        try:
+            while True:
+                now = self._clock()
+                ticket, delay = self.try_acquire(lane)
+                if ticket is not None:
+                    return ticket
+                timeout = self._poll if delay is None else delay
+                resume_at = None if delay is None else now + delay
+                if lane is Lane.INTERACTIVE:
+                    waiter_row = self._ledger.waiting(
+                        self.account, self._id, waiter_row, now + timeout
+                    )
+                future: asyncio.Future[None] = loop.create_future()
+                with self._lock:
+                    wait = self._waits.setdefault(number, _Wait(lane, now, resume_at))
+                    wait.resume_at = resume_at
+                    self._waiters.append((loop, future))
+                try:
+                    await asyncio.wait({future}, timeout=timeout)
+                finally:
+                    with self._lock:
+                        if (loop, future) in self._waiters:
+                            self._waiters.remove((loop, future))
+        finally:
+            with self._lock:
+                self._waits.pop(number, None)
+            if waiter_row is not None:
+                self._ledger.done_waiting(waiter_row)
+
+    def release(self, ticket: int) -> None:
+        """A call admitted by `acquire` has completed (whatever its outcome)."""
+        self._ledger.complete(ticket, self._clock())
         with self._lock:
             self._in_flight -= 1
-            self._done.append(self._clock())
             waiters, self._waiters = self._waiters, []
         current = _running_loop()
         for loop, future in waiters:
@@ -123,41 +232,57 @@ class Pacer:
                 loop.call_soon_threadsafe(_wake, future)
 
     @asynccontextmanager
-    async def slot(self) -> AsyncIterator[None]:
-        """`async with pacer.slot(): send one request`."""
-        await self.acquire()
+    async def slot(self, lane: Lane = Lane.INTERACTIVE) -> AsyncIterator[None]:
+        """`async with pacer.slot(lane): send one request`."""
+        ticket = await self.acquire(lane)
         try:
             yield
         finally:
-            self.release()
+            self.release(ticket)
 
     # -- after a 429 ----------------------------------------------------------------------------
 
     def rate_limited(self, date_header: str | None = None) -> float:
-        """Block every request of the account until the next minute boundary; returns the wait."""
+        """Block every call of the account until the next minute boundary; returns the wait."""
         wall = self._wall()
         server_now = wall + server_skew(date_header, wall)
         wait = min(next_boundary(server_now, self.window) - server_now, self.window)
         # A little jitter (1 s at the real minute, scaled with shorter test minutes) so that
         # clients of one account do not all hit the boundary in the same millisecond.
         wait += self._jitter(min(self.window / 60, 1.0))
-        with self._lock:
-            self.rate_limited_count += 1
-            self._blocked_until = max(self._blocked_until, self._clock() + wait)
+        self.rate_limited_count += 1
+        self._ledger.block(self.account, self._clock() + wait)
         return wait
 
     def state(self) -> PacerState:
+        now, wall = self._clock(), self._wall()
+        usage = self._ledger.usage(self.account, self.window, now)
         with self._lock:
-            now = self._clock()
-            self._prune(now)
-            blocked = self._blocked_until - now
-            return PacerState(
-                used=len(self._done) + self._in_flight,
-                limit=self.limit,
-                window_seconds=self.window,
-                waiting_until=self._wall() + blocked if blocked > 0 else None,
-                in_flight=self._in_flight,
-            )
+            in_flight = self._in_flight
+            shown = [w for w in self._waits.values() if now - w.since >= SAY_WHY_AFTER]
+
+        def until(lanes: tuple[Lane, ...]) -> float | None:
+            waits = [w for w in shown if w.lane in lanes]
+            longest = min(waits, key=lambda w: w.since, default=None)
+            if longest is None:
+                return None
+            return wall + max(0.0, (longest.resume_at or now) - now)
+
+        return PacerState(
+            used=usage.used,
+            limit=self.limit,
+            window_seconds=self.window,
+            waiting_until=wall + usage.blocked_until - now if usage.blocked_until else None,
+            in_flight=in_flight,
+            budget_wait_until=until((Lane.INTERACTIVE, Lane.BULK)),
+            interactive_wait_until=until((Lane.INTERACTIVE,)),
+        )
+
+
+def account_digest(url: str, brand_ids: Iterable[object]) -> str:
+    """Names an account in the shared ledger: its API URL and brands, never its token."""
+    brands = ",".join(sorted(str(brand) for brand in brand_ids))
+    return hashlib.sha256(f"{url}\n{brands}".encode()).hexdigest()[:16]
 
 
 def server_skew(date_header: str | None, wall: float) -> float:
@@ -192,18 +317,32 @@ def _wake(future: asyncio.Future[None]) -> None:
         future.set_result(None)
 
 
-_registry: dict[tuple[str, str], Pacer] = {}
+_registry: dict[tuple[str, str, Path], Pacer] = {}
 _registry_lock = threading.Lock()
 
 
-def pacer_for(base_url: str, token: Secret, limit: int, window: float) -> Pacer:
-    """The process-wide pacer of one account (base URL and token); limits follow the settings."""
+def pacer_for(
+    base_url: str,
+    token: Secret,
+    limit: int,
+    window: float,
+    reserve: float = DEFAULT_RESERVE,
+    *,
+    directory: Path | None = None,
+) -> Pacer:
+    """The process-wide pacer of one account (base URL and token), on the machine's ledger in
+    `directory` (the platform's cache folder); limits follow the settings."""
+    from tui import paths
+
+    folder = directory or paths.cache_dir()
     digest = hashlib.sha256(token.reveal().encode()).hexdigest()
-    key = (base_url.rstrip("/"), digest)
+    url = base_url.rstrip("/")
+    key = (url, digest, folder)
     with _registry_lock:
         pacer = _registry.get(key)
         if pacer is None:
-            pacer = _registry[key] = Pacer(limit, window)
-        elif (pacer.limit, pacer.window) != (limit, window):
-            pacer.configure(limit, window)
+            ledger = shared_ledger(folder)
+            pacer = _registry[key] = Pacer(limit, window, reserve=reserve, url=url, ledger=ledger)
+        elif (pacer.limit, pacer.window, pacer.reserve) != (limit, window, reserve):
+            pacer.configure(limit, window, reserve)
         return pacer

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from tui import clients
+from tui.api.pacing import Lane
 from tui.commands._common import UsageError, say
 from tui.config import Settings
 
@@ -17,9 +18,9 @@ def _warn(text: str) -> None:
     say(f"promo-tui: warning: {text}")
 
 
-def easypromos_client(settings: Settings) -> EasypromosClient:
-    """The Easypromos client of the profile (UsageError when it has no token)."""
-    client = clients.easypromos_client(settings, warn=_warn)
+def easypromos_client(settings: Settings, lane: Lane = Lane.INTERACTIVE) -> EasypromosClient:
+    """The Easypromos client of the profile, its calls in `lane` (UsageError without a token)."""
+    client = clients.easypromos_client(settings, warn=_warn, lane=lane)
     if client is None:
         raise UsageError(
             f"no Easypromos token for profile {settings.profile!r}: set EASYPROMOS_TOKEN or "

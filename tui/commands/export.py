@@ -172,6 +172,7 @@ def validate(args: argparse.Namespace) -> Request:
 async def export(args: argparse.Namespace) -> int:
     """Fetch and write; the sink is kept resumable when anything stops it."""
     request = validate(args)
+    from tui.api.pacing import Lane
     from tui.cli import settings_from
     from tui.commands._clients import easypromos_client
     from tui.commands._output import FileSink, StdoutSink
@@ -182,7 +183,7 @@ async def export(args: argparse.Namespace) -> int:
         raise UsageError(f"--cached needs the cache, which is off in profile {settings.profile!r}")
     use_store = settings.cache_enabled
     source = "cache" if use_store else "api"
-    async with easypromos_client(settings) as client:
+    async with easypromos_client(settings, Lane.BULK) as client:
         sink: Sink = (
             FileSink(request.output, request.fmt, request.params(source), resume=request.resume)
             if request.output

@@ -1,5 +1,5 @@
-"""The one-line status bar: profile, API budget this minute, rate-limit countdown, Ezepo role,
-background jobs, offline mode and the last error."""
+"""The one-line status bar: profile, API budget this minute, a countdown while calls wait for
+the budget or after a 429, Ezepo role, background jobs, offline mode and the last error."""
 
 from __future__ import annotations
 
@@ -30,6 +30,8 @@ class Budget(Protocol):
     def window_seconds(self) -> float: ...
     @property
     def waiting_until(self) -> float | None: ...
+    @property
+    def budget_wait_until(self) -> float | None: ...
 
 
 def gauge(used: int, limit: int, cells: int = GAUGE_CELLS) -> str:
@@ -38,13 +40,21 @@ def gauge(used: int, limit: int, cells: int = GAUGE_CELLS) -> str:
     return "▰" * filled + "▱" * (cells - filled)
 
 
+def budget_wait_text(seconds: float) -> str:
+    """Why a call has not gone yet, for the bar and for a dialog waiting on one."""
+    return f"budget spent: next window in {max(1, round(seconds))} s"
+
+
 def budget_text(state: Budget | None, now: float) -> Content:
-    """The budget gauge, or the countdown while the account is rate-limited."""
+    """The budget gauge, or the countdown while the account is rate-limited or a call has
+    waited for the budget more than a second."""
     if state is None:
         return Content.styled("API idle", "dim")
     if state.waiting_until is not None and state.waiting_until > now:
         seconds = max(1, round(state.waiting_until - now))
         return Content.styled(f"⏳ rate-limited · resumes in {seconds} s", "bold $warning")
+    if state.budget_wait_until is not None:
+        return Content.styled(f"⏳ {budget_wait_text(state.budget_wait_until - now)}", "$warning")
     style = "$error" if state.used >= state.limit else "$success"
     minute = "minute" if state.window_seconds == 60 else f"{state.window_seconds:g} s"
     return Content.assemble(
