@@ -385,14 +385,21 @@ class Export:
 async def export_ours(
     url: str, token: str, pid: int, limit: int, window: float, max_pages: int | None
 ) -> tuple[Export, list[Sent]]:
-    """Export participations with our client (pacer, retries); stop after `max_pages`."""
+    """Export participations with our client (pacer, retries) in the bulk lane, as
+    `promo-tui export` does; stop after `max_pages`."""
     from tui.api.easypromos import Collection, EasypromosClient
+    from tui.api.pacing import Lane
     from tui.redact import Secret
 
     result, transport = Export(), RecordingTransport()
     start = time.monotonic()
     async with EasypromosClient(
-        url, Secret(token), rate_limit=limit, rate_window=window, transport=transport
+        url,
+        Secret(token),
+        rate_limit=limit,
+        rate_window=window,
+        lane=Lane.BULK,
+        transport=transport,
     ) as client:
         async for page in client.pages(Collection.PARTICIPATIONS, pid):
             add_page(result, page.items)

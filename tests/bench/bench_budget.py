@@ -14,7 +14,15 @@ import math
 import time
 
 import httpx
-from _common import Sent, export_ours, parse_args, report, sandbox_process, sleep_to_phase
+from _common import (
+    Sent,
+    export_ours,
+    isolate_dirs,
+    parse_args,
+    report,
+    sandbox_process,
+    sleep_to_phase,
+)
 
 from tui.sandbox import credentials as cr
 
@@ -75,6 +83,7 @@ def main() -> None:
         parser.add_argument("--at", type=float, default=0.3, help="the other client's phase")
 
     args = parse_args(__doc__, options)
+    isolate_dirs()  # the shared rate budget's file
     limit, window, share, pages = (20, 1.0, 8, 40) if args.short else (200, 6.0, 80, None)
     window, pages = args.window or window, args.pages or pages
     scale = 60 / window

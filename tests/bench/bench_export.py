@@ -19,6 +19,7 @@ from _common import (
     Export,
     add_page,
     export_ours,
+    isolate_dirs,
     parse_args,
     report,
     sandbox_process,
@@ -80,6 +81,7 @@ async def export_naive(
 
 def main() -> None:
     args = parse_args(__doc__)
+    isolate_dirs()  # the shared rate budget's file
     limit, window, max_pages = (20, 1.0, 40) if args.short else (200, 10.0, None)
 
     async def ours(url: str) -> Export:
