@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tui.api.ledger import Ledger
-from tui.api.pacing import Lane, Pacer
+from tui.api.pacing import CATCH_UP_SPACINGS, Lane, Pacer
 
 URL = "http://x/v2"
 
@@ -46,19 +46,23 @@ def spend(pacer: Pacer, lane: Lane, count: int) -> None:
         pacer.release(ticket)
 
 
-def test_bulk_leaves_the_reserve_to_interactive_calls(ledger: Ledger, clock: FakeClock) -> None:
+def test_bulk_catches_up_but_not_into_the_reserve(ledger: Ledger, clock: FakeClock) -> None:
     pacer = pacer_on(ledger, clock)  # 10 a window of 10 s, 2 reserved; bulk spaced 1 s apart
-    spend(pacer, Lane.INTERACTIVE, 8)  # the user opened many things at once
-    assert pacer.try_acquire(Lane.BULK) == (None, pytest.approx(8.0))
-    spend(pacer, Lane.INTERACTIVE, 1)  # the reserve is the user's
-    clock.now += 8.0  # the budget comes back within two spacings: bulk takes the reserve back
+    spend(pacer, Lane.INTERACTIVE, 3)
+    spend(pacer, Lane.BULK, 1 + CATCH_UP_SPACINGS)  # a schedule starting now: 4 ahead of it
+    # 8 used: the next bulk call goes at its even time (5 s), not 1 s later as before the cap.
+    assert pacer.try_acquire(Lane.BULK) == (None, pytest.approx(5.0))
+    clock.now += 5.0
     spend(pacer, Lane.BULK, 1)
-    assert pacer.try_acquire(Lane.BULK) == (None, pytest.approx(2.0))
-    assert pacer.try_acquire(Lane.INTERACTIVE) == (None, pytest.approx(2.0))
+    assert pacer.try_acquire(Lane.BULK) == (None, pytest.approx(1.0))
+    spend(pacer, Lane.INTERACTIVE, 1)  # what is left is the user's
 
 
 def test_bulk_is_spread_over_the_window(ledger: Ledger, clock: FakeClock) -> None:
     pacer = pacer_on(ledger, clock)
+    spend(pacer, Lane.BULK, 1 + CATCH_UP_SPACINGS)  # the schedule starts now: it may run ahead
+    assert pacer.try_acquire(Lane.BULK) == (None, pytest.approx(1.0))
+    clock.now += 1.0
     spend(pacer, Lane.BULK, 1)
     assert pacer.try_acquire(Lane.BULK) == (None, pytest.approx(1.0))
     assert pacer.try_acquire(Lane.INTERACTIVE)[0] is not None  # the user is not spaced

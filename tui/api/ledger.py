@@ -57,6 +57,12 @@ CREATE TABLE IF NOT EXISTS waiters (
     pid INTEGER NOT NULL,
     retry_at REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS pace (
+    url TEXT NOT NULL,
+    account TEXT NOT NULL,
+    due REAL NOT NULL,
+    PRIMARY KEY (url, account)
+);
 CREATE TABLE IF NOT EXISTS blocks (
     url TEXT NOT NULL,
     account TEXT NOT NULL,
@@ -89,7 +95,7 @@ class Usage:
     in_flight: int
     blocked_until: float  # 0 when no 429 holds the account
     interactive_waiting: bool
-    last_bulk: float  # when the account's latest BULK call was admitted (-inf: none)
+    bulk_due: float  # when the account's next BULK call is due on its even schedule (-inf: now)
 
     @property
     def used(self) -> int:
@@ -168,15 +174,13 @@ class Ledger:
             f"SELECT 1 FROM waiters WHERE {where} AND retry_at > ? LIMIT 1",
             (*params, now - WAITER_SLACK),
         ).fetchone()
-        (last_bulk,) = conn.execute(
-            f"SELECT max(admitted) FROM calls WHERE {where} AND lane = 'bulk'", params
-        ).fetchone()
+        (due,) = conn.execute(f"SELECT max(due) FROM pace WHERE {where}", params).fetchone()
         return Usage(
             done,
             in_flight,
             blocked if blocked > now else 0.0,
             waiting is not None,
-            float("-inf") if last_bulk is None else last_bulk,
+            float("-inf") if due is None else due,
         )
 
     def usage(self, who: Account, window: float, now: float) -> Usage:
@@ -186,17 +190,32 @@ class Ledger:
     # -- admission ------------------------------------------------------------------------------
 
     def admit(
-        self, who: Account, pacer: str, lane: str, window: float, now: float, decide: Decide
+        self,
+        who: Account,
+        pacer: str,
+        lane: str,
+        window: float,
+        now: float,
+        decide: Decide,
+        spacing: float = 0.0,
     ) -> tuple[int | None, float | None]:
-        """In one transaction: `decide(usage)` -> (admit?, wait); an admitted call gets a row.
+        """In one transaction: `decide(usage)` -> (admit?, wait); an admitted call gets a row,
+        and moves the account's bulk schedule `spacing` on (from now if it lags behind).
 
         Returns (row id, None) when admitted, else (None, seconds to wait; None: a completion).
         """
         with self._transaction() as conn:
             self._housekeeping(conn, now)
-            admit, wait = decide(self._usage(conn, who, window, now))
+            usage = self._usage(conn, who, window, now)
+            admit, wait = decide(usage)
             if not admit:
                 return None, wait
+            if spacing:
+                conn.execute(
+                    "INSERT INTO pace (url, account, due) VALUES (?, ?, ?)"
+                    " ON CONFLICT (url, account) DO UPDATE SET due = excluded.due",
+                    (who.url, who.account, max(usage.bulk_due, now) + spacing),
+                )
             cursor = conn.execute(
                 "INSERT INTO calls (url, account, pacer, pid, lane, admitted, window)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -240,6 +259,15 @@ class Ledger:
     def identify(self, pacer: str, who: Account) -> None:
         """The pacer's account is known: its rows join that account's budget."""
         with self._transaction() as conn:
+            conn.execute(
+                "DELETE FROM pace WHERE url = ? AND account = ? AND"
+                " due < (SELECT due FROM pace WHERE url = ? AND account = '')",
+                (who.url, who.account, who.url),
+            )
+            conn.execute(
+                "UPDATE OR IGNORE pace SET account = ? WHERE url = ? AND account = ''",
+                (who.account, who.url),
+            )
             for table in ("calls", "waiters"):
                 conn.execute(
                     f"UPDATE {table} SET account = ? WHERE pacer = ? AND account = ''",
@@ -268,6 +296,7 @@ class Ledger:
         conn.execute("DELETE FROM calls WHERE done < ? - window", (now,))
         conn.execute("DELETE FROM waiters WHERE retry_at < ?", (now - STALE_SECONDS,))
         conn.execute("DELETE FROM blocks WHERE until < ?", (now,))
+        conn.execute("DELETE FROM pace WHERE due < ?", (now - STALE_SECONDS,))
 
 
 def _connect(path: Path) -> sqlite3.Connection:

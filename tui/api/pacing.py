@@ -11,10 +11,11 @@ Two lanes share the budget. INTERACTIVE calls (what the user is waiting on: the 
 tree, a record, a balance, coins) may use all of it, and while one waits no BULK call (collection
 loads, refreshes, exports) is admitted, in any process. BULK calls are spread evenly, one per
 `window / limit` seconds for the account (all processes together), so the budget comes back
-continuously rather than all at once a window after a burst: an interactive call waits at most
-about one spacing. BULK calls also leave a reserve (`reserve`, 10 % of the limit) free whenever
-the budget is not coming back within two spacings (after a burst of interactive calls, say), and
-take it back as soon as it is: so a lone export still runs at the full rate.
+continuously rather than all at once a window after a burst: an interactive call waits about
+one spacing at most (0.3 s at 200 a minute). Bulk that fell behind its schedule (a slow page)
+may catch up a few calls at once, but not into the reserve (`reserve`, 10 % of the limit): those
+slots are taken at the even pace only, so bulk never takes the last of the budget in a burst,
+and a lone export still runs at the full rate.
 
 On a 429 anyway (another tool spends the same account), every call of the account, in every
 process, waits until the next minute boundary, computed from the server's `Date` where available
@@ -45,7 +46,7 @@ from tui.api.ledger import Account, Ledger, Usage, shared_ledger
 from tui.redact import Secret
 
 DEFAULT_RESERVE = 0.1
-GRACE_SPACINGS = 2  # bulk takes the reserve when the budget comes back within this many spacings
+CATCH_UP_SPACINGS = 4  # how far bulk may run ahead of its even schedule after it fell behind
 SAY_WHY_AFTER = 1.0  # seconds a call waits for the budget before the wait is shown
 
 
@@ -149,18 +150,12 @@ class Pacer:
                 return False, self._poll
             if full != 0:
                 return False, full
-            spaced = usage.last_bulk + spacing - now
-            if spaced > 0:
-                return False, spaced
-            if usage.used < cap:
-                return True, None
-            if not usage.done:
-                return False, None
-            early = usage.done[0] + window - now - GRACE_SPACINGS * spacing
-            if early <= 0:
-                return True, None  # the reserve is taken back: the budget is coming back
-            below_cap = _delay(usage, cap, window, now)
-            return False, early if below_cap is None else min(early, below_cap)
+            # Ahead of the even schedule only to catch up, and never into the reserve.
+            allowed = CATCH_UP_SPACINGS * spacing if usage.used < cap else 0.0
+            ahead = usage.bulk_due - now
+            if ahead > allowed:
+                return False, ahead - allowed
+            return True, None
 
         return decide
 
@@ -176,8 +171,9 @@ class Pacer:
         None when only a completion can free the budget)."""
         now = self._clock()
         decide = self._decide(lane, now)
+        spacing = self.window / self.limit if lane is Lane.BULK else 0.0
         ticket, delay = self._ledger.admit(
-            self.account, self._id, lane.value, self.window, now, decide
+            self.account, self._id, lane.value, self.window, now, decide, spacing
         )
         if ticket is not None:
             with self._lock:
