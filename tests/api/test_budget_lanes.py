@@ -46,16 +46,26 @@ def spend(pacer: Pacer, lane: Lane, count: int) -> None:
         pacer.release(ticket)
 
 
-def test_bulk_catches_up_but_not_into_the_reserve(ledger: Ledger, clock: FakeClock) -> None:
+def test_bulk_leaves_the_users_share_of_the_reserve_free(ledger: Ledger, clock: FakeClock) -> None:
     pacer = pacer_on(ledger, clock)  # 10 a window of 10 s, 2 reserved; bulk spaced 1 s apart
-    spend(pacer, Lane.INTERACTIVE, 3)
-    spend(pacer, Lane.BULK, 1 + CATCH_UP_SPACINGS)  # a schedule starting now: 4 ahead of it
-    # 8 used: the next bulk call goes at its even time (5 s), not 1 s later as before the cap.
-    assert pacer.try_acquire(Lane.BULK) == (None, pytest.approx(5.0))
-    clock.now += 5.0
+    spend(pacer, Lane.INTERACTIVE, 1)
+    for _ in range(8):  # bulk at its even pace: the ninth slot stays the user's
+        spend(pacer, Lane.BULK, 1)
+        clock.now += 1.0
+    assert pacer.try_acquire(Lane.BULK) == (None, pytest.approx(2.0))  # the user's call ages
+    spend(pacer, Lane.INTERACTIVE, 1)  # the user finds it free
+    clock.now += 2.0  # the first of the user's calls aged out: one slot stays for them
     spend(pacer, Lane.BULK, 1)
+    assert pacer.try_acquire(Lane.BULK)[0] is None and pacer.state().used == 9
+    spend(pacer, Lane.INTERACTIVE, 1)
+
+
+def test_bulk_catches_up_a_few_calls_after_a_stall(ledger: Ledger, clock: FakeClock) -> None:
+    pacer = pacer_on(ledger, clock)
+    spend(pacer, Lane.BULK, 1)
+    clock.now += 6.0  # a slow page: 5 calls behind its schedule
+    spend(pacer, Lane.BULK, 1 + CATCH_UP_SPACINGS)
     assert pacer.try_acquire(Lane.BULK) == (None, pytest.approx(1.0))
-    spend(pacer, Lane.INTERACTIVE, 1)  # what is left is the user's
 
 
 def test_bulk_is_spread_over_the_window(ledger: Ledger, clock: FakeClock) -> None:

@@ -96,6 +96,7 @@ class Usage:
     blocked_until: float  # 0 when no 429 holds the account
     interactive_waiting: bool
     bulk_due: float  # when the account's next BULK call is due on its even schedule (-inf: now)
+    interactive: int  # INTERACTIVE calls of the account in the window (in flight included)
 
     @property
     def used(self) -> int:
@@ -175,12 +176,18 @@ class Ledger:
             (*params, now - WAITER_SLACK),
         ).fetchone()
         (due,) = conn.execute(f"SELECT max(due) FROM pace WHERE {where}", params).fetchone()
+        (interactive,) = conn.execute(
+            f"SELECT count(*) FROM calls WHERE {counted} AND lane = 'interactive'"
+            " AND (done IS NULL OR done > ?)",
+            (*counted_params, now - window),
+        ).fetchone()
         return Usage(
             done,
             in_flight,
             blocked if blocked > now else 0.0,
             waiting is not None,
             float("-inf") if due is None else due,
+            interactive,
         )
 
     def usage(self, who: Account, window: float, now: float) -> Usage:

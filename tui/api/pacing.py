@@ -10,12 +10,13 @@ when the last of them was admitted.
 Two lanes share the budget. INTERACTIVE calls (what the user is waiting on: the account, the
 tree, a record, a balance, coins) may use all of it, and while one waits no BULK call (collection
 loads, refreshes, exports) is admitted, in any process. BULK calls are spread evenly, one per
-`window / limit` seconds for the account (all processes together), so the budget comes back
-continuously rather than all at once a window after a burst: an interactive call waits about
-one spacing at most (0.3 s at 200 a minute). Bulk that fell behind its schedule (a slow page)
-may catch up a few calls at once, but not into the reserve (`reserve`, 10 % of the limit): those
-slots are taken at the even pace only, so bulk never takes the last of the budget in a burst,
-and a lone export still runs at the full rate.
+`window / limit` seconds for the account (all processes together; after a slow page it may catch
+up a few), so the budget comes back continuously rather than all at once a window after a burst:
+an interactive call waits about one spacing at most (0.3 s at 200 a minute). And while the user
+is active, BULK calls leave free as many slots as interactive calls took in the last window, up
+to the reserve (`reserve`, 10 % of the limit), so that their next calls find the budget there;
+the part of the reserve the user did not use goes back to bulk as their calls age out of the
+window: a lone export runs at the full rate.
 
 On a 429 anyway (another tool spends the same account), every call of the account, in every
 process, waits until the next minute boundary, computed from the server's `Date` where available
@@ -137,24 +138,25 @@ class Pacer:
 
     def _decide(self, lane: Lane, now: float) -> Callable[[Usage], tuple[bool, float | None]]:
         limit, window = self.limit, self.window
-        cap = limit - math.floor(limit * self.reserve)
+        reserve = math.floor(limit * self.reserve)
         spacing = window / limit
 
         def decide(usage: Usage) -> tuple[bool, float | None]:
             if usage.blocked_until:
                 return False, usage.blocked_until - now
-            full = _delay(usage, limit, window, now)
             if lane is Lane.INTERACTIVE:
+                full = _delay(usage, limit, window, now)
                 return full == 0, full
             if usage.interactive_waiting:
                 return False, self._poll
-            if full != 0:
-                return False, full
-            # Ahead of the even schedule only to catch up, and never into the reserve.
-            allowed = CATCH_UP_SPACINGS * spacing if usage.used < cap else 0.0
+            # As many slots as the user used in the window stay free for them, up to the reserve.
+            cap = limit - min(reserve, usage.interactive)
+            below_cap = _delay(usage, cap, window, now)
+            if below_cap != 0:
+                return False, below_cap
             ahead = usage.bulk_due - now
-            if ahead > allowed:
-                return False, ahead - allowed
+            if ahead > CATCH_UP_SPACINGS * spacing:
+                return False, ahead - CATCH_UP_SPACINGS * spacing
             return True, None
 
         return decide
