@@ -30,6 +30,10 @@ from tui.widgets.status_bar import StatusBar
 if TYPE_CHECKING:
     from tui.screens.coins import CoinDialog
 
+FOOTER_WAIT = 1.0
+"""Seconds after the first layout when the browser starts even if its footer was not filled
+(Textual fills it only while the terminal has the focus)."""
+
 
 class PromoTuiApp(App[None]):
     """Browse promotions, participants and coins; Ezepo lists and links."""
@@ -84,17 +88,22 @@ class PromoTuiApp(App[None]):
             self.run_setup()
 
     def on_ready(self) -> None:
-        """The first layout is done. Its frame is written after the screen's pending messages
-        (Textual defers it while the app batches updates): the browser starts after that."""
-        browser = self._browser()
-        if browser is None:  # the setup screen: a browser starts once it is done
+        """The first layout is done; the frame is complete once the footer's keys are painted
+        (`BrowserFooter.Filled`): the browser starts then, so that nothing of its start (the
+        panes' imports, the session's thread) delays them."""
+        if self._browser() is None:  # the setup screen: a browser starts once it is done
             self._painted = True
-        else:
-            browser.call_after_refresh(self._first_frame_painted, browser)
+        else:  # a footer is filled only while the terminal has the focus
+            self.set_timer(FOOTER_WAIT, self._first_frame_painted)
 
-    async def _first_frame_painted(self, browser: BrowserScreen) -> None:
-        self._painted = True
-        await self._start_browser(browser)
+    async def on_browser_footer_filled(self) -> None:
+        await self._first_frame_painted()
+
+    async def _first_frame_painted(self) -> None:
+        browser = self._browser()
+        if not self._painted and browser is not None:
+            self._painted = True
+            await self._start_browser(browser)
 
     async def _start_browser(self, browser: BrowserScreen) -> None:
         """Load the session's account, and check the coin journal's open entries."""

@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.containers import Container, Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from tui.api.endpoints import Collection
 from tui.api.errors import ScopeError
@@ -25,6 +25,7 @@ from tui.messages import (
 from tui.session import Session, session_of
 from tui.widgets import tcss_beside
 from tui.widgets.account_pane import AccountPane
+from tui.widgets.footer import BrowserFooter
 from tui.widgets.promotions_tree import (
     BrandData,
     PromotionData,
@@ -51,13 +52,15 @@ class BrowserScreen(Screen[None]):
     """Browse brand -> promotion -> collection -> record.
 
     The first frame shows the status bar, the sidebar and the footer, with placeholders for the
-    collection and detail panes; the app calls `start` once it is on the terminal.
+    collection and detail panes; the app calls `start` once it is on the terminal (the footer's
+    keys painted).
     """
 
     # Default CSS, not CSS_PATH: a screen's CSS_PATH has every stylesheet parsed again when the
     # screen is first pushed (before the first frame).
     DEFAULT_CSS = tcss_beside(__file__)
     TITLE = "Browser"
+    AUTO_FOCUS = "PromotionsTree"  # not the filter above it: a focus change is a second frame
     ALLOW_IN_MAXIMIZED_VIEW = "StatusBar, Footer"
 
     BINDINGS = [
@@ -91,7 +94,7 @@ class BrowserScreen(Screen[None]):
             with Container(id="work"):
                 yield Static("Loading…", id="collection", classes="placeholder")
                 yield Static(id="detail", classes="placeholder")
-        yield Footer()
+        yield BrowserFooter()
 
     async def start(self) -> None:
         """Put the collection and detail panes in place of their placeholders, then start the

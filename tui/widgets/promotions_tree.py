@@ -134,7 +134,7 @@ class PromotionsTree(Tree[NodeData]):
     text_filter: reactive[str] = reactive("")
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__("Account", id=id)
+        super().__init__(Text("Account"), id=id)
         self.show_root = False
         self.guide_depth = 2
         self._brands: list[Record] = []
