@@ -184,7 +184,8 @@ ESCAPES = re.compile(
     rb"|\x1b[P^_][^\x1b]*\x1b\\"  # DCS, PM, APC
     rb"|\x1b[@-Z\\-_]"  # the other two-byte escapes
 )
-FOOTER_TEXT = b"palette"  # the command palette's key: the footer's last item, in every app here
+BARE_FOOTER = (b"palette",)  # the command palette's key, at the right of every footer here
+APP_FOOTER = (b"Status filter", *BARE_FOOTER)  # and the focused tree's first key, at the left
 
 
 def visible(output: bytes) -> bytes:
@@ -192,10 +193,12 @@ def visible(output: bytes) -> bytes:
     return ESCAPES.sub(b"", output)
 
 
-def frame_complete(output: bytes) -> bool:
-    """Whether the output holds a complete frame: the footer's text is on the screen (Textual
-    fills the footer after its first layout, so an earlier write is a partial frame)."""
-    return FOOTER_TEXT in visible(output)
+def frame_complete(output: bytes, footer: tuple[bytes, ...] = APP_FOOTER) -> bool:
+    """Whether the output holds a complete frame: the footer's text is on the screen, from its
+    first key to the palette's (Textual fills a footer once the screen's bindings are known, so
+    an earlier frame can have none of it, or only the keys of the screen and the app)."""
+    shown = visible(output)
+    return all(text in shown for text in footer)
 
 
 class PtyProcess:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from textual.geometry import Region
 from textual.message import Message
+from textual.screen import Screen
 from textual.strip import Strip
 from textual.widgets import Footer
 
@@ -32,6 +33,13 @@ class BrowserFooter(Footer):
             if binding.show
         )
         return (self.compact, self.show_command_palette, self._bindings_ready, bindings)
+
+    def bindings_changed(self, screen: Screen[object]) -> None:
+        """Recompose at once, not after the next refresh as Textual does: the screen's first
+        focus then puts the keys in the first frame instead of a frame of their own."""
+        self._bindings_ready = True
+        if screen.app.app_focus and self.is_attached and screen is self.screen:
+            self.call_next(self.recompose)
 
     async def recompose(self) -> None:
         keys = self._keys()
