@@ -89,21 +89,21 @@ class PromoTuiApp(App[None]):
 
     def on_ready(self) -> None:
         """The first layout is done; the frame is complete once the footer's keys are painted
-        (`BrowserFooter.Filled`): the browser starts then, so that nothing of its start (the
-        panes' imports, the session's thread) delays them."""
+        (`FirstFrameShown`): the browser starts then, so that nothing of its start (the panes'
+        imports, the session's thread) delays them."""
         if self._browser() is None:  # the setup screen: a browser starts once it is done
             self._painted = True
         else:  # a footer is filled only while the terminal has the focus
             self.set_timer(FOOTER_WAIT, self._first_frame_painted)
 
-    async def on_browser_footer_filled(self) -> None:
-        await self._first_frame_painted()
+    def on_first_frame_shown(self) -> None:
+        self._first_frame_painted()
 
-    async def _first_frame_painted(self) -> None:
+    def _first_frame_painted(self) -> None:
         browser = self._browser()
         if not self._painted and browser is not None:
             self._painted = True
-            await self._start_browser(browser)
+            browser.call_later(self._start_browser, browser)  # on the browser's queue
 
     async def _start_browser(self, browser: BrowserScreen) -> None:
         """Load the session's account, and check the coin journal's open entries."""

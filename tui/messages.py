@@ -12,6 +12,11 @@ from tui.api.endpoints import Collection
 Record = dict[str, Any]
 
 
+class FirstFrameShown(Message):
+    """The browser's first frame is on the terminal with its footer's keys, or never will be
+    (another screen covered it first): the work that frame did not need may start."""
+
+
 @dataclass
 class PromotionHighlighted(Message):
     """A promotion was highlighted in the tree (its list summary)."""

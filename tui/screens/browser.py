@@ -19,6 +19,7 @@ from tui.memory import freeze_long_lived
 from tui.messages import (
     ApiFailed,
     CollectionChosen,
+    FirstFrameShown,
     PromotionHighlighted,
     RecordHighlighted,
 )
@@ -148,6 +149,11 @@ class BrowserScreen(Screen[None]):
             node = node.parent
         showing = self.collection.showing
         return showing.promotion_id if showing else None
+
+    def on_screen_suspend(self) -> None:
+        """Covered by another screen (a dialog opened at once), the footer may never be painted:
+        the app need not wait for it to start the browser."""
+        self.post_message(FirstFrameShown())
 
     def on_mount(self) -> None:
         self._status_timer = self.set_interval(0.5, self._sync_status)

@@ -3,24 +3,22 @@
 from __future__ import annotations
 
 from textual.geometry import Region
-from textual.message import Message
 from textual.screen import Screen
 from textual.strip import Strip
 from textual.widgets import Footer
 
+from tui.messages import FirstFrameShown
+
 
 class BrowserFooter(Footer):
     """Textual fills a footer once the screen's bindings are known, after the first layout, so
-    the first frame is complete only when the keys are painted: `Filled` says so (once), and
-    the work the first frame does not need waits for it.
+    the first frame is complete only when the keys are painted: `FirstFrameShown` says so
+    (once), and the work the first frame does not need waits for it.
 
     Textual recomposes the footer at each change of the bindings (each focus change, and at
     start-up several times in a row, ~15 ms each); a recompose that would show the same keys
     is skipped.
     """
-
-    class Filled(Message):
-        """The footer's keys are being written to the terminal."""
 
     _shown: tuple[object, ...] | None = None
     _announced = False
@@ -52,5 +50,5 @@ class BrowserFooter(Footer):
         (laid out, each with its place) is the complete first frame."""
         if not self._announced and self.children and all(key.region for key in self.children):
             self._announced = True
-            self.post_message(self.Filled())
+            self.post_message(FirstFrameShown())
         return super().render_lines(crop)
