@@ -6,7 +6,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tui import __version__
+from tui.cli import main
 
 PROMO_TUI = str(Path(sys.executable).parent / "promo-tui")
 
@@ -40,3 +43,15 @@ def test_config_problems_are_one_line_and_exit_2(tmp_path: Path) -> None:
     assert result.stderr.strip().splitlines() == [
         f"promo-tui: config error: unknown profile 'nope' in {config} (profiles: work)"
     ]
+
+
+@pytest.mark.parametrize("words", [["--demo"], ["export", "users", "1"]])
+def test_unrecognized_arguments_are_quoted_inert(
+    words: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main([*words, "--x\x1b]52;c;eA==\x07\x1b[2J\u202e"])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert "unrecognized arguments: --x" in err
+    assert not [c for c in "\x1b\x07\u202e" if c in err]

@@ -7,6 +7,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from tui import __version__
 from tui.commands._common import say
@@ -60,6 +61,13 @@ def build_parser(*, subcommands: bool = True) -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"promo-tui {__version__}")
+
+    def error(message: str) -> NoReturn:  # it quotes the command line: shown inert
+        parser.print_usage(sys.stderr)
+        say(f"promo-tui: error: {message}")
+        parser.exit(2)
+
+    parser.error = error  # type: ignore[method-assign]
     parser.add_argument(
         "--demo",
         action="store_true",
