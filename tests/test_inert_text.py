@@ -17,16 +17,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rich.console import Console
 
+from tui import csv_cells
 from tui.api.errors import ApiError
 from tui.api.models import EzepoList
 from tui.commands import _csv
 from tui.commands._common import print_table, say
 from tui.commands._output import record_line
+from tui.csv_cells import neutralise
 from tui.inert import MARKER, clean, csv_escaped, json_text
 from tui.widgets.account_pane import account_summary
 from tui.widgets.detail_pane import participation_line, transaction_line
 from tui.widgets.ezepo.base import describe_error
-from tui.widgets.ezepo.csv_export import neutralise
 from tui.widgets.ezepo.lists import list_row
 from tui.widgets.promotions_tree import promotion_label
 from tui.widgets.record_view import record_table
@@ -127,7 +128,7 @@ def test_csv_cells_show_controls_as_escapes(records: list[dict[str, Any]]) -> No
     rows = list(csv.reader(io.StringIO(written)))
     assert len(rows) == len(records) + 1
     for cell in (cell for row in rows for cell in row):
-        assert not cell.startswith(("=", "+", "@", "\t", "\r")) or _csv._NUMBER.fullmatch(cell)
+        assert not cell.startswith(("=", "+", "@", "\t", "\r")) or csv_cells._NUMBER.fullmatch(cell)
 
 
 @SETTINGS

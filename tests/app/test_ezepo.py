@@ -16,11 +16,11 @@ from textual.widgets import Button, DataTable, Input, Select, Static, TabbedCont
 
 from tui.api.ezepo import EzepoClient
 from tui.api.models import LinkType, Role, Source
+from tui.csv_cells import neutralise
 from tui.redact import Secret
 from tui.sandbox import credentials as cr
 from tui.screens.ezepo import EzepoScreen
 from tui.widgets.ezepo.bulk import BulkLinks
-from tui.widgets.ezepo.csv_export import neutralise
 from tui.widgets.ezepo.jobs import FetchJobs
 from tui.widgets.ezepo.link_builder import LinkBuilder
 from tui.widgets.ezepo.link_output import LinkOutput
@@ -234,7 +234,7 @@ async def test_bulk_links_csv_written(sandbox: Any, tmp_path: Path) -> None:
 
 def test_csv_cells_cannot_become_formulas() -> None:
     assert neutralise("=SUM(A1)") == "'=SUM(A1)"
-    assert neutralise("+1") == "'+1" and neutralise("@x") == "'@x" and neutralise("-2") == "'-2"
+    assert neutralise("+x") == "'+x" and neutralise("@x") == "'@x" and neutralise("-2") == "-2"
     assert neutralise("Acme") == "Acme" and neutralise(None) == ""
 
 

@@ -6,26 +6,17 @@ first-seen order, which needs every record before the header can be written: rec
 spooled as JSON lines (the export's partial file, or a temporary file) and read twice, so
 memory stays constant whatever the number of rows.
 
-Formula injection: a text cell starting with `=`, `+`, `-`, `@`, a tab or a carriage return is
-read as a formula by spreadsheet programs, so it is prefixed with a single quote `'`. Plain
-numbers (`-50`, `+3.5`) cannot be formulas and are written unchanged.
-
-Terminals: control characters other than tab and newline (ESC, CR, C1 controls, bidi overrides)
-are written as visible escapes (`\x1b`, `\u202e`), so a CSV printed to a terminal cannot drive it.
+Cells are made safe for spreadsheets and terminals by `tui.csv_cells.neutralise`.
 """
 
 from __future__ import annotations
 
 import csv
 import json
-import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import IO, Any
 
-from tui.inert import csv_escaped, json_text
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?([eE][+-]?\d+)?")
+from tui.csv_cells import neutralise
 
 HELP = (
     "CSV: nested objects become dotted columns (user.id), lists stay JSON in one cell; columns "
@@ -36,25 +27,6 @@ HELP = (
     "or \\u202e, so the CSV is safe to print to a terminal; JSONL escapes them as \\uXXXX, "
     "losslessly."
 )
-
-
-def neutralise(value: object) -> str:
-    """A cell as text that no spreadsheet evaluates and no terminal obeys."""
-    text = csv_escaped(cell_text(value))
-    if text.startswith(FORMULA_START) and not _NUMBER.fullmatch(text):
-        return "'" + text
-    return text
-
-
-def cell_text(value: object) -> str:
-    """A scalar as CSV text; lists as compact JSON."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (list, tuple)):
-        return json_text(value, separators=(",", ":"))
-    return str(value)
 
 
 def flatten(record: Mapping[str, Any], prefix: str = "") -> dict[str, object]:

@@ -16,6 +16,7 @@ from textual.widgets import Button, DataTable, Input, Label, Select, Static
 
 from tui.api.ezepo import EzepoClient
 from tui.api.models import Affiliate, LinkType, Source
+from tui.csv_cells import write_csv
 from tui.redact import Secret
 from tui.widgets.ezepo.base import (
     ErrorLine,
@@ -25,7 +26,6 @@ from tui.widgets.ezepo.base import (
     fill_table,
 )
 from tui.widgets.ezepo.choices import LINK_TYPES, SOURCES, list_options, refill
-from tui.widgets.ezepo.csv_export import write_csv
 from tui.widgets.safe_text import clean, safe_content, safe_text
 
 CONCURRENCY = 4
