@@ -401,3 +401,20 @@ async def test_the_journal_screen_shows_open_entries_and_checks_them_again(
         await wait_until(pilot, lambda: "1 open" not in str(title.render()))
         assert notified(app, "found among the user's")
     assert posts(sandbox) == 1
+
+
+async def test_a_spent_budget_is_said_while_the_balance_waits_for_it(
+    sandbox: SandboxServer, settings_for: Callable[..., Settings]
+) -> None:
+    """Three calls per 8 s: the app's start spends them, so the confirm step's reads wait for
+    the next window, and the dialog says so instead of only 'Reading…'."""
+    user_id = first_user_id(sandbox, PROMOTION)
+    app = PromoTuiApp(settings_for(sandbox, rate_limit=3, rate_window_seconds=8.0))
+    async with app.run_test(size=SIZE) as pilot:
+        dialog = await open_dialog(app, pilot, user_id)
+        await fill(pilot, dialog, "+1", "Patience")
+        wait_line = dialog.query_one("#coin-wait", Static)
+        await wait_until(pilot, lambda: "budget spent: next window in" in str(wait_line.render()))
+        assert wait_line.display and "Reading the user" in text_of(dialog, "#coin-summary")
+        await confirmed(pilot, dialog)
+        assert not wait_line.display

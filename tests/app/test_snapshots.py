@@ -126,6 +126,9 @@ class FixedUser:
     async def user_transactions(self, promotion_id: str, user_id: str) -> list[dict[str, Any]]:
         return [{"transaction": {"id": "91", "amount": 40, "balance": 120}}]
 
+    def budget_wait(self) -> None:
+        return None
+
 
 class CoinHost(App[None]):
     CSS_PATH = APP_CSS

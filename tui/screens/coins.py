@@ -24,6 +24,7 @@ from tui.coin_sender import CoinResult, CoinsChecking
 from tui.messages import ApiFailed
 from tui.session import session_of
 from tui.widgets.safe_text import clean
+from tui.widgets.status_bar import budget_wait_text
 
 if TYPE_CHECKING:
     from tui.api.journal import JournalEntry
@@ -109,6 +110,7 @@ class CoinDialog(ModalScreen[CoinResult | None]):
                     yield Input(placeholder="Compensation for ticket #881", id="coin-concept")
                     yield Static(classes="field-error", id="coin-concept-error")
                 yield Static(id="coin-summary")
+                yield Static(id="coin-wait")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Review", variant="primary", id="coin-review")
                 yield Button("Send", variant="warning", id="coin-send", disabled=True)
@@ -118,6 +120,16 @@ class CoinDialog(ModalScreen[CoinResult | None]):
     def on_mount(self) -> None:
         self._set_step("form")
         self.query_one("#coin-amount" if self.user_id else "#coin-user", Input).focus()
+        self.set_interval(0.5, self._show_budget_wait)
+
+    def _show_budget_wait(self) -> None:
+        """Say why a read or the send has not gone yet, while the account's budget is spent."""
+        waiting = self.step == "sending" or (self.step == "confirm" and not self.confirm_seen)
+        seconds = session_of(self).budget_wait() if waiting else None
+        line = self.query_one("#coin-wait", Static)
+        line.display = seconds is not None
+        if seconds is not None:
+            line.update(Content.styled(f"⏳ {budget_wait_text(seconds)}", "$warning"))
 
     @property
     def sender(self) -> CoinSender:
