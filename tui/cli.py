@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -14,8 +15,8 @@ from tui.commands._common import say
 from tui.config import ConfigError, Settings, load_settings
 from tui.redact import install_log_redaction
 
-SUBCOMMANDS = ("sandbox", "export", "ezepo", "coins", "cache")
-STANDALONE = {"sandbox"}  # commands that read no config
+SUBCOMMANDS = ("sandbox", "export", "insights", "ezepo", "coins", "cache", "completion")
+STANDALONE = {"sandbox", "completion"}  # commands that read no config
 
 EXAMPLES = """\
 examples:
@@ -24,6 +25,8 @@ examples:
   promo-tui export participations 1001 -o p.csv
   promo-tui ezepo link --affid 7 --src internal --listid 3 --type unsub --copy
   promo-tui coins add 1001 42 +50 --concept "Support: missing reward"
+  promo-tui insights 1001 --format csv
+  eval "$(promo-tui completion bash)"  shell completion (also zsh, fish)
 """
 
 
@@ -99,6 +102,10 @@ def _asks_help(word: str) -> bool:
 
 def main(argv: Sequence[str] | None = None) -> int:
     install_log_redaction()
+    if "_ARGCOMPLETE" in os.environ:  # the shell asks for completions (`promo-tui completion`)
+        from tui.commands.completion import complete
+
+        complete(build_parser())
     words = sys.argv[1:] if argv is None else list(argv)
     full = any(word in SUBCOMMANDS or _asks_help(word) for word in words)
     parser = build_parser(subcommands=full)

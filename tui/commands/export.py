@@ -289,29 +289,7 @@ async def _store_pages(
     from tui.store import sync
     from tui.store.store import PAGE_SIZE
 
-    try:
-        if request.cached:
-            store = await asyncio.to_thread(_open_cached_store, settings)
-        else:
-            brands = [brand.raw.get("id") for brand in await client.organizing_brands()]
-            store = await asyncio.to_thread(
-                Store.open,
-                settings.profile,
-                settings.easypromos_url,
-                brands,
-                max_age_days=settings.cache_max_age_days,
-                directory=settings.cache_directory,
-                on_upgrade=_say_upgrading,
-            )
-    except StoreError as exc:
-        raise CliError(
-            f"{exc}; try `promo-tui cache clear`, or turn caching off (cache_enabled = false)"
-        ) from None
-    except OSError as exc:
-        raise CliError(
-            f"cannot use the cache folder ({exc.strerror or exc}: {exc.filename}); fix it, "
-            "or turn caching off (cache_enabled = false)"
-        ) from None
+    store = await open_store(client, settings, cached=request.cached)
     with store:
         name, pid = request.collection, request.promotion_id
         if not request.cached:
@@ -339,6 +317,33 @@ async def _store_pages(
                 "run without --resume to start over"
             )
         yield batch, None
+
+
+async def open_store(client: EasypromosClient, settings: Settings, *, cached: bool) -> Store:
+    """The profile's cache for the token's account (`cached`: the latest one, found without
+    the API); CliError when it cannot be used."""
+    try:
+        if cached:
+            return await asyncio.to_thread(_open_cached_store, settings)
+        brands = [brand.raw.get("id") for brand in await client.organizing_brands()]
+        return await asyncio.to_thread(
+            Store.open,
+            settings.profile,
+            settings.easypromos_url,
+            brands,
+            max_age_days=settings.cache_max_age_days,
+            directory=settings.cache_directory,
+            on_upgrade=_say_upgrading,
+        )
+    except StoreError as exc:
+        raise CliError(
+            f"{exc}; try `promo-tui cache clear`, or turn caching off (cache_enabled = false)"
+        ) from None
+    except OSError as exc:
+        raise CliError(
+            f"cannot use the cache folder ({exc.strerror or exc}: {exc.filename}); fix it, "
+            "or turn caching off (cache_enabled = false)"
+        ) from None
 
 
 def _open_cached_store(settings: Settings) -> Store:

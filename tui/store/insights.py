@@ -1,0 +1,418 @@
+"""A promotion at a glance, aggregated in SQL from the cache: no record is loaded into Python.
+
+Per-period counts (participations, new users, coins added and removed) walk the `created`
+index once per period: the periods' bounds are computed here from the promotion's timezone
+(SQLite knows no timezones) and passed as one JSON array. Per-user figures walk the user-id
+index (participations `k1`, coin transactions `k1`); a user's status and country are read from
+the cached users of those who took part (one JSON parse per participant, not per row). The
+rankings' names are read for their ten rows only. `read` does it all in one read transaction.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import sqlite3
+import time
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta, timezone, tzinfo
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from tui.store.specs import parse_time
+from tui.store.store import Store
+from tui.store.views import pid_text
+
+By = Literal["day", "hour"]
+HOURLY_AGE = 3 * 86400.0
+"""A promotion younger than this (from its start) is counted per hour by default."""
+MAX_PERIODS = 50_000
+TOP = 10
+COLLECTIONS = ("participations", "users", "coin_transactions")
+
+
+class InsightsError(ValueError):
+    """The figures cannot be computed as asked (its message is meant for the user)."""
+
+
+@dataclass(frozen=True)
+class Zone:
+    """The timezone periods are counted in, and why that one."""
+
+    name: str
+    info: tzinfo
+    why: str
+
+
+def zone_of(promotion: dict[str, Any], utc: bool = False) -> Zone:
+    """The promotion's own `timezone` (IANA), or UTC when asked or when it has none usable."""
+    if utc:
+        return Zone("UTC", timezone.utc, "instead of the promotion's timezone")
+    name = promotion.get("timezone")
+    if isinstance(name, str) and name.strip():
+        try:
+            return Zone(name.strip(), ZoneInfo(name.strip()), "the promotion's timezone")
+        except (ZoneInfoNotFoundError, ValueError):
+            return Zone("UTC", timezone.utc, "the promotion's timezone is not one we know")
+    return Zone("UTC", timezone.utc, "the promotion's timezone is not known")
+
+
+def default_by(promotion: dict[str, Any], now: float | None = None) -> By:
+    """Hours for a promotion that started less than three days ago (or has not started), else
+    days."""
+    start = parse_time(promotion.get("start_date")) or parse_time(promotion.get("created"))
+    current = time.time() if now is None else now
+    return "hour" if start is not None and current - start < HOURLY_AGE else "day"
+
+
+@dataclass(frozen=True)
+class Period:
+    """One row of the per-period table: its start (label and epoch) and what happened in it."""
+
+    label: str  # ISO: 2026-05-03, or 2026-05-03T14:00+02:00 per hour
+    start: float
+    participations: int
+    new_users: int
+    coins_added: float
+    coins_removed: float
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """How much of one collection the cache holds."""
+
+    collection: str
+    cached: int
+    known_total: int | None
+    complete: bool
+
+    @property
+    def partial(self) -> bool:
+        return not self.complete
+
+    def label(self) -> str:
+        """`participations cached: 12,300 of ~100,000`, `users: 25,000 (all cached)`."""
+        name = self.collection.replace("_", " ")
+        if self.complete:
+            return f"{name}: {self.cached:,} (all cached)"
+        if not self.cached and not self.known_total:
+            return f"{name}: not cached"
+        total = f"~{self.known_total:,}" if self.known_total else "~?"
+        return f"{name} cached: {self.cached:,} of {total}"
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """A user in a ranking: id, a name when the cache has one, the value ranked."""
+
+    user_id: str
+    name: str
+    value: float
+
+
+@dataclass(frozen=True)
+class Share:
+    """A value of a field and how many records have it."""
+
+    value: str
+    count: int
+
+
+@dataclass
+class Insights:
+    """Everything the Insights view and `promo-tui insights` show."""
+
+    promotion_id: str
+    zone: Zone
+    by: By
+    periods: list[Period]
+    coverage: dict[str, Coverage]
+    start: float | None  # the promotion's start and end (epoch seconds)
+    end: float | None
+    until: float = 0.0  # the end of the last period
+    participations: int = 0
+    users: int = 0
+    participants: int = 0  # users with at least one cached participation
+    coins_added: float = 0
+    coins_removed: float = 0
+    top_balance: list[Ranked] = field(default_factory=list)
+    top_participations: list[Ranked] = field(default_factory=list)
+    by_status: list[Share] = field(default_factory=list)
+    by_country: list[Share] = field(default_factory=list)
+    people: bool = False  # the per-user figures are in (`add_people`)
+
+    @property
+    def partial(self) -> list[Coverage]:
+        """The collections the cache does not hold whole."""
+        return [c for c in self.coverage.values() if c.partial]
+
+
+# -- periods ----------------------------------------------------------------------------------
+
+
+def period_bounds(low: float, high: float, zone: tzinfo, by: By) -> list[tuple[str, float]]:
+    """(label, start) of each day or hour from the one holding `low` to the one holding `high`,
+    in `zone`; a last entry ("", end) closes the last period. Days start at local midnight (23
+    or 25 hours long across a DST change); hours are 3,600 s from a local whole hour."""
+    first = datetime.fromtimestamp(low, zone)
+    bounds: list[tuple[str, float]] = []
+    if by == "day":
+        day = first.date()
+        last = datetime.fromtimestamp(high, zone).date()
+        while True:
+            bounds.append((day.isoformat(), _midnight(day, zone)))
+            if day > last:
+                break
+            day += timedelta(days=1)
+            if len(bounds) > MAX_PERIODS:
+                raise InsightsError(f"more than {MAX_PERIODS:,} days: the dates look wrong")
+    else:
+        moment = first.replace(minute=0, second=0, microsecond=0).timestamp()
+        while True:
+            local = datetime.fromtimestamp(moment, zone)
+            bounds.append((local.isoformat(timespec="minutes"), moment))
+            if moment > high:
+                break
+            moment += 3600.0
+            if len(bounds) > MAX_PERIODS:
+                raise InsightsError(f"more than {MAX_PERIODS:,} hours: use --by day")
+    _, end = bounds.pop()
+    return [*bounds, ("", end)]
+
+
+def _midnight(day: date, zone: tzinfo) -> float:
+    return datetime(day.year, day.month, day.day, tzinfo=zone).timestamp()
+
+
+# -- reading ----------------------------------------------------------------------------------
+
+_SCOPE = (
+    "SELECT sid, count, complete, total_items FROM scopes WHERE collection = ? AND promotion_id = ?"
+)
+# Two subqueries: SQLite reads a lone min() or max() off the index's end, not both at once.
+_RANGE = """
+SELECT (SELECT min(created) FROM records INDEXED BY records_created WHERE sid = :s),
+    (SELECT max(created) FROM records INDEXED BY records_created WHERE sid = :s)
+"""
+# One row per period: bounds as a JSON array [[lo, hi], ...]; each count walks the created index.
+_PER_PERIOD = """
+WITH b(i, lo, hi) AS (
+    SELECT key, json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(:bounds)
+)
+SELECT i,
+    (SELECT count(*) FROM records INDEXED BY records_created
+        WHERE sid = :p AND created >= lo AND created < hi),
+    (SELECT count(*) FROM records INDEXED BY records_created
+        WHERE sid = :u AND created >= lo AND created < hi),
+    (SELECT total(max(k2, 0)) FROM records INDEXED BY records_created
+        WHERE sid = :c AND created >= lo AND created < hi),
+    (SELECT total(max(-k2, 0)) FROM records INDEXED BY records_created
+        WHERE sid = :c AND created >= lo AND created < hi)
+FROM b ORDER BY i
+"""
+# Participations per user (a walk of the user-id index, k1): the top ones, and how many users.
+# (A window's count(*) OVER () would count them in the same walk, at twice its cost.)
+_TOP_PARTICIPANTS = """
+SELECT k1, count(*) AS n FROM records INDEXED BY records_k1
+WHERE sid = :p GROUP BY k1 ORDER BY n DESC, k1 LIMIT :top
+"""
+_PARTICIPANTS = "SELECT count(DISTINCT k1) FROM records INDEXED BY records_k1 WHERE sid = ?"
+# Participations per status and country of the cached users: one index count per user (the
+# participations of users not cached are the rest).
+_BY_USER_FIELDS = """
+SELECT json_extract(u.raw, '$.status'), json_extract(u.raw, '$.country'), total((
+    SELECT count(*) FROM records AS p INDEXED BY records_k1 WHERE p.sid = :p AND p.k1 = u.id_num
+)) AS n
+FROM records AS u WHERE u.sid = :u GROUP BY 1, 2 HAVING n > 0
+"""
+# Each user's balance is that of their newest transaction (SQLite takes the bare columns from
+# the row where max() found its value).
+_TOP_BALANCE = """
+SELECT uid, balance FROM (
+    SELECT k1 AS uid, k3 AS balance, max(created) FROM records INDEXED BY records_k1
+    WHERE sid = :c AND k1 IS NOT NULL GROUP BY k1
+) ORDER BY balance DESC, uid LIMIT :top
+"""
+_COIN_TOTALS = (
+    "SELECT total(max(k2, 0)), total(max(-k2, 0)) FROM records INDEXED BY records_k2 WHERE sid = ?"
+)
+_NAMES = """
+SELECT id, json_extract(raw, '$.first_name'), json_extract(raw, '$.last_name'),
+    json_extract(raw, '$.nickname'), json_extract(raw, '$.email')
+FROM records WHERE sid = ? AND id IN (SELECT value FROM json_each(?))
+"""
+_COIN_NAMES = """
+SELECT json_extract(raw, '$.transaction.user_id'), json_extract(raw, '$.user.first_name'),
+    json_extract(raw, '$.user.last_name'), json_extract(raw, '$.user.nickname'),
+    json_extract(raw, '$.user.email')
+FROM records INDEXED BY records_k1 WHERE sid = ? AND k1 = ? LIMIT 1
+"""
+NO_SCOPE = -1  # a collection not cached at all: every query on it finds nothing
+
+
+def read(
+    store: Store,
+    promotion: dict[str, Any],
+    *,
+    by: By | None = None,
+    utc: bool = False,
+    now: float | None = None,
+    people: bool = True,
+) -> Insights:
+    """The promotion's figures from the cache, in one consistent read. Without `people`, the
+    per-user figures (rankings, participants, status and country) are left out: they walk every
+    participation, the periods only count them (see `add_people`)."""
+    pid = pid_text(promotion.get("id"))
+    zone = zone_of(promotion, utc)
+    chosen = by or default_by(promotion, now)
+    start, end = parse_time(promotion.get("start_date")), parse_time(promotion.get("end_date"))
+    with store._read() as conn:
+        coverage, sids = _coverage(conn, pid)
+        found = Insights(pid, zone, chosen, [], coverage, start, end)
+        found.participations = coverage["participations"].cached
+        found.users = coverage["users"].cached
+        bounds = _bounds(conn, sids, start, end, zone, chosen, now)
+        found.periods = _periods(conn, sids, bounds)
+        found.until = bounds[-1][1] if bounds else 0.0
+        added, removed = conn.execute(_COIN_TOTALS, (sids["coin_transactions"],)).fetchone()
+        found.coins_added, found.coins_removed = _num(added), _num(removed)
+        balances = conn.execute(_TOP_BALANCE, {"c": sids["coin_transactions"], "top": TOP})
+        top_balance = [Ranked(_uid(uid), "", value) for uid, value in balances]
+        found.top_balance = _named(conn, sids, top_balance)
+        if people:
+            _add_people(conn, sids, found)
+    return found
+
+
+def add_people(store: Store, found: Insights) -> None:
+    """Add the per-user figures to what `read(..., people=False)` found (a read of its own)."""
+    with store._read() as conn:
+        _, sids = _coverage(conn, found.promotion_id)
+        _add_people(conn, sids, found)
+
+
+def _add_people(conn: sqlite3.Connection, sids: dict[str, int], found: Insights) -> None:
+    params = {"p": sids["participations"], "u": sids["users"], "top": TOP}
+    top = [Ranked(_uid(uid), "", n) for uid, n in conn.execute(_TOP_PARTICIPANTS, params)]
+    found.top_participations = _named(conn, sids, top)
+    found.participants = conn.execute(_PARTICIPANTS, (sids["participations"],)).fetchone()[0]
+    status: dict[str, int] = {}
+    country: dict[str, int] = {}
+    counted = 0
+    for a, b, n in conn.execute(_BY_USER_FIELDS, params):  # a few dozen (status, country)
+        counted += int(n)
+        for counts, value in ((status, a), (country, b)):
+            key = "(none)" if value in (None, "") else str(value)
+            counts[key] = counts.get(key, 0) + int(n)
+    rest = found.participations - counted
+    if rest > 0:
+        missing = "(user not cached)" if sids["users"] != NO_SCOPE else "(users not cached)"
+        status[missing] = country[missing] = rest
+    found.by_status = _shares(status)
+    found.by_country = _shares(country)
+    found.people = True
+
+
+def _coverage(conn: sqlite3.Connection, pid: str) -> tuple[dict[str, Coverage], dict[str, int]]:
+    coverage, sids = {}, {}
+    for name in COLLECTIONS:
+        row = conn.execute(_SCOPE, (name, pid)).fetchone()
+        sid, count, complete, total = row if row is not None else (NO_SCOPE, 0, 0, None)
+        sids[name] = int(sid)
+        coverage[name] = Coverage(name, int(count), total, bool(complete))
+    return coverage, sids
+
+
+def _bounds(
+    conn: sqlite3.Connection,
+    sids: dict[str, int],
+    start: float | None,
+    end: float | None,
+    zone: Zone,
+    by: By,
+    now: float | None,
+) -> list[tuple[str, float]]:
+    """The periods from the earliest of the start and the first record to the latest record,
+    or to the end (or now, before the end) when that is later."""
+    moments = [start] if start is not None else []
+    for name in COLLECTIONS:
+        moments += [m for m in conn.execute(_RANGE, {"s": sids[name]}).fetchone() if m is not None]
+    if not moments:
+        return []
+    current = time.time() if now is None else now
+    closing = min(end, current) if end is not None else None
+    if closing is not None and start is not None and closing >= start:
+        moments.append(closing)
+    return period_bounds(min(moments), max(moments), zone.info, by)
+
+
+def _periods(
+    conn: sqlite3.Connection, sids: dict[str, int], bounds: list[tuple[str, float]]
+) -> list[Period]:
+    if not bounds:
+        return []
+    pairs = [[lo, hi] for (_, lo), (_, hi) in itertools.pairwise(bounds)]
+    params = {
+        "bounds": json.dumps(pairs),
+        "p": sids["participations"],
+        "u": sids["users"],
+        "c": sids["coin_transactions"],
+    }
+    rows = conn.execute(_PER_PERIOD, params).fetchall()
+    return [
+        Period(bounds[i][0], bounds[i][1], int(n), int(users), _num(added), _num(removed))
+        for i, n, users, added, removed in rows
+    ]
+
+
+def _shares(counts: dict[str, int]) -> list[Share]:
+    return [Share(value, n) for value, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+
+
+def _named(conn: sqlite3.Connection, sids: dict[str, int], ranked: list[Ranked]) -> list[Ranked]:
+    """Ranked users with their names (from the cached users, else from a cached coin
+    transaction's copy of its user)."""
+    wanted = sorted({r.user_id for r in ranked})
+    names = {
+        str(uid): _full_name(parts)
+        for uid, *parts in conn.execute(_NAMES, (sids["users"], json.dumps(wanted)))
+    }
+    for uid in wanted:
+        if uid not in names and uid.isdigit():
+            row = conn.execute(_COIN_NAMES, (sids["coin_transactions"], int(uid))).fetchone()
+            if row is not None:
+                names[uid] = _full_name(row[1:])
+    return [replace(r, name=names.get(r.user_id, "")) for r in ranked]
+
+
+def _full_name(parts: tuple[Any, ...] | list[Any]) -> str:
+    first, last, nickname, email = (p if isinstance(p, str) else "" for p in parts)
+    return " ".join(p for p in (first, last) if p) or nickname or email
+
+
+def _uid(value: object) -> str:
+    return "" if value is None else str(int(value) if isinstance(value, float) else value)
+
+
+def _num(value: float) -> float:
+    """Whole amounts as ints (coins are whole in practice), fractions kept."""
+    return int(value) if float(value).is_integer() else value
+
+
+# -- the promotion itself ---------------------------------------------------------------------
+
+PROMOTION = "promotion"
+"""The scope keeping a promotion's full record (the promotions list holds summaries without a
+timezone), under its own id so that clearing the promotion clears it."""
+
+
+def remember_promotion(store: Store, promotion: dict[str, Any]) -> None:
+    """Keep a promotion's full record for later reads without the API."""
+    store.write_page(PROMOTION, promotion.get("id"), [promotion])
+
+
+def cached_promotion(store: Store, promotion_id: str) -> dict[str, Any] | None:
+    """The promotion's full record if kept, else its summary from the promotions list."""
+    return store.get(PROMOTION, promotion_id, promotion_id) or store.get(
+        "promotions", None, promotion_id
+    )
