@@ -52,7 +52,7 @@ class CoinResult:
         outcome = self.outcome
         if outcome is not None and outcome.applied:
             transaction = outcome.transaction
-            number = clean(transaction.id if transaction else entry.transaction_id)
+            number = clean(transaction.id if transaction else outcome.entry.transaction_id)
             balance = transaction.balance if transaction else None
             text = f"Done: {what}, transaction #{number}"
             text += f", new balance {clean(balance)}." if balance is not None else "."

@@ -19,8 +19,9 @@ from textual.widgets import Button, Input, Static
 
 from tests.app.conftest import SIZE, wait_until
 from tui import paths
-from tui.api.journal import EntryState, Journal
+from tui.api.journal import CoinOutcome, EntryState, Journal
 from tui.app import PromoTuiApp
+from tui.coin_sender import CoinResult
 from tui.config import Settings
 from tui.launch import demo_settings
 from tui.sandbox import credentials
@@ -115,6 +116,16 @@ def on_screen(app: PromoTuiApp, widget: Any) -> bool:
 def asking(app: PromoTuiApp) -> bool:
     """The quit question is on screen, its buttons mounted."""
     return isinstance(app.screen, ConfirmScreen) and bool(app.screen.query("#confirm-yes"))
+
+
+def test_an_outcome_settled_by_another_process_names_its_transaction(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "j.jsonl")
+    entry = journal.record_intent(
+        account="http://api.test/v2", promotion_id="1", user_id="2", amount=5, concept="Bonus"
+    )
+    settled = journal.mark(entry, EntryState.APPLIED, transaction_id="77")
+    text = CoinResult(entry, CoinOutcome(EntryState.APPLIED, settled, None, True)).describe()
+    assert text.startswith("Done: +5 coins for user 2, transaction #77.")
 
 
 def test_amount_rules() -> None:
