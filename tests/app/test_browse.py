@@ -101,7 +101,7 @@ async def test_expand_opens_the_promotion_asked_for_not_the_one_under_the_cursor
         app.session.promotion = held  # type: ignore[method-assign]
         nodes = list(tree._promotion_nodes())[:4]
         tree.focus()
-        tree.move_cursor(nodes[0])
+        tree.call_after_refresh(tree.move_cursor, nodes[0])  # once its lines are built
         await wait_until(pilot, lambda: tree.has_focus and tree.cursor_node is nodes[0])
         await pilot.press("right", "down", "down", "down")
         assert not nodes[0].is_expanded and tree.cursor_node is nodes[3]

@@ -28,23 +28,30 @@ def ago(moment: float | None, now: float) -> str:
     return f"{int(seconds // 86400)} days ago"
 
 
-def _id(key: str = "id", title: str = "Id", sort: str | None = "id") -> Column:
-    return Column(key, title, 11, numeric=True, sort=sort)
+def _id(
+    key: str = "id", title: str = "Id", sort: str | None = "id", fallbacks: tuple[str, ...] = ()
+) -> Column:
+    return Column(key, title, 11, numeric=True, sort=sort, fallbacks=fallbacks)
 
 
-def _created(key: str = "created") -> Column:
-    return Column(key, "Created", 16, render=short_time, sort="created")
+def _created(key: str = "created", fallbacks: tuple[str, ...] = ()) -> Column:
+    return Column(key, "Created", 16, render=short_time, sort="created", fallbacks=fallbacks)
 
 
 def _time(key: str, title: str, sort: str | None = None) -> Column:
     return Column(key, title, 16, render=short_time, sort=sort)
 
 
+QUANTITY = ("quantity", "units", "stock")
+"""Other names of a prize type's quantity."""
+GIVEN = ("delivered", "awarded", "assigned")
+"""Other names of how many of a prize type were given."""
+
 COLUMNS: dict[Collection, tuple[Column, ...]] = {
     Collection.ORGANIZING_BRANDS: (_id(), Column("name", "Name", 30, sort="name")),
     Collection.PROMOTIONS: (
         _id(),
-        Column("title", "Title", 32, sort="title"),
+        Column("title", "Title", 32, sort="title", fallbacks=("name",)),
         Column("status", "Status", 8, sort="status"),
         _time("start_date", "Start", "start_date"),
         _time("end_date", "End", "end_date"),
@@ -52,7 +59,7 @@ COLUMNS: dict[Collection, tuple[Column, ...]] = {
     ),
     Collection.STAGES: (
         _id(),
-        Column("name", "Name", 24, sort="name"),
+        Column("name", "Name", 24, sort="name", fallbacks=("title",)),
         Column("type", "Type", 12, sort="type"),
         _time("start_date", "Start", "start_date"),
         _time("end_date", "End", "end_date"),
@@ -69,42 +76,64 @@ COLUMNS: dict[Collection, tuple[Column, ...]] = {
     ),
     Collection.PARTICIPATIONS: (
         _id(),
-        _id("user_id", "User", "user_id"),
-        _id("stage_id", "Stage", "stage_id"),
-        Column("points", "Points", 8, numeric=True, sort="points"),
+        _id("user_id", "User", "user_id", ("user.id",)),
+        _id("stage_id", "Stage", "stage_id", ("stage.id",)),
+        Column("points", "Points", 8, numeric=True, sort="points", fallbacks=("score",)),
         _created(),
         Column("ip", "IP", 15),
     ),
     Collection.PRIZES: (
         _id(),
-        Column("prize_type.name", "Prize type", 20, sort="prize_type"),
+        Column(
+            "prize_type.name", "Prize type", 20, sort="prize_type", fallbacks=("prize_type.title",)
+        ),
         Column("code", "Code", 14, sort="code"),
-        _id("user_id", "User", "user_id"),
-        _id("stage_id", "Stage", "stage_id"),
+        _id("user_id", "User", "user_id", ("user.id",)),
+        _id("stage_id", "Stage", "stage_id", ("stage.id",)),
         _created(),
     ),
     Collection.PRIZE_TYPES: (
         _id(),
-        Column("name", "Name", 24, sort="name"),
+        Column("name", "Name", 24, sort="name", fallbacks=("title",)),
         Column("ref", "Ref", 10),
-        Column("qty", "Qty", 7, numeric=True, sort="qty"),
-        Column("given", "Given", 7, numeric=True, sort="given"),
+        Column("qty", "Qty", 7, numeric=True, sort="qty", fallbacks=QUANTITY),
+        Column("given", "Given", 7, numeric=True, sort="given", fallbacks=GIVEN),
         Column("assignation_type", "Assignation", 12),
     ),
     Collection.RANKING: (
-        Column("position", "Pos", 5, numeric=True, sort="position"),
-        _id("user_id", "User", "user_id"),
-        Column("nickname", "Nickname", 18),
-        Column("points", "Points", 9, numeric=True, sort="points"),
+        Column("position", "Pos", 5, numeric=True, sort="position", fallbacks=("rank",)),
+        _id("user_id", "User", "user_id", ("user.id",)),
+        Column("nickname", "Nickname", 18, fallbacks=("user.nickname", "user.first_name")),
+        Column("points", "Points", 9, numeric=True, sort="points", fallbacks=("score",)),
     ),
     Collection.COIN_TRANSACTIONS: (
-        _id("transaction.id"),
-        _id("transaction.user_id", "User", "user_id"),
-        Column("transaction.amount", "Amount", 8, numeric=True, sort="amount"),
-        Column("transaction.balance", "Balance", 8, numeric=True, sort="balance"),
-        Column("transaction.transaction_type", "Type", 10, sort="transaction_type"),
-        Column("transaction.reason", "Concept", 24),
-        _created("transaction.created"),
+        _id("transaction.id", fallbacks=("id",)),
+        _id("transaction.user_id", "User", "user_id", ("user_id", "user.id")),
+        Column(
+            "transaction.amount", "Amount", 8, numeric=True, sort="amount", fallbacks=("amount",)
+        ),
+        Column(
+            "transaction.balance",
+            "Balance",
+            8,
+            numeric=True,
+            sort="balance",
+            fallbacks=("balance",),
+        ),
+        Column(
+            "transaction.transaction_type",
+            "Type",
+            10,
+            sort="transaction_type",
+            fallbacks=("transaction_type",),
+        ),
+        Column(
+            "transaction.reason",
+            "Concept",
+            24,
+            fallbacks=("transaction.concept", "reason", "concept"),
+        ),
+        _created("transaction.created", ("created",)),
     ),
 }
 

@@ -23,9 +23,11 @@ from textual.visual import Visual
 from tui.api.endpoints import Collection
 from tui.messages import AddCoins, ApiFailed
 from tui.session import session_of
+from tui.store.specs import spec_for
 from tui.widgets import tcss_beside
 from tui.widgets.collection_columns import TITLES, short_time, user_id_of
 from tui.widgets.record_view import record_table
+from tui.widgets.row_source import dotted
 from tui.widgets.safe_text import clean
 
 Record = dict[str, Any]
@@ -39,6 +41,16 @@ class Shown:
     promotion_id: str
     collection: Collection
     record: Record
+
+
+def record_id_of(collection: Collection, record: Record) -> str:
+    """A record's id where its collection keeps it (a ranking row: its id, else its user's id,
+    else its position); "" when it has none."""
+    for path in spec_for(collection).id_paths:
+        value = dotted(record, path)
+        if value is not None and value != "":
+            return str(value)
+    return ""
 
 
 def transaction_line(transaction: Record) -> Content:
@@ -180,7 +192,7 @@ class DetailPane(ScrollView, can_focus=True):
         if shown is None:
             return
         singular = TITLES[shown.collection].rstrip("s")
-        record_id = shown.record.get("id") or (shown.record.get("transaction") or {}).get("id")
+        record_id = record_id_of(shown.collection, shown.record)
         user_id = user_id_of(shown.collection, shown.record)
         if shown.collection is Collection.USERS and user_id:
             related = Content.styled("Loading balance and transactions…", "$text-muted")
@@ -190,7 +202,9 @@ class DetailPane(ScrollView, can_focus=True):
         else:
             related = Content()
         self._set(
-            title=Content.styled(f"{singular} #{clean(record_id)}", "bold $accent"),
+            title=Content.styled(f"{singular} #{clean(record_id)}", "bold $accent")
+            if record_id
+            else Content.styled(singular, "bold $accent"),
             body=self._record_body(shown),
             related=related,
         )

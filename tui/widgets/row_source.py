@@ -29,7 +29,8 @@ def dotted(record: Record, path: str) -> Any:
 class Column:
     """A table column: the record field it shows (a dotted path), its title and width.
 
-    `sort` names the order the source knows for this column (None: not sortable).
+    `sort` names the order the source knows for this column (None: not sortable); `fallbacks`
+    are other paths of the same field (APIs name it differently), the first present wins.
     """
 
     key: str
@@ -38,10 +39,20 @@ class Column:
     numeric: bool = False
     sort: str | None = None
     render: Callable[[Any], str] | None = field(default=None, compare=False)
+    fallbacks: tuple[str, ...] = ()
+
+    def value(self, record: Record) -> Any:
+        """The field's value in `record`: at `key`, else at the first fallback that has one."""
+        value = dotted(record, self.key)
+        for path in self.fallbacks:
+            if value is not None and value != "":
+                break
+            value = dotted(record, path)
+        return value
 
     def cell(self, record: Record) -> str:
         """The cell text for `record` (not yet cleaned of control characters)."""
-        value = dotted(record, self.key)
+        value = self.value(record)
         if self.render is not None:
             return self.render(value)
         return "" if value is None else str(value)

@@ -170,7 +170,9 @@ class VirtualTable(ScrollView, can_focus=True):
         classes: str | None = None,
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
-        self._columns: tuple[Column, ...] = tuple(columns)
+        self._declared: tuple[Column, ...] = tuple(columns)
+        self._columns = self._declared
+        self._filled: set[Column] = set()
         self._source = source
         self._executor = executor
         self._own_executor = False
@@ -209,7 +211,8 @@ class VirtualTable(ScrollView, can_focus=True):
 
     @property
     def columns(self) -> tuple[Column, ...]:
-        """The columns shown."""
+        """The columns shown: those with a value in some row read since the source was set (all
+        of them before the first row)."""
         return self._columns
 
     @property
@@ -221,7 +224,8 @@ class VirtualTable(ScrollView, can_focus=True):
         """Show another source from its first row."""
         self._generation += 1
         self._source = source
-        self._columns = tuple(columns)
+        self._declared = self._columns = tuple(columns)
+        self._filled = set()
         self._sort = (None, False)
         self._texts.clear()
         self._window, self._window_start, self._version = (), 0, -1
@@ -390,6 +394,22 @@ class VirtualTable(ScrollView, can_focus=True):
             if held is not None and held == row:
                 kept[offset] = held
         self._window_start, self._window = start, kept
+        self._hide_blank_columns(kept)
+
+    def _hide_blank_columns(self, rows: Sequence[Record]) -> None:
+        """Show only the columns with a value in some row read so far (a field this API never
+        fills would be a blank column)."""
+        blank = [column for column in self._declared if column not in self._filled]
+        filled = {column for column in blank if any(column.cell(row) for row in rows)}
+        if not rows or (not filled and self._columns != self._declared):
+            return
+        self._filled |= filled
+        shown = tuple(column for column in self._declared if column in self._filled)
+        if shown and shown != self._columns:
+            self._columns = shown
+            self._texts.clear()
+            self._update_virtual_size()
+            self.refresh()
 
     def _shown_rows(self) -> tuple[int, int, list[Record | None]]:
         """(first row, row count, records) of what the body shows now."""
