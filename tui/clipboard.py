@@ -1,9 +1,9 @@
 """Copy text for the user: the terminal's clipboard (OSC 52, works over SSH) and the system one.
 
-Neither can be confirmed from inside the app: OSC 52 is sent to a real terminal that may ignore it,
-and pyperclip needs a local clipboard tool (absent over SSH or on a headless box). `copy_text`
-reports what it tried and what worked so the caller can say so, and show the text selected for a
-manual copy when nothing did.
+OSC 52 cannot be confirmed from inside the app: it is sent to a terminal that may ignore it.
+pyperclip confirms a copy, but needs a local clipboard tool (absent over SSH or on a headless box).
+`copy_text` reports what it did so the caller says exactly that, and the text stays on screen
+selected for a manual copy.
 """
 
 from __future__ import annotations
@@ -24,17 +24,22 @@ class CopyResult:
 
     @property
     def copied(self) -> bool:
-        return self.terminal or self.system
-
-    def _routes(self) -> tuple[tuple[str, bool], ...]:
-        return (("terminal (OSC 52)", self.terminal), ("system clipboard", self.system))
+        """Whether a route is known to have taken the text: only pyperclip can confirm it (a
+        terminal may ignore OSC 52 without a word)."""
+        return self.system
 
     def describe(self, what: str = "Text") -> str:
-        """A one-line notification that says where `what` went."""
-        routes = [name for name, ok in self._routes() if ok]
-        if not routes:
-            return f"{what} could not be copied automatically: select it and copy it by hand"
-        return f"{what} copied via the {' and the '.join(routes)}"
+        """A one-line notification that says what was done, and no more than is known."""
+        if self.system and self.terminal:
+            return f"{what} copied to the system clipboard and sent to the terminal (OSC 52)"
+        if self.system:
+            return f"{what} copied to the system clipboard"
+        if self.terminal:
+            return (
+                f"{what} sent to the terminal clipboard (OSC 52); if your terminal ignores it, "
+                "copy it from the field below"
+            )
+        return f"{what} could not be copied automatically: select it and copy it by hand"
 
 
 def system_copy(text: str) -> bool:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pyperclip
 import pytest
 from textual.app import App
+from textual.widgets import Input, Select
 
 from tui import clipboard
 from tui.clipboard import CopyResult, copy_text, system_copy
@@ -13,16 +16,21 @@ from tui.clipboard import CopyResult, copy_text, system_copy
 @pytest.mark.parametrize(
     ("terminal", "system", "expected"),
     [
-        (True, True, "Link copied via the terminal (OSC 52) and the system clipboard"),
-        (True, False, "Link copied via the terminal (OSC 52)"),
-        (False, True, "Link copied via the system clipboard"),
+        (True, True, "Link copied to the system clipboard and sent to the terminal (OSC 52)"),
+        (
+            True,
+            False,
+            "Link sent to the terminal clipboard (OSC 52); if your terminal ignores it, "
+            "copy it from the field below",
+        ),
+        (False, True, "Link copied to the system clipboard"),
         (False, False, "Link could not be copied automatically: select it and copy it by hand"),
     ],
 )
-def test_describe_says_which_route_worked(terminal: bool, system: bool, expected: str) -> None:
+def test_describe_says_only_what_is_known(terminal: bool, system: bool, expected: str) -> None:
     result = CopyResult(terminal=terminal, system=system)
     assert result.describe("Link") == expected
-    assert result.copied is (terminal or system)
+    assert result.copied is system  # OSC 52 is never confirmed
 
 
 def test_system_copy_reports_a_missing_clipboard(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -42,3 +50,35 @@ async def test_headless_copy_sets_app_clipboard_only() -> None:
         result = copy_text(app, "http://example/unsubscribe/1", system=calls.append)  # type: ignore[arg-type]
         assert app.clipboard == "http://example/unsubscribe/1"
         assert not result.copied and calls == []
+
+
+async def test_a_link_sent_by_osc52_only_says_so_and_stays_selectable(
+    sandbox: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A real terminal's route is simulated (headless, the app sends no OSC 52)."""
+    from tests.app.test_ezepo import SIZE, host, ready, wait_until
+    from tui.sandbox import credentials as cr
+    from tui.widgets.ezepo import link_output
+    from tui.widgets.ezepo.link_builder import LinkBuilder
+    from tui.widgets.ezepo.link_output import LinkOutput
+
+    monkeypatch.setattr(
+        link_output, "copy_text", lambda app, text: CopyResult(terminal=True, system=False)
+    )
+    app = host(sandbox)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await ready(pilot)
+        await pilot.press("3")
+        builder = screen.query_one(LinkBuilder)
+        builder.query_one("#link-affiliate", Select).value = cr.DEMO_AFFILIATE_ID
+        builder.query_one("#link-list", Select).value = cr.DEMO_LIST_ID
+        output = builder.query_one(LinkOutput)
+        await wait_until(pilot, lambda: output.link is not None)
+        builder.query_one("#link-type", Select).focus()
+        await pilot.press("c")
+        messages = [n.message for n in app._notifications]
+        assert any(m.startswith("Link sent to the terminal clipboard (OSC 52)") for m in messages)
+        assert not any("copied" in m for m in messages)
+        manual = output.query_one("#manual-copy", Input)
+        assert manual.display and manual.value == output.link.reveal()  # type: ignore[union-attr]
+        assert manual.selected_text == manual.value

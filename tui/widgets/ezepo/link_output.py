@@ -38,20 +38,21 @@ class LinkOutput(Vertical):
         self.query_one("#manual-copy", Input).value = ""
 
     def copy(self) -> bool:
-        """Copy the link; returns whether any clipboard route took it."""
+        """Copy the link; returns whether a copy is confirmed (the system clipboard took it).
+        The link is then also in a field below, selected, for a copy by hand."""
         if self.link is None:
             self.notify("Nothing to copy yet", severity="warning")
             return False
         result = copy_text(self.app, self.link.reveal())
         self.notify(
             result.describe("Link"),
-            severity="information" if result.copied else "warning",
+            severity="information" if result.system or result.terminal else "warning",
             markup=False,
         )
-        if not result.copied:
-            manual = self.query_one("#manual-copy", Input)
-            manual.value = self.link.reveal()
-            self.add_class("-manual")
+        manual = self.query_one("#manual-copy", Input)  # whatever happened, it can be copied
+        manual.value = self.link.reveal()
+        self.add_class("-manual")
+        if not (result.system or result.terminal):  # nothing tried: ready for a copy by hand
             manual.focus()
-            manual.select_all()
+        manual.select_all()
         return result.copied
