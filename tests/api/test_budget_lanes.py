@@ -141,7 +141,7 @@ def test_a_dead_process_holds_no_budget(ledger: Ledger, clock: FakeClock) -> Non
     )
     ghost = Ledger(ledger.path)
     ghost._pid = int(dead.stdout)  # calls in flight and a waiter left by a killed process
-    decide = pacer._decide(Lane.INTERACTIVE, clock.now)
+    decide = pacer._decide(Lane.INTERACTIVE, clock.now).decide
     for _ in range(3):
         ghost.admit(pacer.account, "ghost", "bulk", 10.0, clock.now, decide)
     ghost.waiting(pacer.account, "ghost", None, retry_at=clock.now + 60.0)
@@ -177,3 +177,17 @@ async def test_a_long_wait_for_the_budget_is_reported(ledger: Ledger, clock: Fak
     with pytest.raises(asyncio.CancelledError):
         await waiter
     assert pacer.state().budget_wait_until is None
+
+
+async def test_bulk_held_to_its_even_pace_is_no_wait_for_the_budget(
+    ledger: Ledger, clock: FakeClock
+) -> None:
+    pacer = pacer_on(ledger, clock, limit=10, window=100.0)  # a bulk call every 10 s
+    spend(pacer, Lane.BULK, 1 + CATCH_UP_SPACINGS)
+    waiter = asyncio.ensure_future(pacer.acquire(Lane.BULK))
+    await asyncio.sleep(0.05)
+    clock.now += 5.0
+    assert pacer.state().budget_wait_until is None
+    waiter.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiter

@@ -74,10 +74,20 @@ class PacerState:
 
 
 @dataclass
+class _Rule:
+    """The admission rule of one attempt (`decide`, run in the ledger's transaction), and
+    whether it held a bulk call back for its even pace only."""
+
+    decide: Callable[[Usage], tuple[bool, float | None]] = lambda usage: (False, None)
+    paced: bool = False
+
+
+@dataclass
 class _Wait:
     lane: Lane
     since: float  # clock
     resume_at: float | None  # clock; None: when a call in flight completes
+    paced: bool = False  # held back for bulk's even pace only: not shown
 
 
 def _delay(usage: Usage, cap: int, window: float, now: float) -> float | None:
@@ -136,10 +146,11 @@ class Pacer:
 
     # -- the rule (inside the ledger's transaction) -----------------------------------------------
 
-    def _decide(self, lane: Lane, now: float) -> Callable[[Usage], tuple[bool, float | None]]:
+    def _decide(self, lane: Lane, now: float) -> _Rule:
         limit, window = self.limit, self.window
         reserve = math.floor(limit * self.reserve)
         spacing = window / limit
+        rule = _Rule()
 
         def decide(usage: Usage) -> tuple[bool, float | None]:
             if usage.blocked_until:
@@ -156,10 +167,12 @@ class Pacer:
                 return False, below_cap
             ahead = usage.bulk_due - now
             if ahead > CATCH_UP_SPACINGS * spacing:
+                rule.paced = True
                 return False, ahead - CATCH_UP_SPACINGS * spacing
             return True, None
 
-        return decide
+        rule.decide = decide
+        return rule
 
     @property
     def _poll(self) -> float:
@@ -171,16 +184,21 @@ class Pacer:
     def try_acquire(self, lane: Lane = Lane.INTERACTIVE) -> tuple[int | None, float | None]:
         """Admit a call now if the budget allows: (ticket, None); else (None, seconds to wait,
         None when only a completion can free the budget)."""
+        ticket, delay, _ = self._try(lane)
+        return ticket, delay
+
+    def _try(self, lane: Lane) -> tuple[int | None, float | None, bool]:
+        """`try_acquire`, and whether a wait is only bulk's even pace (not the budget)."""
         now = self._clock()
-        decide = self._decide(lane, now)
+        rule = self._decide(lane, now)
         spacing = self.window / self.limit if lane is Lane.BULK else 0.0
         ticket, delay = self._ledger.admit(
-            self.account, self._id, lane.value, self.window, now, decide, spacing
+            self.account, self._id, lane.value, self.window, now, rule.decide, spacing
         )
         if ticket is not None:
             with self._lock:
                 self._in_flight += 1
-        return ticket, delay
+        return ticket, delay, rule.paced
 
     async def acquire(self, lane: Lane = Lane.INTERACTIVE) -> int:
         """Wait (cancellably) until a call may start; its ticket for `release`."""
@@ -190,7 +208,7 @@ class Pacer:
         try:
             while True:
                 now = self._clock()
-                ticket, delay = self.try_acquire(lane)
+                ticket, delay, paced = self._try(lane)
                 if ticket is not None:
                     return ticket
                 timeout = self._poll if delay is None else delay
@@ -203,6 +221,8 @@ class Pacer:
                 with self._lock:
                     wait = self._waits.setdefault(number, _Wait(lane, now, resume_at))
                     wait.resume_at = resume_at
+                    if paced or wait.paced:  # bulk's even pace is no wait for the budget
+                        wait.since, wait.paced = now, paced
                     self._waiters.append((loop, future))
                 try:
                     await asyncio.wait({future}, timeout=timeout)
@@ -257,7 +277,9 @@ class Pacer:
         usage = self._ledger.usage(self.account, self.window, now)
         with self._lock:
             in_flight = self._in_flight
-            shown = [w for w in self._waits.values() if now - w.since >= SAY_WHY_AFTER]
+            shown = [
+                w for w in self._waits.values() if not w.paced and now - w.since >= SAY_WHY_AFTER
+            ]
 
         def until(lanes: tuple[Lane, ...]) -> float | None:
             waits = [w for w in shown if w.lane in lanes]
