@@ -14,7 +14,17 @@ from dataclasses import dataclass
 
 from _common import BENCH_DIR, PYTHON, REPO, RESULT_RE, parse_args
 
-BENCHMARKS = ("export", "budget", "startup", "responsiveness", "memory", "zip", "cache", "store")
+BENCHMARKS = (
+    "export",
+    "budget",
+    "lanes",
+    "startup",
+    "responsiveness",
+    "memory",
+    "zip",
+    "cache",
+    "store",
+)
 
 
 @dataclass(frozen=True)
