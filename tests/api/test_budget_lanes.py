@@ -191,3 +191,17 @@ async def test_bulk_held_to_its_even_pace_is_no_wait_for_the_budget(
     waiter.cancel()
     with pytest.raises(asyncio.CancelledError):
         await waiter
+
+
+def test_a_damaged_ledger_file_is_replaced_and_an_unusable_folder_paces_alone(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    damaged = tmp_path / "budget.sqlite3"
+    damaged.write_bytes(b"not a database" * 100)
+    spend(pacer_on(Ledger(damaged), clock), Lane.INTERACTIVE, 1)
+    assert damaged.read_bytes().startswith(b"SQLite format 3")
+    blocked = tmp_path / "a-file"
+    blocked.write_text("")
+    alone = Ledger(blocked / "budget.sqlite3")  # its folder cannot be made
+    spend(pacer_on(alone, clock, limit=1), Lane.INTERACTIVE, 1)
+    assert pacer_on(alone, clock, limit=1).try_acquire()[0] is None  # still paced, in memory

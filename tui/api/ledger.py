@@ -128,7 +128,7 @@ class Ledger:
                         for name in (path.name, path.name + "-wal", path.name + "-shm"):
                             path.with_name(name).unlink(missing_ok=True)
                         return _connect(path)
-                log.warning("the shared rate budget cannot be used (%s): pacing alone", exc)
+                log.info("the shared rate budget cannot be used (%s): pacing alone", exc)
         conn = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
         conn.executescript(_SCHEMA)
         return conn
