@@ -7,9 +7,13 @@
    Against the same run with the load in the interactive lane too (first come, first served:
    the load takes a window's budget in a burst and everyone waits for the next window).
 2. App and export. `promo-tui export` of the same promotion in another process (bulk, the shared
-   budget) while this one reads user details as in 1: 429s (the sandbox's count, both processes)
-   and the export's time / ideal, ideal = its calls / (limit - the details' calls a window)
-   windows: the time it would take with every call the user did not make.
+   budget; caching off, so that its time is the API's and not the CSV's) while this one reads a
+   user detail every `--app-every` seconds (at the real minute; 200 calls / 20 s by default: the
+   CLI writes ~20 pages a second here, a faster scale would measure its CPU):
+   429s (the sandbox's count, both processes) and the export's time / ideal, ideal = its calls /
+   (limit - the details' calls a window) windows: the time it would take with every call the
+   user did not make. While the user is active, bulk keeps as many slots free as they used, up
+   to the reserve: a user twice as active costs the export that much more.
 
 A lone export's time / ideal is bench_export's.
 """
@@ -130,8 +134,13 @@ def app_and_export(sandbox: Sandbox, limit: int, window: float, pid: int, every:
         "PROMO_TUI_RATE_LIMIT": str(limit),
         "PROMO_TUI_RATE_WINDOW_SECONDS": str(window),
     }
+    home = Path(os.environ["XDG_CACHE_HOME"]).parent
+    no_cache = home / "no-cache.toml"  # pages straight to the file: its time is the API's
+    no_cache.write_text("[defaults]\ncache_enabled = false\n", encoding="utf-8")
+    no_cache.chmod(0o600)
     command = [str(Path(PYTHON).with_name("promo-tui")), "export", "participations", str(pid)]
-    out = Path(os.environ["XDG_CACHE_HOME"]).parent / "export.csv"
+    command += ["--config", str(no_cache)]
+    out = home / "export.csv"
     sandbox.reset_stats()
     started = time.monotonic()
     export = subprocess.Popen(
@@ -149,6 +158,7 @@ def app_and_export(sandbox: Sandbox, limit: int, window: float, pid: int, every:
     stats = sandbox.stats()
     rejected = int(stats["by_status"].get("429", 0))
     app_calls = 2 + 2 * len(timed)  # the account check, the users' first page, the details
+    # (the export, caching off, makes no account check: its calls count against any account)
     export_calls = int(stats["requests"]) - app_calls
     app_per_window = app_calls / seconds * window
     ideal = export_calls / (limit - app_per_window) * window
@@ -165,15 +175,17 @@ def main() -> None:
         parser.add_argument("--window", type=float, help="latency: a 'minute' (default 60 s)")
         parser.add_argument("--seconds", type=float, help="latency: each run's length (180 s)")
         parser.add_argument("--every", type=float, help="real seconds between details (4)")
-        parser.add_argument("--export-window", type=float, help="app + export (default 10 s)")
+        parser.add_argument("--app-every", type=float, help="the same beside the export (10)")
+        parser.add_argument("--export-window", type=float, help="app + export (default 20 s)")
 
     args = parse_args(__doc__, options)
     if args.short:
-        limit, window, seconds, every, export_window = 20, 2.0, 6.0, 10.0, 2.0
+        limit, window, seconds, every, export_window, app_every = 20, 2.0, 6.0, 10.0, 2.0, 10.0
     else:
-        limit, window, seconds, every, export_window = 200, 60.0, 180.0, 4.0, 10.0
+        limit, window, seconds, every, export_window, app_every = 200, 60.0, 180.0, 4.0, 20.0, 10.0
     window, seconds = args.window or window, args.seconds or seconds
     every, export_window = args.every or every, args.export_window or export_window
+    app_every = args.app_every or app_every
     figures = {}
     for lane in (Lane.BULK, Lane.INTERACTIVE):  # each run on a fresh sandbox and budget
         isolate_dirs()
@@ -186,7 +198,7 @@ def main() -> None:
     isolate_dirs()
     with sandbox_process(minute_seconds=export_window, rate_limit=limit) as sandbox:
         pid = cr.ACTIVE_PROMOTION_ID if args.short else BIG
-        scaled = every * export_window / 60
+        scaled = app_every * export_window / 60
         rejected, ratio = app_and_export(sandbox, limit, export_window, pid, scaled)
     p95 = float(figures[Lane.BULK].split("/")[1])
     report(
