@@ -235,6 +235,14 @@ class PromoTuiApp(App[None]):
         if screen not in self.screen_stack:
             self.push_screen(screen)
 
+    async def action_link_builder(self) -> None:
+        """The Ezepo screen on its link builder tab."""
+        from tui.screens.ezepo import EzepoScreen
+
+        await self.action_ezepo()
+        if isinstance(self.screen, EzepoScreen):
+            self.screen.action_show_tab("link")
+
     async def _drop_ezepo_screen(self) -> None:
         """Forget the previous session's Ezepo screen (its jobs stop with it)."""
         screen, self._ezepo_screen = self._ezepo_screen, None
@@ -374,15 +382,14 @@ class PromoTuiApp(App[None]):
         return run
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
-        yield SystemCommand(
-            "Open promotion by id", "Jump to a promotion", self.action_open_promotion
-        )
+        # Textual's "Keys" panel would stand beside our "Help" (every key, by screen and tab);
+        # "Open promotion by id…" comes from the palette's own provider.
+        yield from (c for c in super().get_system_commands(screen) if c.title != "Keys")
         yield SystemCommand("Add coins", "Coin transaction for a user id", self.action_add_coins)
         yield SystemCommand("Coin journal", "Transactions sent from here", self.action_journal)
         yield SystemCommand("Ezepo", "Lists, affiliates, links, fetch jobs", self.action_ezepo)
         yield SystemCommand(
-            "Copy unsubscribe link", "Build and copy an Ezepo link", self.action_ezepo
+            "Copy unsubscribe link", "Ezepo's link builder", self.action_link_builder
         )
         yield SystemCommand("Switch profile", "Open another profile", self.action_switch_profile)
         yield SystemCommand(

@@ -149,6 +149,8 @@ class EzepoApi:
 
     async def links(self, request: Request, role: int, affid: str | None) -> Response:
         target = _required(request, "affid")
+        if role == 2 and target != affid:  # an affiliate key gets its own links only [assumed]
+            return JSONResponse(ACCESS_DENIED, status_code=401)
         src = _required(request, "src", SOURCES)
         listid = self._list(_required(request, "listid")).listid
         link_type = _required(request, "link_type", LINK_TYPES)

@@ -20,6 +20,7 @@ from tui.messages import (
     ApiFailed,
     CollectionChosen,
     FirstFrameShown,
+    OpenUser,
     PromotionHighlighted,
     RecordHighlighted,
 )
@@ -362,6 +363,17 @@ class BrowserScreen(Screen[None]):
         event, self._pending_detail, self._detail_timer = self._pending_detail, None, None
         if event is not None:
             self.detail.show(event.promotion_id, event.collection, event.record)
+
+    def on_open_user(self, event: OpenUser) -> None:
+        self.detail.open_user(event.promotion_id, event.user_id)
+
+    def on_collection_view_left(self) -> None:
+        self.promotions_tree.focus()
+
+    def on_detail_pane_left(self) -> None:
+        """Backspace in the detail pane with nothing before: back to the table, else the tree."""
+        collection = self.collection
+        (self.table if collection.showing is not None else self.promotions_tree).focus()
 
     def action_focus_pane(self, pane: str) -> None:
         target = {"tree": self.promotions_tree, "table": self.table}.get(pane)

@@ -47,8 +47,8 @@ class EzepoScreen(Screen[None]):
     BINDINGS = [
         Binding("escape", "close", "Back"),
         *(
-            Binding(str(number), f"show_tab('{tab}')", f"{title} tab", show=False)
-            for number, (tab, title, _) in enumerate(TABS, 1)
+            Binding(str(number), f"show_tab_number({number})", "Tab by its number", show=False)
+            for number in range(1, len(TABS) + 1)
         ),
     ]
 
@@ -100,10 +100,17 @@ class EzepoScreen(Screen[None]):
         self.check_role()
 
     def _show_admin_tabs(self, admin: bool) -> None:
+        """Show the tabs the key may use, numbered as the keys 1, 2, 3… reach them."""
         tabs = self.query_one(TabbedContent)
         for tab, _, admin_only in TABS:
             if admin_only:
                 (tabs.show_tab if admin else tabs.hide_tab)(tab)
+        for number, (tab, title, _) in enumerate(self._visible_tabs(admin), 1):
+            tabs.get_tab(tab).label = f"{number} {title}"
+
+    @staticmethod
+    def _visible_tabs(admin: bool) -> list[tuple[str, str, bool]]:
+        return [entry for entry in TABS if admin or not entry[2]]
 
     @work(exclusive=True, group="role")
     async def check_role(self) -> None:
@@ -147,6 +154,13 @@ class EzepoScreen(Screen[None]):
         target = next((node for node in self.focus_chain if pane in node.ancestors), None)
         if target is not None:
             target.focus()
+
+    def action_show_tab_number(self, number: int) -> None:
+        """The tab shown `number`th (an affiliate key has three: Lists, Link builder, Fetch
+        jobs are 1, 2, 3)."""
+        tabs = self._visible_tabs(self.role is Role.ADMIN)
+        if 0 < number <= len(tabs):
+            self.action_show_tab(tabs[number - 1][0])
 
     def action_show_tab(self, tab: str) -> None:
         if self.client is None:

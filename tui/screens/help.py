@@ -14,11 +14,16 @@ from textual.widgets import Footer, Markdown, Static
 
 from tui.screens.ezepo import EzepoScreen
 from tui.screens.setup import SetupScreen
+from tui.widgets.collection_view import CollectionView
+from tui.widgets.detail_pane import DetailPane
 from tui.widgets.ezepo.affiliates import AffiliatesPane
 from tui.widgets.ezepo.bulk import BulkLinks
 from tui.widgets.ezepo.jobs import FetchJobs
 from tui.widgets.ezepo.link_builder import LinkBuilder
 from tui.widgets.ezepo.lists import ListsPane
+from tui.widgets.ezepo.new_list import NewListForm
+from tui.widgets.promotions_tree import PromotionsTree
+from tui.widgets.virtual_table import VirtualTable
 
 HOW_TO = """\
 ## How to
@@ -36,11 +41,40 @@ HOW_TO = """\
   and saves; `EASYPROMOS_TOKEN`, `EASYPROMOS_API_URL`, `EZEPO_ENDPOINT`, `EZEPO_KEY` win over it.
 """
 
+Section = tuple[str, list[type[DOMNode]]]
+
 # Screens that may not be open now, with the panes whose keys they add.
 GUIDES: tuple[tuple[str, tuple[type[DOMNode], ...]], ...] = (
-    ("Ezepo screen", (EzepoScreen, ListsPane, AffiliatesPane, LinkBuilder, BulkLinks, FetchJobs)),
+    (
+        "Ezepo screen",
+        (EzepoScreen, ListsPane, AffiliatesPane, LinkBuilder, BulkLinks, FetchJobs, NewListForm),
+    ),
     ("Setup screen", (SetupScreen,)),
 )
+
+PLACES: dict[type[DOMNode], str] = {
+    PromotionsTree: "promotions tree (1)",
+    CollectionView: "table (2)",
+    VirtualTable: "table (2)",
+    DetailPane: "detail pane (3)",
+    ListsPane: "Lists tab",
+    AffiliatesPane: "Affiliates tab",
+    LinkBuilder: "Link builder tab",
+    BulkLinks: "Bulk links tab",
+    FetchJobs: "Fetch jobs tab",
+    NewListForm: "New list tab",
+}
+"""Where a pane's keys work: each gets a section of its own (`r` on the table and `r` on the
+Lists tab are different keys)."""
+
+
+def by_place(title: str, classes: Sequence[type[DOMNode]]) -> list[Section]:
+    """`title`'s section for the screen's own keys, then one per pane (`title · place`)."""
+    sections: dict[str, list[type[DOMNode]]] = {title: []}
+    for cls in classes:
+        place = PLACES.get(cls)
+        sections.setdefault(f"{title} · {place}" if place else title, []).append(cls)
+    return [(name, members) for name, members in sections.items() if members]
 
 
 def class_bindings(cls: type[DOMNode], *, inherited: bool = False) -> list[Binding]:
@@ -80,9 +114,6 @@ def binding_table(app: App[object], classes: Iterable[type[DOMNode]]) -> Table |
     return table
 
 
-Section = tuple[str, list[type[DOMNode]]]
-
-
 def open_sections(app: App[object], below: Sequence[Screen[object]]) -> list[Section]:
     """The app's bindings, then each open screen's with those of our widgets on it."""
     sections: list[Section] = [("Everywhere", [type(app)])]
@@ -92,7 +123,7 @@ def open_sections(app: App[object], below: Sequence[Screen[object]]) -> list[Sec
             if type(node).__module__.startswith("tui.") and type(node) not in classes:
                 classes.append(type(node))
         title = screen.title or type(screen).__name__
-        sections.append((f"{title} (open)", classes))
+        sections += by_place(f"{title} (open)", classes)
     return sections
 
 
@@ -113,7 +144,7 @@ class HelpScreen(ModalScreen[None]):
         for guide, guide_classes in GUIDES:
             missing = [cls for cls in guide_classes if cls not in shown]
             if missing:
-                sections.append((guide, missing))
+                sections += by_place(guide, missing)
         with VerticalScroll(id="help-body"):
             yield Static("Keys", classes="help-title")
             for title, classes in sections:

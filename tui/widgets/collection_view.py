@@ -17,13 +17,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
+from textual.message import Message
 from textual.reactive import reactive
 from textual.timer import Timer
 from textual.widgets import Input, Static
 
 from tui.api.endpoints import Collection
 from tui.api.errors import NetworkError
-from tui.messages import AddCoins, ApiFailed, RecordHighlighted
+from tui.messages import AddCoins, ApiFailed, OpenUser, RecordHighlighted
 from tui.session import Progress, Session, session_of
 from tui.store import Freshness
 from tui.widgets import tcss_beside
@@ -59,7 +60,12 @@ class CollectionView(Vertical):
         Binding("r", "refresh", "Refresh"),
         Binding("R", "resync", "Full re-sync"),
         Binding("c", "add_coins", "Add coins"),
+        Binding("u", "open_user", "User"),
+        Binding("backspace", "leave", "Back to the tree", show=False),
     ]
+
+    class Left(Message):
+        """Backspace on the table: the focus goes back to the tree."""
 
     showing: reactive[Showing | None] = reactive(None, init=False)
     state: reactive[str] = reactive("idle")
@@ -274,6 +280,20 @@ class CollectionView(Vertical):
 
     def action_resync(self) -> None:
         self.load(full=True)
+
+    def action_leave(self) -> None:
+        self.post_message(self.Left())
+
+    def action_open_user(self) -> None:
+        """Open the highlighted record's user in the detail pane."""
+        record = self.table.highlighted
+        if self.showing is None or record is None:
+            return
+        user_id = user_id_of(self.showing.collection, dict(record))
+        if user_id is None:
+            self.notify("This record has no user", severity="warning")
+        else:
+            self.post_message(OpenUser(self.showing.promotion_id, user_id))
 
     def action_add_coins(self) -> None:
         if self.showing is None:

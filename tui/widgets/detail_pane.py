@@ -15,6 +15,7 @@ from textual import work
 from textual.binding import Binding
 from textual.content import Content
 from textual.geometry import Size
+from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -89,6 +90,9 @@ class DetailPane(ScrollView, can_focus=True):
         Binding("backspace", "back", "Back"),
         Binding("i", "toggle_iso", "ISO times"),
     ]
+
+    class Left(Message):
+        """Backspace with no record to go back to: the focus goes back to the previous pane."""
 
     shown: reactive[Shown | None] = reactive(None, init=False)
     iso_times: reactive[bool] = reactive(False, init=False)
@@ -198,7 +202,7 @@ class DetailPane(ScrollView, can_focus=True):
             related = Content.styled("Loading balance and transactions…", "$text-muted")
             self._load_user_extras(shown.promotion_id, user_id)
         elif user_id:
-            related = Content.styled(f"User {user_id} · u opens it", "$text-muted")
+            related = Content.styled(f"User {user_id} · u opens them", "$text-muted")
         else:
             related = Content()
         self._set(
@@ -254,7 +258,8 @@ class DetailPane(ScrollView, can_focus=True):
         else:
             lines.append(Content.styled(f"Participations ({count} cached)", "$accent"))
             lines += [participation_line(p) for p in participations]
-        lines.append(Content.styled("c adds coins · backspace goes back", "$text-muted"))
+        back = "backspace: the record before" if self._history else "backspace: back to the table"
+        lines.append(Content.styled(f"c adds coins · {back}", "$text-muted"))
         self._say(Content("\n").join(lines))
 
     @work(exclusive=True, group="detail")
@@ -274,12 +279,22 @@ class DetailPane(ScrollView, can_focus=True):
         shown = self.shown
         return user_id_of(shown.collection, shown.record) if shown else None
 
+    def open_user(self, promotion_id: str, user_id: str) -> None:
+        """Show a user (from the cache, else read), with their balance and transactions."""
+        shown = self.shown
+        if not (
+            shown is not None
+            and shown.collection is Collection.USERS
+            and user_id_of(shown.collection, shown.record) == user_id
+        ):
+            self._open_user(promotion_id, user_id)
+
     def action_open_user(self) -> None:
         shown, user_id = self.shown, self._user_id()
         if shown is None or user_id is None:
             self.notify("This record has no user", severity="warning")
-        elif shown.collection is not Collection.USERS:
-            self._open_user(shown.promotion_id, user_id)
+        else:
+            self.open_user(shown.promotion_id, user_id)
 
     def action_add_coins(self) -> None:
         if self.shown is not None:
@@ -289,5 +304,8 @@ class DetailPane(ScrollView, can_focus=True):
         self.iso_times = not self.iso_times
 
     def action_back(self) -> None:
+        """The record shown before; with none, the focus goes back to the table (or tree)."""
         if self._history:
             self.shown = self._history.pop()
+        else:
+            self.post_message(self.Left())

@@ -199,7 +199,7 @@ class PromotionsTree(Tree[NodeData]):
         if not isinstance(data, PromotionData) or data.locked:
             return
         if data.id in self.readable:
-            node.expand()
+            self._expand_into_view(node)
             return
         self._open_when_readable.add(data.id)
         self._ask_access(data.id)
@@ -225,7 +225,18 @@ class PromotionsTree(Tree[NodeData]):
             self._open_when_readable.discard(promotion_id)
             node = self._promotion_node(promotion_id)
             if node is not None:
-                node.expand()
+                self._expand_into_view(node)
+
+    def _expand_into_view(self, node: TreeNode[NodeData]) -> None:
+        """Expand a promotion and scroll so that its collections are on screen, it too."""
+        node.expand()
+
+        def show_children() -> None:
+            if node.children:
+                self.scroll_to_node(node.children[-1], animate=False)
+            self.scroll_to_node(node, animate=False)
+
+        self.call_after_refresh(show_children)
 
     def _promotion_node(self, promotion_id: str) -> TreeNode[NodeData] | None:
         for node in self._promotion_nodes():

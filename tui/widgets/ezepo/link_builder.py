@@ -10,6 +10,7 @@ from textual.binding import Binding
 from textual.containers import Grid
 from textual.widgets import Input, Label, Select
 
+from tui.api.errors import AuthError
 from tui.api.models import LinkType, Role, Source
 from tui.redact import Secret
 from tui.widgets.ezepo.base import ErrorLine, EzepoPane
@@ -87,7 +88,15 @@ class LinkBuilder(EzepoPane):
         source = self.query_one("#link-source", Select).selection or Source.INTERNAL
         link_type = self.query_one("#link-type", Select).selection or LinkType.UNSUB
         async with self.failure("Generating the link"):
-            link = await self.client.link(affid, source, listid, link_type)
+            try:
+                link = await self.client.link(affid, source, listid, link_type)
+            except AuthError:
+                if self.role is not Role.AFFILIATE:
+                    raise
+                raise AuthError(  # the key itself works: it answered the role test
+                    f"Ezepo refused a link for affiliate {affid}: an affiliate key gets links "
+                    "for its own affiliate id only."
+                ) from None
             self.post_message(LinkBuilt(Secret(link)))
             return
         output.show_link(None, "No link.")
