@@ -87,3 +87,14 @@ async def test_a_failed_fetch_job_is_cut_with_an_ellipsis_and_shown_whole_below(
         assert cell.endswith("…") and job.error.startswith(cell[:-1])
         await pilot.pause()
         assert job.error in str(jobs.query_one("#jobs-detail", Static).render())
+
+
+async def test_an_unknown_user_is_said_as_such(
+    sandbox: SandboxServer, settings_for: Callable[..., Settings]
+) -> None:
+    async with browsing(settings_for(sandbox)) as (app, screen, pilot):
+        await wait_until(pilot, lambda: screen.query("#collection").first().is_mounted)
+        screen.detail.open_user(SMALL, "999")
+        expected = f"No user 999 in promotion {SMALL}."
+        await wait_until(pilot, lambda: expected in screen.detail.related_text)
+        assert app.last_error is not None and expected in app.last_error[0]

@@ -18,6 +18,7 @@ from tui.api.errors import (
     BadResponse,
     JournalUnavailable,
     NetworkError,
+    NotFound,
     OutcomeUnknown,
     PromoTuiApiError,
     RateLimited,
@@ -225,7 +226,10 @@ class EasypromosClient(ServiceClient):
 
     async def user(self, promotion_id: str | int, user_id: str | int) -> User:
         path = endpoints.USER.format(promotion_id=promotion_id, user_id=user_id)
-        return User.from_raw(await self._get_object(path))
+        try:
+            return User.from_raw(await self._get_object(path))
+        except NotFound:
+            raise NotFound(f"No user {user_id} in promotion {promotion_id}.", status=404) from None
 
     async def user_coin_transactions(
         self, promotion_id: str | int, user_id: str | int
