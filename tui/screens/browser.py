@@ -327,6 +327,10 @@ class BrowserScreen(Screen[None]):
     @on(PromotionsTree.TypeAhead)
     def _type_ahead(self, event: PromotionsTree.TypeAhead) -> None:
         field = self.query_one("#tree-filter", Input)
+        if event.character == "\r":
+            self.promotions_tree.text_filter = field.value.strip()  # its Changed may be queued
+            self._tree_filter_done()
+            return
         field.focus()
         field.insert_text_at_cursor(event.character)
 

@@ -13,6 +13,7 @@ from tui.widgets import tcss_beside
 from tui.widgets.promotions_tree import brand_id_of
 from tui.widgets.safe_text import clean
 from tui.widgets.statuses import status_counts
+from tui.widgets.words import counted
 
 Record = dict[str, Any]
 BRAND_LINES = 4
@@ -35,9 +36,10 @@ def account_summary(
     per_brand: bool = True,
 ) -> Content:
     """A few lines: totals, promotions by status, each brand's (if asked), the locked ones."""
-    plural = "s" if len(brands) != 1 else ""
     lines = [
-        Content.styled(f"{len(brands)} brand{plural} · {len(promotions)} promotions", "bold"),
+        Content.styled(
+            f"{counted(len(brands), 'brand')} · {counted(len(promotions), 'promotion')}", "bold"
+        ),
         _statuses(promotions),
     ]
     by_brand: dict[str, list[Record]] = {}
@@ -48,7 +50,8 @@ def account_summary(
         name = clean(brand.get("name")) or "(unnamed brand)"
         lines.append(Content.assemble(f"{name} · {len(own)}: ", status_counts(own, names=False)))
     if per_brand and len(brands) > BRAND_LINES:
-        lines.append(Content.styled(f"+{len(brands) - BRAND_LINES} more brands", "$text-muted"))
+        more = counted(len(brands) - BRAND_LINES, "more brand")
+        lines.append(Content.styled(f"+{more}", "$text-muted"))
     if locked:
         ids = " ".join(f"#{clean(i)}" for i in sorted(locked)[:LOCKED_IDS])
         more = f" +{len(locked) - LOCKED_IDS}" if len(locked) > LOCKED_IDS else ""

@@ -123,7 +123,8 @@ class PromotionsTree(Tree[NodeData]):
             self.promotion_id = promotion_id
 
     class TypeAhead(Message):
-        """A letter typed on the tree that no binding takes: it starts the text filter."""
+        """A letter typed on the tree that no binding takes: it starts the text filter (a
+        carriage return: Enter typed before the filter box had the focus)."""
 
         def __init__(self, character: str) -> None:
             super().__init__()
@@ -372,6 +373,12 @@ class PromotionsTree(Tree[NodeData]):
         that follow it before the filter has the focus belong to it too, bound or not (typing
         `480101` fast must not let `1` move the focus, nor `Brand New` lose its space)."""
         character = event.character
+        if self._typing_ahead and event.key == "enter":  # typed fast: Enter ends the filter
+            event.stop()
+            event.prevent_default()
+            self.post_message(self.TypeAhead("\r"))
+            self._typing_ahead = False
+            return
         if (
             character is not None
             and event.is_printable
