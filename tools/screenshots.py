@@ -37,6 +37,7 @@ async def shoot(out: Path) -> None:
     from tui.screens.browser import BrowserScreen
     from tui.screens.coins import CoinDialog
     from tui.screens.ezepo import EzepoScreen
+    from tui.screens.insights import InsightsScreen
     from tui.screens.setup import SetupScreen
 
     with SandboxServer(port=0) as sandbox, tempfile.TemporaryDirectory() as cache:
@@ -84,6 +85,21 @@ async def shoot(out: Path) -> None:
             await pilot.press("question_mark")
             await pilot.pause(0.5)
             save("help")
+            await pilot.press("escape")
+            await pilot.pause(0.2)
+
+            closed = str(credentials.CLOSED_PROMOTION_ID)
+            tree = browser.promotions_tree
+            browser.open_insights(next(p for p in tree.promotions if str(p["id"]) == closed))
+            await until(pilot, lambda: isinstance(app.screen, InsightsScreen))
+            insights = app.screen
+            assert isinstance(insights, InsightsScreen)
+            await until(pilot, lambda: insights.found is not None)
+            await pilot.press("l")
+            await until(pilot, lambda: insights.found and not insights.found.partial)
+            await until(pilot, lambda: not insights.reading and insights.found.people)
+            await pilot.pause(0.5)
+            save("insights")
             await pilot.press("escape")
             await pilot.pause(0.2)
 

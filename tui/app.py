@@ -267,6 +267,19 @@ class PromoTuiApp(App[None]):
             return
         self.open_coin_dialog(promotion_id, None)
 
+    def action_insights(self) -> None:
+        """The Insights of the tree's promotion."""
+        browser = self._browser()
+        promotion_id = browser.current_promotion_id if browser else None
+        if browser is None or promotion_id is None:
+            self.notify("Choose a promotion in the tree first", severity="warning")
+            return
+        tree = browser.promotions_tree
+        promotion = next(
+            (p for p in tree.promotions if str(p.get("id")) == promotion_id), {"id": promotion_id}
+        )
+        browser.open_insights(promotion)
+
     def on_add_coins(self, message: AddCoins) -> None:
         self.open_coin_dialog(message.promotion_id, message.user_id)
 
@@ -387,6 +400,9 @@ class PromoTuiApp(App[None]):
         yield from (c for c in super().get_system_commands(screen) if c.title != "Keys")
         yield SystemCommand("Add coins", "Coin transaction for a user id", self.action_add_coins)
         yield SystemCommand("Coin journal", "Transactions sent from here", self.action_journal)
+        yield SystemCommand(
+            "Insights", "The promotion's charts and tables, from the cache", self.action_insights
+        )
         yield SystemCommand("Ezepo", "Lists, affiliates, links, fetch jobs", self.action_ezepo)
         yield SystemCommand(
             "Copy unsubscribe link", "Ezepo's link builder", self.action_link_builder

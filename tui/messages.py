@@ -34,6 +34,13 @@ class CollectionChosen(Message):
 
 
 @dataclass
+class InsightsChosen(Message):
+    """Show a promotion's Insights (its record as the tree has it)."""
+
+    promotion: Record
+
+
+@dataclass
 class RecordHighlighted(Message):
     """A record is highlighted in the table: show it in the detail pane."""
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -20,6 +20,7 @@ from tui.messages import (
     ApiFailed,
     CollectionChosen,
     FirstFrameShown,
+    InsightsChosen,
     OpenUser,
     PromotionHighlighted,
     RecordHighlighted,
@@ -355,6 +356,15 @@ class BrowserScreen(Screen[None]):
     def on_collection_chosen(self, event: CollectionChosen) -> None:
         self.collection.show(event.promotion_id, event.collection, event.title)
         self.table.focus()
+
+    def on_insights_chosen(self, event: InsightsChosen) -> None:
+        self.open_insights(event.promotion)
+
+    def open_insights(self, promotion: dict[str, Any]) -> None:
+        """The promotion's Insights screen (imported now: its charts cost the start-up nothing)."""
+        from tui.screens.insights import InsightsScreen
+
+        self.app.push_screen(InsightsScreen(promotion))
 
     def on_record_highlighted(self, event: RecordHighlighted) -> None:
         """Show the record once the cursor rests on it for `DETAIL_DELAY`."""

@@ -23,7 +23,7 @@ from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
 from tui.api.endpoints import Collection
-from tui.messages import CollectionChosen, PromotionHighlighted
+from tui.messages import CollectionChosen, InsightsChosen, PromotionHighlighted
 from tui.widgets import tcss_beside
 from tui.widgets.collection_columns import PROMOTION_CHILDREN, TITLES
 from tui.widgets.safe_text import clean
@@ -56,7 +56,12 @@ class CollectionData:
     promotion_title: str = field(default="")
 
 
-NodeData = BrandData | PromotionData | CollectionData
+@dataclass
+class InsightsData:
+    promotion: Record
+
+
+NodeData = BrandData | PromotionData | CollectionData | InsightsData
 
 
 def brand_id_of(promotion: Record) -> str:
@@ -301,6 +306,7 @@ class PromotionsTree(Tree[NodeData]):
         title = clean(data.promotion.get("title"))
         for collection in PROMOTION_CHILDREN:
             node.add_leaf(TITLES[collection], CollectionData(data.id, collection, title))
+        node.add_leaf("Insights", InsightsData(data.promotion))
 
     # ---- filters --------------------------------------------------------------------------------
 
@@ -418,3 +424,5 @@ class PromotionsTree(Tree[NodeData]):
         elif isinstance(data, CollectionData):
             title = f"{data.promotion_title} · {TITLES[data.collection]}"
             self.post_message(CollectionChosen(data.promotion_id, data.collection, title))
+        elif isinstance(data, InsightsData):
+            self.post_message(InsightsChosen(data.promotion))

@@ -1,0 +1,204 @@
+"""A promotion's figures on screen: three charts (textual-plotext) and the tables beside them.
+
+`show(insights)` draws an `tui.store.insights.Insights`; nothing here reads the cache. Charts
+plot the period's index on x (ticks labelled with a few dates), bars while the periods fit the
+width, lines beyond; the promotion's start and end are vertical lines where they fall. Names
+in the tables are outside text: cleaned, never markup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.cells import cell_len
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical, VerticalScroll
+from textual.widgets import Static
+from textual_plotext import PlotextPlot
+
+from tui.store.insights import Insights, Period, Ranked, Share
+from tui.widgets import tcss_beside
+from tui.widgets.safe_text import clean
+from tui.widgets.words import shortened
+
+START_COLOR, END_COLOR = "green", "red"
+TICKS = 4  # date labels under a chart
+NAME_CELLS = 18
+SHARES = 12  # rows of a share table; the rest are summed in one
+
+
+def percent(part: float, whole: float) -> str:
+    return f"{100 * part / whole:.1f}%" if whole else "-"
+
+
+class InsightsView(Vertical):
+    """Charts on the left (stacked on a narrow screen), tables on the right (or below)."""
+
+    DEFAULT_CSS = tcss_beside(__file__)
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="insights-body"):
+            with Vertical(id="insights-charts"):
+                yield PlotextPlot(id="chart-participations", classes="chart")
+                yield PlotextPlot(id="chart-users", classes="chart")
+                yield PlotextPlot(id="chart-coins", classes="chart")
+            with VerticalScroll(id="insights-tables"):
+                yield Static(id="table-totals", classes="insights-table")
+                yield Static(id="table-balance", classes="insights-table")
+                yield Static(id="table-participations", classes="insights-table")
+                yield Static(id="table-status", classes="insights-table")
+                yield Static(id="table-country", classes="insights-table")
+
+    def show(self, found: Insights) -> None:
+        """Draw the figures (charts and tables)."""
+        periods = found.periods
+        per = found.by
+        self._chart(
+            "#chart-participations",
+            f"Participations per {per}",
+            periods,
+            [(None, [p.participations for p in periods])],
+            found,
+        )
+        self._chart(
+            "#chart-users",
+            f"New users per {per}",
+            periods,
+            [(None, [p.new_users for p in periods])],
+            found,
+        )
+        self._chart(
+            "#chart-coins",
+            f"Coins per {per}: added, removed",
+            periods,
+            [
+                ("added", [p.coins_added for p in periods]),
+                ("removed", [p.coins_removed for p in periods]),
+            ],
+            found,
+        )
+        self._table("#table-totals", _totals(found))
+        self._table(
+            "#table-balance", _ranking("Top 10 by coin balance", "balance", found.top_balance)
+        )
+        self._table(
+            "#table-participations",
+            _ranking("Top 10 by participations", "entries", found.top_participations),
+        )
+        self._table("#table-status", _shares("Participations by user status", found.by_status))
+        self._table("#table-country", _shares("Participations by user country", found.by_country))
+
+    def _table(self, selector: str, table: Text) -> None:
+        self.query_one(selector, Static).update(table)
+
+    def _chart(
+        self,
+        selector: str,
+        title: str,
+        periods: Sequence[Period],
+        series: list[tuple[str | None, list[float]]],
+        found: Insights,
+    ) -> None:
+        plot = self.query_one(selector, PlotextPlot)
+        plt = plot.plt
+        plt.clear_figure()
+        plt.title(title)
+        if not periods:
+            plt.title(f"{title}: nothing cached")
+            plot.refresh()
+            return
+        xs = list(range(len(periods)))
+        colors = ("cyan", "magenta")
+        bars = len(periods) <= max(plot.size.width // 3, 12)
+        for (label, ys), color in zip(series, colors, strict=False):
+            if bars and len(series) == 1:
+                plt.bar(xs, ys, color=color, width=0.8)
+            else:
+                plt.plot(xs, ys, color=color, label=label, marker="braille")
+        ticks, labels = _ticks(periods)
+        plt.xticks(list(map(float, ticks)), labels)
+        plt.ylim(0, max(1, *(max(ys, default=0) for _, ys in series)))
+        for moment, color in ((found.start, START_COLOR), (found.end, END_COLOR)):
+            where = _index_of(periods, found.until, moment)
+            if where is not None:
+                plt.vline(where, color)
+        plot.refresh()
+
+
+def _ticks(periods: Sequence[Period]) -> tuple[list[int], list[str]]:
+    """A few evenly spread periods and their labels (dates; hours as `MM-DD HH:MM`)."""
+    last = len(periods) - 1
+    steps = min(TICKS, last) or 1
+    spots = sorted({round(i * last / steps) for i in range(steps + 1)})
+    labels = [_short(periods[i].label) for i in spots]
+    return spots, labels
+
+
+def _short(label: str) -> str:
+    return label[5:16].replace("T", " ") if "T" in label else label
+
+
+def _index_of(periods: Sequence[Period], until: float, moment: float | None) -> int | None:
+    """The period holding `moment`, None outside the periods shown (they end at `until`)."""
+    if moment is None or not periods or not periods[0].start <= moment < until:
+        return None
+    return next(i for i in range(len(periods) - 1, -1, -1) if periods[i].start <= moment)
+
+
+def _grid(
+    title: str, headers: Sequence[str], rows: Sequence[Sequence[str]], empty: str = ""
+) -> Text:
+    """A small table as text: the title, dim headers, the first column left-aligned and the
+    others right-aligned (cells are ours or cleaned: Text, never markup)."""
+    widths = [max(cell_len(row[i]) for row in [headers, *rows]) for i in range(len(headers))]
+
+    def line(cells: Sequence[str]) -> str:
+        first = cells[0] + " " * (widths[0] - cell_len(cells[0]))
+        return "  ".join([first, *(c.rjust(w) for c, w in zip(cells[1:], widths[1:], strict=True))])
+
+    text = Text.assemble((title, "bold"), "\n", (line(headers), "dim"))
+    for row in rows:
+        text.append("\n" + line(row))
+    if not rows and empty:
+        text.append("\n" + empty, "dim")
+    return text
+
+
+def _totals(found: Insights) -> Text:
+    coins = found.coins_added + found.coins_removed
+    took_part = (
+        percent(found.participants, found.users) if found.users >= found.participants else "-"
+    )
+    rows = [
+        ["participations", f"{found.participations:,}", "100%"],
+        ["users", f"{found.users:,}", "100%"],
+        ["users who took part", f"{found.participants:,}", took_part],
+        ["coins added", f"{found.coins_added:,}", percent(found.coins_added, coins)],
+        ["coins removed", f"{found.coins_removed:,}", percent(found.coins_removed, coins)],
+    ]
+    return _grid("Totals", ["", "count", "share"], rows)
+
+
+def _ranking(title: str, what: str, ranked: Sequence[Ranked]) -> Text:
+    rows = [
+        [
+            shortened(clean(item.name), NAME_CELLS) if item.name else f"#{clean(item.user_id)}",
+            f"{item.value:,}",
+        ]
+        for item in ranked
+    ]
+    return _grid(title, ["user", what], rows, "nothing cached")
+
+
+def _shares(title: str, shares: Sequence[Share]) -> Text:
+    whole = sum(s.count for s in shares)
+    rows = [
+        [shortened(clean(s.value), NAME_CELLS), f"{s.count:,}", percent(s.count, whole)]
+        for s in shares[:SHARES]
+    ]
+    rest = shares[SHARES:]
+    if rest:
+        others = sum(s.count for s in rest)
+        rows.append([f"{len(rest)} others", f"{others:,}", percent(others, whole)])
+    return _grid(title, ["", "count", "share"], rows, "nothing cached")
