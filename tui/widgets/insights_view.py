@@ -23,7 +23,10 @@ from tui.widgets.safe_text import clean
 from tui.widgets.words import shortened
 
 START_COLOR, END_COLOR = "green", "red"
-TICKS = 4  # date labels under a chart
+TICKS = 4  # spaces between date labels under a chart, at most
+TICK_CELLS = 22  # and at least this many cells each (plotext moves labels that touch)
+Y_TICKS = 4
+Y_LABEL_CELLS = 6
 NAME_CELLS = 18
 SHARES = 12  # rows of a share table; the rest are summed in one
 
@@ -116,9 +119,14 @@ class InsightsView(Vertical):
                 plt.bar(xs, ys, color=color, width=0.8)
             else:
                 plt.plot(xs, ys, color=color, label=label, marker="braille")
-        ticks, labels = _ticks(periods)
+        ticks, labels = _ticks(periods, max(1, min(TICKS, plot.size.width // TICK_CELLS)))
         plt.xticks(list(map(float, ticks)), labels)
-        plt.ylim(0, max(1, *(max(ys, default=0) for _, ys in series)))
+        top = max(1, *(max(ys, default=0) for _, ys in series))
+        plt.ylim(0, top)
+        # Labels of one width on every chart: plotext lays the x labels out after the y
+        # labels, and one chart's layout must not depend on another's (they share state).
+        steps = [top * i / Y_TICKS for i in range(Y_TICKS + 1)]
+        plt.yticks(steps, [_amount(v).rjust(Y_LABEL_CELLS) for v in steps])
         for moment, color in ((found.start, START_COLOR), (found.end, END_COLOR)):
             where = _index_of(periods, found.until, moment)
             if where is not None:
@@ -126,10 +134,19 @@ class InsightsView(Vertical):
         plot.refresh()
 
 
-def _ticks(periods: Sequence[Period]) -> tuple[list[int], list[str]]:
+def _amount(value: float) -> str:
+    """A y label: 1,234 / 12.5k / 3.1M (whole below 10,000)."""
+    if value >= 1_000_000:
+        return f"{value / 1_000_000:.1f}M"
+    if value >= 10_000:
+        return f"{value / 1_000:.1f}k"
+    return f"{value:,.0f}" if value >= 10 or value == int(value) else f"{value:.1f}"
+
+
+def _ticks(periods: Sequence[Period], most: int) -> tuple[list[int], list[str]]:
     """A few evenly spread periods and their labels (dates; hours as `MM-DD HH:MM`)."""
     last = len(periods) - 1
-    steps = min(TICKS, last) or 1
+    steps = min(most, last) or 1
     spots = sorted({round(i * last / steps) for i in range(steps + 1)})
     labels = [_short(periods[i].label) for i in spots]
     return spots, labels
