@@ -14,6 +14,7 @@ order-dependent failure can be replayed with `--randomly-seed=N` (`-p no:randoml
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -63,6 +64,14 @@ def sandbox_factory() -> Iterator[Callable[..., SandboxServer]]:
     yield start
     for server in started:
         server.stop()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Ctrl+C as usual, even when the suite was started with SIGINT ignored (a background job of
+    a non-interactive shell is): the commands that tests interrupt inherit it, and would ignore
+    it too."""
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def pytest_terminal_summary(

@@ -57,8 +57,7 @@ def test_demo_leaves_no_temporary_folder(tmp_path: Path, ending: str, code: int)
 def test_terminal_closed_leaves_no_temporary_folder(tmp_path: Path) -> None:
     tmp = tmp_path / "tmp"
     proc = started_demo(tmp)
-    os.close(proc.fd)  # the terminal window closes: the kernel sends SIGHUP, writes fail
-    proc.fd = os.open(os.devnull, os.O_RDONLY)  # for close()
+    proc.hang_up()  # the kernel sends SIGHUP (and SIGCONT), writes to the terminal fail
     try:
         assert proc.wait_exit(EXIT_TIMEOUT) is not None
     finally:

@@ -6,10 +6,11 @@ import argparse
 import asyncio
 import signal
 import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 from tui.commands._common import say
 from tui.config import Settings, load_settings
@@ -41,30 +42,46 @@ def demo_settings(easypromos_url: str, ezepo_endpoint: str, folder: Path) -> Set
 EXIT_SIGNALS = (signal.SIGTERM, signal.SIGHUP)  # SIGHUP: the terminal was closed
 
 
-@contextmanager
-def ended_by_signals(exit_app: Callable[[int], object]) -> Iterator[None]:
-    """SIGTERM and SIGHUP end the app as its quit key does (`exit_app(128 + signal)` on the
-    app's event loop); before the loop runs, after it, or at a second signal they raise
-    SystemExit. Either way the blocks around unwind: the demo's sandbox stops and its temporary
-    folder goes (the default action would have ended the process on the spot)."""
-    received: list[int] = []
+class EndedBySignals:
+    """SIGTERM and SIGHUP end the app as its quit key does, so that the blocks around it unwind
+    (the demo's sandbox stops, its temporary folder goes); their default action would end the
+    process on the spot.
 
-    def handle(signum: int, frame: FrameType | None) -> None:
-        received.append(signum)
+    - while the app's event loop runs: `exit_app(128 + signal)` on that loop;
+    - before it runs: SystemExit, raised where the process is;
+    - once it ran (`ran` set), or at a further signal: nothing, the cleanup is under way (a
+      closed terminal may send SIGHUP twice).
+
+    A closed terminal also sends SIGCONT, on which Textual's driver restarts its output in the
+    middle of the shutdown (its writer thread and the main thread then waited for each other
+    forever): after SIGHUP, SIGCONT gets its default action.
+    """
+
+    def __init__(self, exit_app: Callable[[int], object]) -> None:
+        self.exit_app = exit_app
+        self.ran = False
+        self.received: int | None = None
+        self._previous: dict[int, Any] = {}
+
+    def __enter__(self) -> EndedBySignals:
+        self._previous = {number: signal.signal(number, self._handle) for number in EXIT_SIGNALS}
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        for number, handler in self._previous.items():
+            signal.signal(number, handler)
+
+    def _handle(self, signum: int, frame: FrameType | None) -> None:
+        if signum == signal.SIGHUP:  # the kernel sends SIGCONT with it: nothing to resume
+            signal.signal(signal.SIGCONT, signal.SIG_DFL)
+        if self.received is not None or self.ran:
+            return
+        self.received = signum
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
-            loop = None
-        if loop is None or len(received) > 1:
-            raise SystemExit(128 + signum)
-        loop.call_soon_threadsafe(exit_app, 128 + signum)
-
-    previous = {number: signal.signal(number, handle) for number in EXIT_SIGNALS}
-    try:
-        yield
-    finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)
+            raise SystemExit(128 + signum) from None
+        loop.call_soon_threadsafe(self.exit_app, 128 + signum)
 
 
 def launch_app(args: argparse.Namespace) -> int:
@@ -79,7 +96,7 @@ def launch_app(args: argparse.Namespace) -> int:
             if app is not None:
                 app.exit(return_code=code)
 
-        stack.enter_context(ended_by_signals(end))
+        signals = stack.enter_context(EndedBySignals(end))
         prepare = None
         if args.demo:
             from tui.sandbox.server import SandboxServer
@@ -97,7 +114,10 @@ def launch_app(args: argparse.Namespace) -> int:
             say(f"promo-tui: warning: {warning}")
         freeze_long_lived(collect=False)  # modules and classes live as long as the process
         app = PromoTuiApp(settings, demo=args.demo, prepare=prepare)
-        app.run()
+        try:
+            app.run()
+        finally:
+            signals.ran = True
         if app.crash_line:
             say(app.crash_line)
         return app.return_code or 0

@@ -222,7 +222,10 @@ class PtyProcess:
 
     def _read(self) -> None:
         while True:
-            ready, _, _ = select.select([self.fd], [], [], 0.5)
+            try:
+                ready, _, _ = select.select([self.fd], [], [], 0.5)
+            except OSError:  # hung up
+                return
             if not ready:
                 if self.exited():
                     return
@@ -237,6 +240,11 @@ class PtyProcess:
                 self._changed.notify_all()
             if not data:
                 return
+
+    def hang_up(self) -> None:
+        """Close the terminal's end, as closing its window does (the child gets SIGHUP)."""
+        fd, self.fd = self.fd, os.open(os.devnull, os.O_RDONLY)  # for `close`
+        os.close(fd)
 
     def exited(self) -> bool:
         return os.waitpid(self.pid, os.WNOHANG)[0] != 0 if self.pid else True
