@@ -53,11 +53,22 @@ async def shoot(out: Path) -> None:
             browser = app.screen
             assert isinstance(browser, BrowserScreen)
             await until(pilot, lambda: browser.promotions_tree.promotions)
-            browser.open_promotion(str(credentials.BIG_PROMOTION_ID))
+            await until(pilot, lambda: browser.query("#collection").first().is_mounted)
+            view = browser.collection
+
+            # The main shot: a collection with data, a user in the detail pane, the budget.
+            small = str(credentials.ACTIVE_PROMOTION_ID)
+            browser.open_promotion(small)
+            promotions = browser.promotions_tree.promotions
+            title = next(p.get("title") for p in promotions if str(p.get("id")) == small)
+            view.show(small, Collection.USERS, f"{title} · Users")
+            view.table.focus()
+            await until(pilot, lambda: view.state == "idle" and view.table.row_count > 0)
+            await pilot.press("down", "down")
+            await until(pilot, lambda: "Coin balance" in browser.detail.related_text)
             await pilot.pause(0.5)
             save("main")
 
-            view = browser.collection
             big = str(credentials.BIG_PROMOTION_ID)
             view.show(big, Collection.PARTICIPATIONS, "Participations")
             view.table.focus()

@@ -183,7 +183,9 @@ class CollectionView(Vertical):
         filtered = bool(self.query_one("#view-filter", Input).value.strip())
         total = freshness.total_items
         count = max(self.table.total_count, freshness.count)
-        if freshness.complete and self.state != "loading":
+        if not count and self.state in ("failed", "offline"):
+            parts = []  # nothing read: the table says so, the problem follows
+        elif freshness.complete and self.state != "loading":
             parts = [counted(count, "row")]
         elif total and total > count:
             parts = [f"{count:,} of ~{total:,} loaded"]

@@ -202,7 +202,7 @@ class DetailPane(ScrollView, can_focus=True):
             related = Content.styled("Loading balance and transactions…", "$text-muted")
             self._load_user_extras(shown.promotion_id, user_id)
         elif user_id:
-            related = Content.styled(f"User {user_id} · u opens them", "$text-muted")
+            related = Content.styled(f"User {user_id} · u opens it", "$text-muted")
         else:
             related = Content()
         self._set(
