@@ -218,12 +218,15 @@ WHERE sid = :p GROUP BY k1 ORDER BY n DESC, k1 LIMIT :top
 """
 _PARTICIPANTS = "SELECT count(DISTINCT k1) FROM records INDEXED BY records_k1 WHERE sid = ?"
 # Participations per status and country of the cached users: one index count per user (the
-# participations of users not cached are the rest).
+# participations of users not cached are the rest). `+u.id_num` drops the column's affinity:
+# compared as it is, SQLite would convert k1 and could not seek its index.
 _BY_USER_FIELDS = """
-SELECT json_extract(u.raw, '$.status'), json_extract(u.raw, '$.country'), total((
-    SELECT count(*) FROM records AS p INDEXED BY records_k1 WHERE p.sid = :p AND p.k1 = u.id_num
-)) AS n
-FROM records AS u WHERE u.sid = :u GROUP BY 1, 2 HAVING n > 0
+SELECT status, country, total(n) FROM (
+    SELECT json_extract(u.raw, '$.status') AS status, json_extract(u.raw, '$.country') AS country,
+        (SELECT count(*) FROM records AS p INDEXED BY records_k1
+            WHERE p.sid = :p AND p.k1 = +u.id_num) AS n
+    FROM records AS u WHERE u.sid = :u
+) GROUP BY 1, 2 HAVING total(n) > 0
 """
 # Each user's balance is that of their newest transaction (SQLite takes the bare columns from
 # the row where max() found its value).
