@@ -114,20 +114,24 @@ class InsightsScreen(Screen[None]):
             found = await asyncio.to_thread(
                 figures.read, store, self.promotion, by=self.by, utc=self.utc, people=False
             )
-            self._show(found)
+            self._show(found, charts=True)
             await asyncio.to_thread(figures.add_people, store, found)
         except Exception as error:  # a damaged cache, dates out of range: said on screen
             self._problem = str(error)
             self._render_status()
             return
         self._problem = ""
-        self._show(found)
+        self._show(found, charts=False)
 
-    def _show(self, found: figures.Insights) -> None:
+    def _show(self, found: figures.Insights, *, charts: bool) -> None:
         if not self.is_attached:  # left while the figures were read
             return
         self.found = found
-        self.query_one(InsightsView).show(found)
+        view = self.query_one(InsightsView)
+        if charts:
+            view.show(found)
+        else:
+            view.show_people(found)
         self._render_status()
 
     def _read_versions(self) -> tuple[int, ...]:

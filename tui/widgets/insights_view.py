@@ -8,11 +8,12 @@ in the tables are outside text: cleaned, never markup.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from rich.cells import cell_len
 from rich.text import Text
-from textual.app import ComposeResult
+from textual.app import ComposeResult, RenderResult
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Static
 from textual_plotext import PlotextPlot
@@ -25,6 +26,8 @@ from tui.widgets.words import shortened
 START_COLOR, END_COLOR = "green", "red"
 TICKS = 4  # spaces between date labels under a chart, at most
 TICK_CELLS = 22  # and at least this many cells each (plotext moves labels that touch)
+PLOT_MARGIN = 10  # cells of a chart that are not its plot (y labels, frame)
+MIN_POINTS = 10
 Y_TICKS = 4
 Y_LABEL_CELLS = 6
 NAME_CELLS = 18
@@ -43,9 +46,8 @@ class InsightsView(Vertical):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="insights-body"):
             with Vertical(id="insights-charts"):
-                yield PlotextPlot(id="chart-participations", classes="chart")
-                yield PlotextPlot(id="chart-users", classes="chart")
-                yield PlotextPlot(id="chart-coins", classes="chart")
+                for name in ("participations", "users", "coins"):  # drawn once counted
+                    yield Chart(id=f"chart-{name}", classes="chart -empty")
             with VerticalScroll(id="insights-tables"):
                 yield Static(id="table-totals", classes="insights-table")
                 yield Static(id="table-balance", classes="insights-table")
@@ -54,33 +56,22 @@ class InsightsView(Vertical):
                 yield Static(id="table-country", classes="insights-table")
 
     def show(self, found: Insights) -> None:
-        """Draw the figures (charts and tables)."""
-        periods = found.periods
-        per = found.by
-        self._chart(
-            "#chart-participations",
-            f"Participations per {per}",
-            periods,
-            [(None, [p.participations for p in periods])],
-            found,
-        )
-        self._chart(
-            "#chart-users",
-            f"New users per {per}",
-            periods,
-            [(None, [p.new_users for p in periods])],
-            found,
-        )
-        self._chart(
-            "#chart-coins",
-            f"Coins per {per}: added, removed",
-            periods,
-            [
-                ("added", [p.coins_added for p in periods]),
-                ("removed", [p.coins_removed for p in periods]),
-            ],
-            found,
-        )
+        """Draw the figures: charts and tables (the per-user ones once `found.people`)."""
+        charts: list[tuple[str, str, list[tuple[str | None, str]]]] = [
+            ("#chart-participations", "Participations", [(None, "participations")]),
+            ("#chart-users", "New users", [(None, "new_users")]),
+            (
+                "#chart-coins",
+                "Coins added, removed",
+                [("added", "coins_added"), ("removed", "coins_removed")],
+            ),
+        ]
+        for selector, title, series in charts:
+            self._chart(selector, title, series, found)
+        self.show_people(found)
+
+    def show_people(self, found: Insights) -> None:
+        """Draw the tables (the charts are left as they are: plotext takes its time)."""
         self._table("#table-totals", _totals(found))
         self._table(
             "#table-balance", _ranking("Top 10 by coin balance", "balance", found.top_balance)
@@ -96,32 +87,60 @@ class InsightsView(Vertical):
         self.query_one(selector, Static).update(table)
 
     def _chart(
-        self,
-        selector: str,
-        title: str,
-        periods: Sequence[Period],
-        series: list[tuple[str | None, list[float]]],
-        found: Insights,
+        self, selector: str, title: str, series: list[tuple[str | None, str]], found: Insights
     ) -> None:
-        plot = self.query_one(selector, PlotextPlot)
-        plt = plot.plt
+        chart = self.query_one(selector, Chart)
+        chart.remove_class("-empty")
+        chart.draw(title, series, found)
+
+
+class Chart(PlotextPlot):
+    """One chart of the periods, laid out for its width when it renders: periods are summed
+    `size` at a time when there are more than it has cells (plotext's time grows with the
+    points: 2,400 days took 170 ms a chart), a date label every TICK_CELLS at most."""
+
+    def __init__(self, *, id: str, classes: str) -> None:
+        super().__init__(id=id, classes=classes)
+        self._what: tuple[str, list[tuple[str | None, str]], Insights] | None = None
+        self._built_for: tuple[int, int] | None = None  # (width, id of what was drawn)
+
+    def draw(self, title: str, series: list[tuple[str | None, str]], found: Insights) -> None:
+        self._what = (title, series, found)
+        self.refresh()
+
+    def render(self) -> RenderResult:
+        key = (self.size.width, id(self._what))
+        if self._what is not None and key != self._built_for:
+            self._built_for = key
+            self._build(*self._what)
+        return super().render()
+
+    def _build(self, title: str, series: list[tuple[str | None, str]], found: Insights) -> None:
+        plt = self.plt
         plt.clear_figure()
-        plt.title(title)
+        periods = found.periods
         if not periods:
             plt.title(f"{title}: nothing cached")
-            plot.refresh()
             return
-        xs = list(range(len(periods)))
-        colors = ("cyan", "magenta")
-        bars = len(periods) <= max(plot.size.width // 3, 12)
-        for (label, ys), color in zip(series, colors, strict=False):
-            if bars and len(series) == 1:
+        width = self.size.width
+        size = math.ceil(len(periods) / max(width - PLOT_MARGIN, MIN_POINTS))
+        bins = [periods[i : i + size] for i in range(0, len(periods), size)]
+        span = found.by if size == 1 else f"{size} {found.by}s"
+        plt.title(f"{title} per {span}")
+        xs = list(range(len(bins)))
+        columns = [
+            (label, [sum(getattr(p, field) for p in b) for b in bins]) for label, field in series
+        ]
+        bars = len(bins) <= max(width // 3, 12)
+        for (label, ys), color in zip(columns, ("cyan", "magenta"), strict=False):
+            if bars and len(columns) == 1:
                 plt.bar(xs, ys, color=color, width=0.8)
             else:
                 plt.plot(xs, ys, color=color, label=label, marker="braille")
-        ticks, labels = _ticks(periods, max(1, min(TICKS, plot.size.width // TICK_CELLS)))
+        firsts = [b[0] for b in bins]
+        ticks, labels = _ticks(firsts, max(1, min(TICKS, width // TICK_CELLS)))
         plt.xticks(list(map(float, ticks)), labels)
-        top = max(1, *(max(ys, default=0) for _, ys in series))
+        top = max(1, *(max(ys, default=0) for _, ys in columns))
         plt.ylim(0, top)
         # Labels of one width on every chart: plotext lays the x labels out after the y
         # labels, and one chart's layout must not depend on another's (they share state).
@@ -130,8 +149,7 @@ class InsightsView(Vertical):
         for moment, color in ((found.start, START_COLOR), (found.end, END_COLOR)):
             where = _index_of(periods, found.until, moment)
             if where is not None:
-                plt.vline(where, color)
-        plot.refresh()
+                plt.vline(where // size, color)
 
 
 def _amount(value: float) -> str:
