@@ -198,5 +198,8 @@ def test_screen_offline(
     async def offline(app: PromoTuiApp, screen: BrowserScreen, pilot: Any) -> None:
         await show(screen, pilot, SMALL, "offline")
         await wait_until(pilot, lambda: screen.table.row_count > 0)
+        detail = screen.detail  # a user's balance needs the API: said, not an error
+        await wait_until(pilot, lambda: "not available offline" in detail.related_text)
+        assert not any("Transactions" in n.message for n in app._notifications)
 
     assert shot(snap_compare, settings, size, offline)

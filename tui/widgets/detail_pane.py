@@ -22,6 +22,7 @@ from textual.strip import Strip
 from textual.visual import Visual
 
 from tui.api.endpoints import Collection
+from tui.api.errors import NetworkError
 from tui.messages import AddCoins, ApiFailed
 from tui.session import session_of
 from tui.store.specs import spec_for
@@ -242,6 +243,8 @@ class DetailPane(ScrollView, can_focus=True):
         lines: list[Content] = []
         try:
             transactions = await session.user_transactions(promotion_id, user_id)
+        except NetworkError:  # offline: the status bar says so already
+            lines.append(Content.styled("Coin balance: not available offline", "$text-muted"))
         except Exception as error:  # an API error: shown inline and notified
             self.post_message(ApiFailed(error, f"Transactions of user {user_id}: "))
             lines.append(Content.styled(f"Transactions: {clean(error)}", "$error"))
