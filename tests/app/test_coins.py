@@ -153,9 +153,9 @@ async def test_add_coins_and_see_the_new_balance(
         dialog.query_one("#coin-close", Button).press()
         await wait_until(pilot, lambda: isinstance(app.screen, BrowserScreen))
         await pilot.press("J")
-        await wait_until(
-            pilot, lambda: "1 entry" in str(app.screen.query_one("#journal-title", Static).render())
-        )
+        await wait_until(pilot, lambda: app.screen.query("#journal-title"))
+        title = app.screen.query_one("#journal-title", Static)
+        await wait_until(pilot, lambda: "1 entry" in str(title.render()))
     concept = sandbox.state.journal[0]["concept"]
     assert concept.startswith("Goodwill for ticket 881 · ref ") and posts(sandbox) == 1
 
@@ -385,7 +385,6 @@ async def test_the_journal_screen_shows_open_entries_and_checks_them_again(
 ) -> None:
     """An entry left open while the app runs (its read-back failed) is shown as such; `c`
     checks it again once the transactions can be read."""
-    from tui.screens.journal import JournalScreen
 
     user_id = first_user_id(sandbox, PROMOTION)
     app = PromoTuiApp(settings_for(sandbox, coin_check_seconds=0.5))
@@ -404,7 +403,7 @@ async def test_the_journal_screen_shows_open_entries_and_checks_them_again(
         dialog.query_one("#coin-close", Button).press()
         await wait_until(pilot, lambda: isinstance(app.screen, BrowserScreen))
         await pilot.press("J")
-        await wait_until(pilot, lambda: isinstance(app.screen, JournalScreen))
+        await wait_until(pilot, lambda: app.screen.query("#journal-title"))
         title = app.screen.query_one("#journal-title", Static)
         await wait_until(pilot, lambda: "1 open (c checks them)" in str(title.render()))
         faults(sandbox)
