@@ -75,18 +75,24 @@ def tab_hidden(screen: EzepoScreen, tab: str) -> bool:
     return screen.query_one(TabbedContent).get_tab(tab).has_class("-hidden")
 
 
+async def copy_built_link(pilot: Pilot[Any]) -> LinkOutput:
+    """On an admin's Ezepo screen: build the demo affiliate's link and press `c`."""
+    screen = await ready(pilot)
+    await pilot.press("3")
+    builder = screen.query_one(LinkBuilder)
+    builder.query_one("#link-affiliate", Select).value = cr.DEMO_AFFILIATE_ID
+    builder.query_one("#link-list", Select).value = cr.DEMO_LIST_ID
+    output = builder.query_one(LinkOutput)
+    await wait_until(pilot, lambda: output.link is not None)
+    builder.query_one("#link-type", Select).focus()
+    await pilot.press("c")
+    return output
+
+
 async def test_build_and_copy_unsub_link(sandbox: Any) -> None:
     app = host(sandbox)
     async with app.run_test(size=SIZE) as pilot:
-        screen = await ready(pilot)
-        await pilot.press("3")
-        builder = screen.query_one(LinkBuilder)
-        builder.query_one("#link-affiliate", Select).value = cr.DEMO_AFFILIATE_ID
-        builder.query_one("#link-list", Select).value = cr.DEMO_LIST_ID
-        output = builder.query_one(LinkOutput)
-        await wait_until(pilot, lambda: output.link is not None)
-        builder.query_one("#link-type", Select).focus()
-        await pilot.press("c")
+        output = await copy_built_link(pilot)
         assert app.client is not None
         expected = await app.client.link(
             cr.DEMO_AFFILIATE_ID, Source.INTERNAL, cr.DEMO_LIST_ID, LinkType.UNSUB

@@ -7,7 +7,7 @@ from typing import Any
 import pyperclip
 import pytest
 from textual.app import App
-from textual.widgets import Input, Select
+from textual.widgets import Input
 
 from tui import clipboard
 from tui.clipboard import CopyResult, copy_text, system_copy
@@ -56,26 +56,15 @@ async def test_a_link_sent_by_osc52_only_says_so_and_stays_selectable(
     sandbox: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A real terminal's route is simulated (headless, the app sends no OSC 52)."""
-    from tests.app.test_ezepo import SIZE, host, ready, wait_until
-    from tui.sandbox import credentials as cr
+    from tests.app.test_ezepo import SIZE, copy_built_link, host
     from tui.widgets.ezepo import link_output
-    from tui.widgets.ezepo.link_builder import LinkBuilder
-    from tui.widgets.ezepo.link_output import LinkOutput
 
     monkeypatch.setattr(
         link_output, "copy_text", lambda app, text: CopyResult(terminal=True, system=False)
     )
     app = host(sandbox)
     async with app.run_test(size=SIZE) as pilot:
-        screen = await ready(pilot)
-        await pilot.press("3")
-        builder = screen.query_one(LinkBuilder)
-        builder.query_one("#link-affiliate", Select).value = cr.DEMO_AFFILIATE_ID
-        builder.query_one("#link-list", Select).value = cr.DEMO_LIST_ID
-        output = builder.query_one(LinkOutput)
-        await wait_until(pilot, lambda: output.link is not None)
-        builder.query_one("#link-type", Select).focus()
-        await pilot.press("c")
+        output = await copy_built_link(pilot)
         messages = [n.message for n in app._notifications]
         assert any(m.startswith("Link sent to the terminal clipboard (OSC 52)") for m in messages)
         assert not any("copied" in m for m in messages)
