@@ -97,4 +97,5 @@ async def test_an_unknown_user_is_said_as_such(
         screen.detail.open_user(SMALL, "999")
         expected = f"No user 999 in promotion {SMALL}."
         await wait_until(pilot, lambda: expected in screen.detail.related_text)
-        assert app.last_error is not None and expected in app.last_error[0]
+        # The app notes the error from a message posted after the pane says it: wait for it.
+        await wait_until(pilot, lambda: app.last_error and expected in app.last_error[0])
