@@ -108,18 +108,22 @@ class InsightsScreen(Screen[None]):
 
     @work(exclusive=True, group="insights-count")
     async def _count(self) -> None:
+        """The periods and totals, shown first; the per-user figures read beside them."""
         store = session_of(self).store
         self._versions = await asyncio.to_thread(self._read_versions)
+        people = asyncio.ensure_future(asyncio.to_thread(figures.people, store, self.promotion_id))
         try:
             found = await asyncio.to_thread(
                 figures.read, store, self.promotion, by=self.by, utc=self.utc, people=False
             )
             self._show(found, charts=True)
-            await asyncio.to_thread(figures.add_people, store, found)
+            found.add(await people)
         except Exception as error:  # a damaged cache, dates out of range: said on screen
             self._problem = str(error)
             self._render_status()
             return
+        finally:
+            people.cancel()  # (done, or not wanted any more)
         self._problem = ""
         self._show(found, charts=False)
 

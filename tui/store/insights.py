@@ -10,15 +10,18 @@ rankings' names are read for their ten rows only. `read` does it all in one read
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import sqlite3
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from tui.store import files
 from tui.store.specs import parse_time
 from tui.store.store import Store
 from tui.store.views import pid_text
@@ -139,7 +142,14 @@ class Insights:
     top_participations: list[Ranked] = field(default_factory=list)
     by_status: list[Share] = field(default_factory=list)
     by_country: list[Share] = field(default_factory=list)
-    people: bool = False  # the per-user figures are in (`add_people`)
+    people: bool = False  # the per-user figures are in (`add`)
+
+    def add(self, people: People) -> None:
+        """The per-user figures, read apart (`people`)."""
+        self.participants = people.participants
+        self.top_participations = people.top_participations
+        self.by_status, self.by_country = people.by_status, people.by_country
+        self.people = True
 
     @property
     def partial(self) -> list[Coverage]:
@@ -264,7 +274,7 @@ def read(
 ) -> Insights:
     """The promotion's figures from the cache, in one consistent read. Without `people`, the
     per-user figures (rankings, participants, status and country) are left out: they walk every
-    participation, the periods only count them (see `add_people`)."""
+    participation, the periods only count them (see `people`)."""
     pid = pid_text(promotion.get("id"))
     zone = zone_of(promotion, utc)
     chosen = by or default_by(promotion, now)
@@ -283,22 +293,59 @@ def read(
         top_balance = [Ranked(_uid(uid), "", value) for uid, value in balances]
         found.top_balance = _named(conn, sids, top_balance)
         if people:
-            _add_people(conn, sids, found)
+            found.add(_people(conn, pid))
     return found
 
 
-def add_people(store: Store, found: Insights) -> None:
-    """Add the per-user figures to what `read(..., people=False)` found (a read of its own)."""
-    with store._read() as conn:
-        _, sids = _coverage(conn, found.promotion_id)
-        _add_people(conn, sids, found)
+@dataclass(frozen=True)
+class People:
+    """The per-user figures: they walk every participation, so they are read on their own."""
+
+    participants: int
+    top_participations: list[Ranked]
+    by_status: list[Share]
+    by_country: list[Share]
 
 
-def _add_people(conn: sqlite3.Connection, sids: dict[str, int], found: Insights) -> None:
+_PEOPLE: dict[tuple[object, ...], People] = {}  # per (file, promotion, collections' versions)
+
+
+def people(store: Store, promotion_id: str) -> People:
+    """The per-user figures, read beside `read` (a file store: on a read-only connection of
+    their own) and kept while the participations, users and coins are unchanged: switching to
+    UTC or to hours, or opening the view again, does not walk a million rows again."""
+    pid = pid_text(promotion_id)
+    key = (store.path or id(store), pid, *(store.version(name, pid) for name in COLLECTIONS))
+    found = _PEOPLE.get(key)
+    if found is None:
+        with _reading(store) as conn:
+            found = _people(conn, pid)
+        if len(_PEOPLE) >= 8:
+            _PEOPLE.clear()
+        _PEOPLE[key] = found
+    return found
+
+
+@contextlib.contextmanager
+def _reading(store: Store) -> Iterator[sqlite3.Connection]:
+    """A read transaction: on a connection of its own for a file, else the store's."""
+    if store.path is None:
+        with store._read() as conn:
+            yield conn
+        return
+    conn = files.connect(store.path, read_only=True)
+    try:
+        conn.execute("BEGIN")
+        yield conn
+    finally:
+        conn.close()
+
+
+def _people(conn: sqlite3.Connection, pid: str) -> People:
+    coverage, sids = _coverage(conn, pid)
     params = {"p": sids["participations"], "u": sids["users"], "top": TOP}
     top = [Ranked(_uid(uid), "", n) for uid, n in conn.execute(_TOP_PARTICIPANTS, params)]
-    found.top_participations = _named(conn, sids, top)
-    found.participants = conn.execute(_PARTICIPANTS, (sids["participations"],)).fetchone()[0]
+    participants = conn.execute(_PARTICIPANTS, (sids["participations"],)).fetchone()[0]
     status: dict[str, int] = {}
     country: dict[str, int] = {}
     counted = 0
@@ -307,13 +354,11 @@ def _add_people(conn: sqlite3.Connection, sids: dict[str, int], found: Insights)
         for counts, value in ((status, a), (country, b)):
             key = "(none)" if value in (None, "") else str(value)
             counts[key] = counts.get(key, 0) + int(n)
-    rest = found.participations - counted
+    rest = coverage["participations"].cached - counted
     if rest > 0:
         missing = "(user not cached)" if sids["users"] != NO_SCOPE else "(users not cached)"
         status[missing] = country[missing] = rest
-    found.by_status = _shares(status)
-    found.by_country = _shares(country)
-    found.people = True
+    return People(participants, _named(conn, sids, top), _shares(status), _shares(country))
 
 
 def _coverage(conn: sqlite3.Connection, pid: str) -> tuple[dict[str, Coverage], dict[str, int]]:
