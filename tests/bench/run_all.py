@@ -23,6 +23,7 @@ BENCHMARKS = (
     "memory",
     "zip",
     "cache",
+    "insights",
     "store",
 )
 
