@@ -13,6 +13,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Markdown, Static
 
 from tui.screens.ezepo import EzepoScreen
+from tui.screens.insights import InsightsScreen
 from tui.screens.setup import SetupScreen
 from tui.widgets.collection_view import CollectionView
 from tui.widgets.detail_pane import DetailPane
@@ -37,6 +38,9 @@ HOW_TO = """\
 - **Fetch a suppression list**: *Fetch jobs* tab, choose the list and format, Start. Jobs run in
   the background (several at once); the table shows status, elapsed time and the next poll; `x`
   cancels the selected job.
+- **See a promotion at a glance**: its *Insights* node in the tree (or `Ctrl+P`, Insights):
+  charts per day in the promotion's timezone and tables, counted in the cache; `l` loads what
+  is not cached yet.
 - **Credentials** live in the config file (mode 0600). The setup screen edits them, tests them
   and saves; `EASYPROMOS_TOKEN`, `EASYPROMOS_API_URL`, `EZEPO_ENDPOINT`, `EZEPO_KEY` win over it.
 """
@@ -49,6 +53,7 @@ GUIDES: tuple[tuple[str, tuple[type[DOMNode], ...]], ...] = (
         "Ezepo screen",
         (EzepoScreen, ListsPane, AffiliatesPane, LinkBuilder, BulkLinks, FetchJobs, NewListForm),
     ),
+    ("Insights screen", (InsightsScreen,)),
     ("Setup screen", (SetupScreen,)),
 )
 
