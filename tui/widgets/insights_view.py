@@ -57,17 +57,25 @@ class InsightsView(Vertical):
 
     def show(self, found: Insights) -> None:
         """Draw the figures: charts and tables (the per-user ones once `found.people`)."""
-        charts: list[tuple[str, str, list[tuple[str | None, str]]]] = [
-            ("#chart-participations", "Participations", [(None, "participations")]),
-            ("#chart-users", "New users", [(None, "new_users")]),
+        charts: list[tuple[str, str, str, list[tuple[str | None, str]]]] = [
+            (
+                "#chart-participations",
+                "Participations",
+                "participations",
+                [(None, "participations")],
+            ),
+            ("#chart-users", "New users", "users", [(None, "new_users")]),
             (
                 "#chart-coins",
                 "Coins added, removed",
+                "coin_transactions",
                 [("added", "coins_added"), ("removed", "coins_removed")],
             ),
         ]
-        for selector, title, series in charts:
-            self._chart(selector, title, series, found)
+        for selector, title, collection, series in charts:
+            chart = self.query_one(selector, Chart)
+            chart.remove_class("-empty")
+            chart.draw(title, series, found, cached=found.coverage[collection].cached > 0)
         self.show_people(found)
 
     def show_people(self, found: Insights) -> None:
@@ -86,13 +94,6 @@ class InsightsView(Vertical):
     def _table(self, selector: str, table: Text) -> None:
         self.query_one(selector, Static).update(table)
 
-    def _chart(
-        self, selector: str, title: str, series: list[tuple[str | None, str]], found: Insights
-    ) -> None:
-        chart = self.query_one(selector, Chart)
-        chart.remove_class("-empty")
-        chart.draw(title, series, found)
-
 
 class Chart(PlotextPlot):
     """One chart of the periods, laid out for its width when it renders: periods are summed
@@ -101,11 +102,14 @@ class Chart(PlotextPlot):
 
     def __init__(self, *, id: str, classes: str) -> None:
         super().__init__(id=id, classes=classes)
-        self._what: tuple[str, list[tuple[str | None, str]], Insights] | None = None
+        self._what: tuple[str, list[tuple[str | None, str]], Insights, bool] | None = None
         self._built_for: tuple[int, int] | None = None  # (width, id of what was drawn)
 
-    def draw(self, title: str, series: list[tuple[str | None, str]], found: Insights) -> None:
-        self._what = (title, series, found)
+    def draw(
+        self, title: str, series: list[tuple[str | None, str]], found: Insights, *, cached: bool
+    ) -> None:
+        """What to plot (`cached`: the chart's collection has records in the cache)."""
+        self._what = (title, series, found, cached)
         self.refresh()
 
     def render(self) -> RenderResult:
@@ -115,12 +119,14 @@ class Chart(PlotextPlot):
             self._build(*self._what)
         return super().render()
 
-    def _build(self, title: str, series: list[tuple[str | None, str]], found: Insights) -> None:
+    def _build(
+        self, title: str, series: list[tuple[str | None, str]], found: Insights, cached: bool
+    ) -> None:
         plt = self.plt
         plt.clear_figure()
         periods = found.periods
-        if not periods:
-            plt.title(f"{title}: nothing cached")
+        if not periods or not cached:
+            plt.title(f"{title}: not cached (l loads)")
             return
         width = self.size.width
         size = math.ceil(len(periods) / max(width - PLOT_MARGIN, MIN_POINTS))
