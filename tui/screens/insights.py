@@ -166,7 +166,8 @@ class InsightsScreen(Screen[None]):
         if self.reading:
             progress = self._progress
             pages = f", {progress.pages:,} pages" if progress else ""
-            parts.append(f"loading {self.reading.replace('_', ' ')}{pages} · Esc leaves")
+            what = self.reading.replace("_", " ")
+            parts.append(f"loading {what}{pages} · Esc stops it and goes back")
             style = "$accent"
         elif found.partial:
             parts.append("l loads the rest")

@@ -1,9 +1,10 @@
 """A promotion's figures on screen: three charts (textual-plotext) and the tables beside them.
 
-`show(insights)` draws an `tui.store.insights.Insights`; nothing here reads the cache. Charts
-plot the period's index on x (ticks labelled with a few dates), bars while the periods fit the
-width, lines beyond; the promotion's start and end are vertical lines where they fall. Names
-in the tables are outside text: cleaned, never markup.
+`show(insights)` draws a `tui.store.insights.Insights`; nothing here reads the cache. Charts
+plot the period's index on x (a few dates labelled), bars while the periods fit the width,
+lines beyond, periods summed N at a time when there are more than cells (`Chart`); the
+promotion's start and end are vertical lines where they fall. Names in the tables are outside
+text: cleaned, never markup.
 """
 
 from __future__ import annotations
