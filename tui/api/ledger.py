@@ -96,7 +96,7 @@ class Usage:
     blocked_until: float  # 0 when no 429 holds the account
     interactive_waiting: bool
     bulk_due: float  # when the account's next BULK call is due on its even schedule (-inf: now)
-    interactive: int  # INTERACTIVE calls of the account in the window (in flight included)
+    interactive: int  # INTERACTIVE calls of the account in the last half window (or in flight)
 
     @property
     def used(self) -> int:
@@ -179,7 +179,7 @@ class Ledger:
         (interactive,) = conn.execute(
             f"SELECT count(*) FROM calls WHERE {counted} AND lane = 'interactive'"
             " AND (done IS NULL OR done > ?)",
-            (*counted_params, now - window),
+            (*counted_params, now - window / 2),
         ).fetchone()
         return Usage(
             done,

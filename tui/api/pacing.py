@@ -13,10 +13,11 @@ loads, refreshes, exports) is admitted, in any process. BULK calls are spread ev
 `window / limit` seconds for the account (all processes together; after a slow page it may catch
 up a few), so the budget comes back continuously rather than all at once a window after a burst:
 an interactive call waits about one spacing at most (0.3 s at 200 a minute). And while the user
-is active, BULK calls leave free as many slots as interactive calls took in the last window, up
-to the reserve (`reserve`, 10 % of the limit), so that their next calls find the budget there;
-the part of the reserve the user did not use goes back to bulk as their calls age out of the
-window: a lone export runs at the full rate.
+is active, BULK calls leave free as many slots as interactive calls took in the last half
+window, up to the reserve (`reserve`, 10 % of the limit), so that their next calls find the
+budget there; the part of the reserve the user does not use goes back to bulk as their calls
+age: a lone export runs at the full rate, one beside an active user gives up about half of
+what the user takes again.
 
 On a 429 anyway (another tool spends the same account), every call of the account, in every
 process, waits until the next minute boundary, computed from the server's `Date` where available
@@ -160,7 +161,7 @@ class Pacer:
                 return full == 0, full
             if usage.interactive_waiting:
                 return False, self._poll
-            # As many slots as the user used in the window stay free for them, up to the reserve.
+            # As many slots as the user took lately stay free for them, up to the reserve.
             cap = limit - min(reserve, usage.interactive)
             below_cap = _delay(usage, cap, window, now)
             if below_cap != 0:
