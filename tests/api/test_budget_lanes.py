@@ -203,3 +203,10 @@ def test_a_damaged_ledger_file_is_replaced_and_an_unusable_folder_paces_alone(
     alone = Ledger(blocked / "budget.sqlite3")  # its folder cannot be made
     spend(pacer_on(alone, clock, limit=1), Lane.INTERACTIVE, 1)
     assert pacer_on(alone, clock, limit=1).try_acquire()[0] is None  # still paced, in memory
+
+
+def test_rows_from_before_the_machine_restarted_are_dropped(ledger: Ledger) -> None:
+    before = FakeClock(50_000.0)  # the monotonic clock of the last boot
+    spend(pacer_on(ledger, before, limit=2), Lane.INTERACTIVE, 2)
+    after = FakeClock(30.0)  # this boot's, started again near 0
+    assert pacer_on(ledger, after, limit=2).try_acquire()[0] is not None

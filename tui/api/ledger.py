@@ -9,7 +9,8 @@ write transaction, so two processes never take the same last slot.
 
 Rows of a process that died are settled at once: its calls in flight count as completed when
 it is found dead (they may have reached the server), its waiters go. Times are
-`time.monotonic()`, which is the same clock for every process of a machine.
+`time.monotonic()`, which is the same clock for every process of a machine (rows left from
+before the machine restarted, in that clock's future, are dropped).
 
 A call whose account is not known yet ('') is counted against every account of its URL, and
 every account's calls against it: it could belong to any of them.
@@ -285,7 +286,7 @@ class Ledger:
 
     def _housekeeping(self, conn: sqlite3.Connection, now: float) -> None:
         """Settle the rows of dead processes and forget rows no window can count any more."""
-        if now - self._housekept < HOUSEKEEPING_SECONDS:
+        if 0 <= now - self._housekept < HOUSEKEEPING_SECONDS:
             return
         self._housekept = now
         pids = {
@@ -299,6 +300,12 @@ class Ledger:
                 conn.execute("UPDATE calls SET done = ? WHERE pid = ? AND done IS NULL", (now, pid))
                 conn.execute("DELETE FROM waiters WHERE pid = ?", (pid,))
         stale = now - STALE_SECONDS
+        # Rows of the clock before the machine restarted are in the future (its monotonic clock
+        # starts again near 0); the margin is far beyond any wait for the file's lock.
+        future = now + STALE_SECONDS
+        conn.execute("DELETE FROM calls WHERE admitted > ?", (future,))
+        for table, column in (("waiters", "retry_at"), ("blocks", "until"), ("pace", "due")):
+            conn.execute(f"DELETE FROM {table} WHERE {column} > ?", (future,))
         conn.execute("UPDATE calls SET done = ? WHERE done IS NULL AND admitted < ?", (now, stale))
         conn.execute("DELETE FROM calls WHERE done < ? - window", (now,))
         conn.execute("DELETE FROM waiters WHERE retry_at < ?", (now - STALE_SECONDS,))
