@@ -17,6 +17,7 @@ default_profile = "work"
 
 [defaults]
 rate_limit = 150
+rate_reserve = 0
 
 [profiles.work]
 easypromos_token = "work-token-123"  # from Utilities > API
@@ -39,7 +40,7 @@ def config(tmp_path: Path) -> Path:
 def test_default_profile_and_defaults_table(config: Path) -> None:
     settings = load_settings(config, env={})
     assert settings.profile == "work"
-    assert settings.rate_limit == 150
+    assert (settings.rate_limit, settings.rate_reserve) == (150, 0.0)
     assert isinstance(settings.easypromos_token, Secret)
     assert settings.easypromos_token.reveal() == "work-token-123"
     assert settings.ezepo_endpoint == "https://optout.example.com"
@@ -79,6 +80,7 @@ def test_missing_file_gives_defaults(tmp_path: Path) -> None:
         ('[profiles.work]\neasypromos_api_url = "ftp://x"\n', "must be an http(s) URL"),
         ('[profiles.work]\ncolour = "red"\n', "unknown key 'colour'"),
         ('[profiles.work]\ncache_enabled = "yes"\n', "must be true or false"),
+        ("[profiles.work]\nrate_reserve = 0.8\n", "rate_reserve must be a number from 0 to 0.5"),
         ('profiles = "oops"\n', "[profiles] must be a table"),
     ],
 )
