@@ -73,6 +73,11 @@ class PacerState:
     interactive_wait_until: float | None = None
     """The same, of the INTERACTIVE calls: what the user waits on."""
 
+    @property
+    def resumes_at(self) -> float | None:
+        """When held calls go again, for a countdown: after a 429, or a long budget wait."""
+        return self.waiting_until or self.budget_wait_until
+
 
 @dataclass
 class _Rule:

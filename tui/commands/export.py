@@ -190,7 +190,7 @@ async def export(args: argparse.Namespace) -> int:
             else StdoutSink(request.fmt)
         )
         label = f"{request.kind} {request.promotion_id or ''}".strip()
-        progress = Progress(label, waiting_until=lambda: client.pacer.state().waiting_until)
+        progress = Progress(label, waiting_until=lambda: client.pacer.state().resumes_at)
         try:
             async with progress.ticking():
                 if not sink.fetched_all:
