@@ -60,11 +60,11 @@ def test_skew_uses_the_smallest_correction() -> None:
 
 def test_wait_is_capped_at_one_window() -> None:
     pacer = Pacer(5, 1.0, jitter=lambda cap: cap)
-    assert 0 < pacer.rate_limited(formatdate(usegmt=True)) <= 1.0 + 1.0 / 60
+    assert 0 < pacer.rate_limited(formatdate(usegmt=True)) <= 1.0 + 1.0 / 120
 
 
-@pytest.mark.parametrize(("window", "cap"), [(60.0, 1.0), (6.0, 0.1), (600.0, 1.0)])
-def test_jitter_scales_with_the_window_up_to_one_second(window: float, cap: float) -> None:
+@pytest.mark.parametrize(("window", "cap"), [(60.0, 0.5), (6.0, 0.05), (600.0, 0.5)])
+def test_jitter_scales_with_the_window_up_to_half_a_second(window: float, cap: float) -> None:
     caps: list[float] = []
     pacer = Pacer(5, window, jitter=lambda c: caps.append(c) or 0.0)
     pacer.rate_limited(None)

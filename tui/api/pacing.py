@@ -271,9 +271,11 @@ class Pacer:
         wall = self._wall()
         server_now = wall + server_skew(date_header, wall)
         wait = min(next_boundary(server_now, self.window) - server_now, self.window)
-        # A little jitter (1 s at the real minute, scaled with shorter test minutes) so that
-        # clients of one account do not all hit the boundary in the same millisecond.
-        wait += self._jitter(min(self.window / 60, 1.0))
+        # A little jitter (0.5 s at the real minute, scaled with shorter test minutes) so that
+        # clients of one account do not all hit the boundary in the same millisecond. Our own
+        # processes share the block and are admitted one by one through the ledger: the jitter
+        # only spreads us from other tools.
+        wait += self._jitter(min(self.window / 120, 0.5))
         self.rate_limited_count += 1
         self._ledger.block(self.account, self._clock() + wait)
         return wait
