@@ -218,14 +218,10 @@ def test_a_page_of_new_records_costs_one_page_more(server: SandboxServer, big_st
     assert counted == 200 // 100 + 1 and report.added == 200
 
 
-class TiesLastApi:
+class TiesLastApi(FakeApi):
     """Pages of a list held in memory, newest `created` first and records of one second in
     ascending id order, so records added in the second of the newest cached ones come after
     them. The sandbox lists a second's records newest first: it cannot show this."""
-
-    def __init__(self, records: list[dict[str, Any]]) -> None:
-        self.records = records
-        self.calls = 0
 
     async def pages(
         self, collection: Any, promotion_id: Any = None, *, cursor: str | None = None, **_: Any
