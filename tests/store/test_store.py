@@ -367,12 +367,14 @@ def test_filter_follows_writes_updates_and_deletes(store: Store) -> None:
     assert "10" not in ids(store.rows("participations", PID, 0, 200, "olga"))
 
 
-@pytest.fixture(params=["listed", "probed"])
+@pytest.fixture(params=["probed", "walked", "sorted"])
 def filter_mode(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Run a filter test with match sets listed (small sets) and probed (as big ones are)."""
-    if request.param == "probed":
-        monkeypatch.setattr(query, "LIST_PER_PROBE", 0)
-        monkeypatch.setattr(query, "PROBES", 10**9)
+    """Run a filter test with pages found by probing the FTS index as they walk (as first
+    pages of filters matching many records are), and from orders: walked a few rows a step
+    (as big sets are) or sorted (as small sets are)."""
+    monkeypatch.setattr(views, "PROBES", 10**9 if request.param == "probed" else 0)
+    monkeypatch.setattr(query, "FIRST_STEP", 7)
+    monkeypatch.setattr(query, "SORTED_SHARE", 0 if request.param == "sorted" else 10**9)
     return str(request.param)
 
 
@@ -456,7 +458,7 @@ def test_matching_finds_a_users_records_by_field_not_text(store: Store) -> None:
         store.matching("participations", PID, "email", "x", limit=4)
     plan = " ".join(
         str(row)
-        for row in store._conn.execute(
+        for row in store._db.conn.execute(
             "EXPLAIN QUERY PLAN SELECT count(*) FROM records INDEXED BY records_k1"
             " WHERE sid = 1 AND k1 = 5"
         )
@@ -483,18 +485,17 @@ def reference(store: Store, filter_text: str | None, sort: str, desc: bool) -> l
         conn.close()
 
 
-@pytest.mark.parametrize("sort_cost", [10**9, 0], ids=["walked", "sorted"])
+@pytest.mark.parametrize("background", [True, False], ids=["built", "foreground"])
 @pytest.mark.parametrize("filter_text", [None, "mail", "olga"])
 def test_deep_jumps_match_plain_sql(
     store: Store,
     filter_text: str | None,
     filter_mode: str,
-    sort_cost: int,
+    background: bool,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(views, "MARK_STEP", 7)  # checkpoints every few rows: hops everywhere
-    monkeypatch.setattr(views, "MARKS", 10**6)
-    monkeypatch.setattr(query, "SORT_COST", sort_cost)  # "olga": its matches walked or sorted
+    if not background:  # every page is read from what the caller itself built
+        monkeypatch.setattr(views._Builder, "want", lambda *_: None)
     fill(store, 3000, page=500)
     rnd = random.Random(7)
     view = ("participations", PID)
@@ -508,6 +509,8 @@ def test_deep_jumps_match_plain_sql(
         for offset in jumps:
             got = store.rows(*view, offset, 20, filter_text, sort=sort, descending=desc)
             assert ids(got) == expected[offset : offset + 20], (sort, desc, offset)
+            if background and offset == middle:
+                store.settle()
         for position in rnd.sample(range(n), 5):
             found = store.index_of(*view, expected[position], filter_text, sort, desc)
             assert found == position, (sort, desc, position)
@@ -515,7 +518,7 @@ def test_deep_jumps_match_plain_sql(
     got = store.rows(*view, n // 2, 20, filter_text, sort=sort, descending=desc)
     assert ids(got) == reference(store, filter_text, sort, desc)[n // 2 : n // 2 + 20]
     tables = "SELECT count(*) FROM temp.sqlite_master WHERE name LIKE 'order%'"
-    assert store._conn.execute(tables).fetchone()[0] <= len(orders)
+    assert store._db.conn.execute(tables).fetchone()[0] <= 2 * views.KEEP
 
 
 def sql_steps(store: Store, call: Callable[[], object]) -> int:
@@ -526,42 +529,38 @@ def sql_steps(store: Store, call: Callable[[], object]) -> int:
         steps[0] += 1
         return 0
 
-    store._conn.set_progress_handler(step, 1000)
-    try:
-        call()
-    finally:
-        store._conn.set_progress_handler(None, 0)
+    assert store.settle()
+    with store._db.locked() as conn:  # (the background builder waits meanwhile)
+        conn.set_progress_handler(step, 1000)
+        try:
+            call()
+        finally:
+            conn.set_progress_handler(None, 0)
     return steps[0]
 
 
-def test_matches_all_far_down_the_order_are_found_without_walking_to_them(
-    store: Store, filter_mode: str, monkeypatch: pytest.MonkeyPatch
+def test_a_filters_order_is_built_in_the_background_and_deep_jumps_read_it(
+    store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Olga only in the oldest 1,800 of 30,000 records: the newest first, a page walks past
-    # 28,200 records expecting a match every 100. Past its budget (3,000 entries, as sorting
-    # the 300 matches costs that much here) it sorts them.
-    monkeypatch.setattr(query, "SORT_COST", 10)
-    items = [participation(n) for n in range(1, 30_001)]
-    for item in items[1800:]:
-        item["user"].update(first_name="Ana", email=f"ana.x{item['id']}@mail.test")
-        item["points"] = str(1000 + int(item["id"]))  # the newest have the most points
-    for start in range(0, len(items), 5000):
-        store.write_page("participations", PID, items[start : start + 5000])
+    # "mail" matches every record: its first page is a short walk; reading it starts the
+    # background build of its order (the index walked in growing steps), which a deep jump reads.
+    monkeypatch.setattr(query, "FIRST_STEP", 200)
+    fill(store, 20_000, page=5000)
     view = ("participations", PID)
-    expected = reference(store, "olga", "points", True)
-    assert len(expected) == 300
 
-    def first_page() -> list[dict[str, Any]]:
-        store._anchors.clear()  # a view not read before
-        store._matches.forget()
-        return store.rows(*view, 0, 10, "olga", sort="points", descending=True)
+    def jump(sort: str, offset: int) -> list[str]:
+        return ids(store.rows(*view, offset, 20, "mail", sort=sort, descending=True))
 
-    assert ids(first_page()) == expected[:10]
-    assert ids(store.rows(*view, 10, 10, "olga", sort="points", descending=True)) == expected[10:20]
-    budgeted = sql_steps(store, first_page)
-    monkeypatch.setattr(query, "walk_budget", lambda *_: None)  # walk until found
-    assert ids(first_page()) == expected[:10]
-    assert budgeted * 2 < sql_steps(store, first_page)
+    store.count(*view, "mail")  # as when the filter is typed: counted, then its first page
+    first = sql_steps(store, lambda: jump("points", 0))
+    assert store.settle()
+    deep = sql_steps(store, lambda: jump("points", 12_000))
+    assert jump("points", 12_000) == reference(store, "mail", "points", True)[12_000:12_020]
+    monkeypatch.setattr(views._Builder, "want", lambda *_: None)  # none: the jump builds it
+    built_here = sql_steps(store, lambda: jump("stage_id", 12_000))
+    assert jump("stage_id", 12_000) == reference(store, "mail", "stage_id", True)[12_000:12_020]
+    assert deep * 50 < built_here
+    assert first * 10 < built_here
 
 
 @pytest.mark.parametrize("checks", [1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 256, 400])
@@ -587,7 +586,8 @@ def test_reads_abandoned_midway_leave_the_store_as_it_was(
     except Abandoned:
         abandoned = True
     assert abandoned or checks > 1
-    assert not store._conn.in_transaction
+    with store._db.locked() as conn:  # (the background builder's steps are transactions)
+        assert not conn.in_transaction
     expected = reference(store, "olga", "points", True)
     assert store.count(*view, "olga") == len(expected) == 500
     assert (
@@ -597,29 +597,42 @@ def test_reads_abandoned_midway_leave_the_store_as_it_was(
     assert store.count(*view, "olga") == 501
 
 
-def test_a_deep_jump_notes_checkpoints(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(views, "MARK_STEP", 100)
-    fill(store, 3000, page=500)
-    store.rows("participations", PID, 1000, 10, "mail", sort="points")  # walks from the top
-    (anchors,) = store._anchors.values()
-    assert set(range(100, 1000, 100)) <= set(anchors.marks)
-
-
-def test_plan_starts_from_the_nearest_known_row() -> None:
-    known = [(500, (7, 42)), (900, (3, 11))]
-    again = query.plan(1000, 500, 20, True, known, 1000)  # the same page again: no skipping
-    assert (again.skip, again.anchor, again.reverse) == (0, (7, 42), False)
-    below = query.plan(1000, 860, 20, True, known, 1000)  # rows 860-879, back from row 900
-    assert (below.skip, below.origin, below.reverse) == (21, 900, True)
-    end = query.plan(1000, 990, 10, True, known, 1000)
-    assert (end.skip, end.origin, end.anchor, end.reverse) == (0, 999, None, True)
-    top = query.plan(100, 0, 20, True, [(0, (9, 5))], 1000)  # the first match, not the top
-    assert (top.skip, top.anchor, top.reverse) == (0, (9, 5), False)
-
-
-def test_index_of_a_row_outside_the_filter_lists_nothing(store: Store) -> None:
+def test_index_of_a_row_outside_the_filter_orders_nothing(store: Store) -> None:
     fill(store, 600)
     assert store.index_of("participations", PID, "1", "olga") is None
-    assert store._conn.execute("SELECT count(*) FROM temp.sqlite_master").fetchone() == (0,)
+    orders = "SELECT count(*) FROM temp.sqlite_master WHERE name LIKE 'order%'"
+    assert store._db.conn.execute(orders).fetchone() == (0,)
     olgas = reference(store, "olga", "created", True)
     assert store.index_of("participations", PID, olgas[40], "olga") == 40
+
+
+def test_closing_while_an_order_is_built_in_the_background(folder: Path) -> None:
+    opened = Store.open("test", "http://127.0.0.1/v2", ["7", "3"], directory=folder)
+    fill(opened, 20_000, page=5000)
+    opened.rows("participations", PID, 0, 20, "mail", sort="points")  # starts the build
+    builder = opened._views._builder
+    opened.close()
+    assert builder._thread is not None
+    builder._thread.join(10)
+    assert not builder._thread.is_alive() and builder.idle.is_set()
+
+
+def test_reads_while_an_order_is_built_in_the_background_see_it_as_it_grows(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Steps of 50 entries: the reads below meet the build at every stage (a step it was
+    # running when they came stopped for them, and was done again after).
+    monkeypatch.setattr(query, "FIRST_STEP", 50)
+    fill(store, 10_000, page=5000)
+    view = ("participations", PID)
+    expected = reference(store, "mail", "points", True)
+    rnd = random.Random(3)
+    for _ in range(60):
+        offset = rnd.randrange(len(expected) - 20)
+        got = store.rows(*view, offset, 20, "mail", sort="points", descending=True)
+        assert ids(got) == expected[offset : offset + 20], offset
+    assert store.settle()
+    assert (
+        ids(store.rows(*view, 5000, 20, "mail", sort="points", descending=True))
+        == (expected[5000:5020])
+    )

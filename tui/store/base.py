@@ -10,18 +10,15 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TypeVar
+from typing import Any
 
-from tui.store import files, query
+from tui.store import files
 from tui.store.schema import SchemaMismatch, ensure_schema
 
 log = logging.getLogger(__name__)
-
-
-_C = TypeVar("_C", bound="Connected")
 
 
 class StoreError(Exception):
@@ -29,109 +26,100 @@ class StoreError(Exception):
 
 
 class Abandoned(Exception):
-    """Reads made under `Connected.abandoned_when` stopped: the caller no longer wanted them."""
+    """Reads made under `Database.abandoned_when` stopped: the caller no longer wanted them."""
 
 
-PROGRESS_STEPS = 20_000  # SQLite instructions between two checks of `abandoned_when` (~1 ms)
+PROGRESS_STEPS = 20_000  # SQLite instructions between two checks of `abandoned_when`
 
 
-class Connected:
+class Database:
     """A cache database connection (a file, or memory when caching is off)."""
 
     def __init__(self, conn: sqlite3.Connection, path: Path | None, warnings: list[str]):
-        self._conn = conn
-        self._lock = threading.RLock()
-        self._matches = query.MatchSets()
-        self._anchors: dict[tuple[object, ...], query.Anchors] = {}
-        self._known: dict[tuple[object, ...], query.Known] = {}
-        self._writes = 0
+        self.conn = conn
         self.path = path
         self.warnings = warnings
+        self.writes = 0  # write transactions committed by this connection
+        self.closed = False
+        self.on_reset: Callable[[], None] = lambda: None
+        """Called when the connection's temporary tables are gone (views forget theirs)."""
+        self._lock = threading.RLock()
+        self._waiting: list[None] = []  # one entry per thread waiting for the lock
 
     def close(self) -> None:
         """Close the connection (the last one to close checkpoints the WAL)."""
         with self._lock:
-            self._conn.close()
-
-    def __enter__(self: _C) -> _C:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+            self.closed = True
+            self.conn.close()
 
     @property
-    def in_memory(self) -> bool:
-        return self.path is None
+    def contended(self) -> bool:
+        """Whether another thread waits for the connection (background work then yields)."""
+        return bool(self._waiting)
 
     @contextmanager
-    def _locked(self) -> Iterator[sqlite3.Connection]:
+    def locked(self) -> Iterator[sqlite3.Connection]:
         """The connection, under the lock; a damaged file is moved aside and rebuilt.
 
         The call that meets the damage raises StoreError with the message (also appended to
         `warnings`); later calls work on the new, empty file.
         """
-        with self._lock:
+        if not self._lock.acquire(blocking=False):
+            self._waiting.append(None)  # (list appends and pops are atomic)
             try:
-                yield self._conn
-            except sqlite3.DatabaseError as exc:
-                if self.path is None or not files.is_corrupt(exc):
-                    raise
-                self._conn.close()
-                self._forget_queries()
-                aside = files.move_aside(self.path)
-                message = f"The cache file was damaged ({exc}); moved it to {aside}."
-                log.warning("%s", message)
-                self.warnings.append(message)
-                files.create_private(self.path)
-                self._conn = _connect_checked(self.path)
-                raise StoreError(message) from exc
+                self._lock.acquire()
+            finally:
+                self._waiting.pop()
+        try:
+            yield self.conn
+        except sqlite3.DatabaseError as exc:
+            if self.path is None or not files.is_corrupt(exc):
+                raise
+            self.conn.close()
+            self.on_reset()
+            aside = files.move_aside(self.path)
+            message = f"The cache file was damaged ({exc}); moved it to {aside}."
+            log.warning("%s", message)
+            self.warnings.append(message)
+            files.create_private(self.path)
+            self.conn = _connect_checked(self.path)
+            raise StoreError(message) from exc
+        finally:
+            self._lock.release()
 
     @contextmanager
     def abandoned_when(self, stale: Callable[[], bool]) -> Iterator[None]:
         """Reads inside stop (raising Abandoned) soon after `stale()` turns true, e.g. a filter
         evaluated ahead of time and typed over meanwhile. Only reads: a write stopped midway
         would roll its transaction back. The connection is held throughout."""
-        with self._locked() as conn:
+        with self.locked() as conn:
             conn.set_progress_handler(lambda: int(stale()), PROGRESS_STEPS)
             try:
                 yield
             except sqlite3.OperationalError as exc:
-                if not stale() or "interrupted" not in str(exc) or conn is not self._conn:
+                if not stale() or not interrupted(exc) or conn is not self.conn:
                     raise
                 conn.set_progress_handler(None, 0)
-                self._reset_queries(conn)
+                self.reset(conn)
                 raise Abandoned() from exc
             finally:
-                if conn is self._conn:  # (not if a damaged file had it replaced)
+                if conn is self.conn:  # (not if a damaged file had it replaced)
                     conn.set_progress_handler(None, 0)
 
-    def _reset_queries(self, conn: sqlite3.Connection) -> None:
-        """Forget the query bookkeeping and drop its temporary tables (a statement stopped
-        midway may have left them half filled, or rolled back with its transaction)."""
+    def reset(self, conn: sqlite3.Connection) -> None:
+        """Roll back and drop every temporary table (a statement stopped midway may have left
+        them half filled, or rolled back with its transaction); views forget theirs."""
         if conn.in_transaction:
             conn.execute("ROLLBACK")
-        self._forget_queries()
+        self.on_reset()
         tables = conn.execute("SELECT name FROM temp.sqlite_master WHERE type = 'table'")
         for (name,) in tables.fetchall():
             conn.execute(f"DROP TABLE temp.{name}")
 
-    def _forget_queries(self) -> None:
-        """Drop what queries noted of the connection's views: match sets, anchors, positions."""
-        self._matches.forget()
-        self._anchors.clear()
-        self._known.clear()
-
     @contextmanager
-    def snapshot(self) -> Iterator[None]:
-        """The reads inside see one state of the cache: no write lands between them (this
-        process's writers wait for it to end; another process's are seen after it)."""
-        with self._read():
-            yield
-
-    @contextmanager
-    def _read(self) -> Iterator[sqlite3.Connection]:
+    def read(self) -> Iterator[sqlite3.Connection]:
         """A read transaction: the statements of one call (or one `snapshot`) see one state."""
-        with self._locked() as conn:
+        with self.locked() as conn:
             if conn.in_transaction:  # inside a snapshot: its transaction holds
                 yield conn
                 return
@@ -139,13 +127,13 @@ class Connected:
             try:
                 yield conn
             finally:
-                if conn is self._conn and conn.in_transaction:  # (not if it was rebuilt)
+                if conn is self.conn and conn.in_transaction:  # (not if it was rebuilt)
                     conn.execute("COMMIT")
 
     @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
+    def write(self) -> Iterator[sqlite3.Connection]:
         """A write transaction; BEGIN IMMEDIATE waits (busy timeout) for other writers."""
-        with self._locked() as conn:
+        with self.locked() as conn:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 yield conn
@@ -154,7 +142,12 @@ class Connected:
                     conn.execute("ROLLBACK")
                 raise
             conn.execute("COMMIT")
-            self._writes += 1
+            self.writes += 1
+
+
+def interrupted(exc: sqlite3.OperationalError) -> bool:
+    """Whether a statement was stopped by a progress handler."""
+    return "interrupted" in str(exc)
 
 
 def connect_file(
@@ -192,3 +185,17 @@ def _connect_checked(
         conn.close()
         raise
     return conn
+
+
+CHUNK = 500  # SQL parameters per IN (...) list
+
+
+def chunked(
+    conn: sqlite3.Connection, sql: str, params: tuple[object, ...], values: Sequence[object]
+) -> Iterator[Any]:
+    """The rows of `sql` run over `values` a chunk at a time: `{marks}` in it is the IN list's
+    placeholders, `params` come before them."""
+    for start in range(0, len(values), CHUNK):
+        chunk = values[start : start + CHUNK]
+        marks = ",".join("?" * len(chunk))
+        yield from conn.execute(sql.format(marks=marks), (*params, *chunk))

@@ -4,10 +4,8 @@ One table per scope (rather than one shared table with the scope as a term) keep
 merging a million-entry scope doclist on every query, and lets `cache clear` drop a scope's
 index outright. A filter matches records containing every word as a word prefix ("jo gmail");
 prefix indexes for 1 to 6 characters spare the expansion of a short prefix into every token
-that starts with it ("olga"* -> olga1, olga2, ... from nicknames): at 1,000,000 rows a count
-of "olga" takes 6 ms instead of 150, and the first page of "o" 50 ms instead of 12 s (each
-page row probes the index: without its prefix index a probe merges every "o" token's list).
-The prefix indexes make the index ~60% bigger (180 MB at 1,000,000 rows).
+that starts with it ("olga"* -> olga1, olga2, ... from nicknames), on every query and on every
+row tested against a filter (see tests/bench/README.md for what they save and cost).
 """
 
 from __future__ import annotations
@@ -62,6 +60,15 @@ def optimize(conn: sqlite3.Connection, sid: int) -> None:
     """Merge the index segments, dropping what deleted records left behind."""
     name = table(sid)
     conn.execute(f"INSERT INTO {name} ({name}) VALUES ('optimize')")
+
+
+def seekable(filter_text: str) -> bool:
+    """Whether testing one row against the filter is a seek: every word is served by a prefix
+    index. (A longer word, or one the tokenizer splits, merges the rows of every term it
+    matches first: a row's test then costs as much as listing them all.)"""
+    longest = max(int(n) for n in PREFIXES.split())
+    words = [word for word in filter_text.split() if any(ch.isalnum() for ch in word)]
+    return all(word.isalnum() and len(word) <= longest for word in words)
 
 
 def match_expression(filter_text: str | None) -> str | None:

@@ -1,28 +1,61 @@
-"""The store: write-through of fetched pages, sync bookkeeping, deleting personal data.
+"""The store: the local cache of fetched collections, read by views and written through.
 
-`Store.open` picks the profile's file for the account (or memory when caching is off); the
-read API is in views.py, the connection and its recovery in base.py.
+`Store.open` picks the profile's file for the account (or memory when caching is off). A Store
+is a connection (base.Database: its lock, transactions and recovery) and the views read from it
+(views.Views: filters, orders, pages); the simple reads, the writes (fetched pages, sync
+bookkeeping) and deleting personal data are here.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import math
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tui.store import files, fts
-from tui.store.base import StoreError, connect_file
+from tui.store import files, fts, query
+from tui.store.base import Database, StoreError, chunked, connect_file
 from tui.store.schema import KEY_COLUMNS, ensure_schema
-from tui.store.specs import collection_name, extract, spec_for
-from tui.store.views import PAGE_SIZE, Freshness, ScopeInfo, Views, pid_text
+from tui.store.specs import collection_name, extract, key_value, spec_for
+from tui.store.views import Views, pid_text, scope_of
 
 __all__ = ["PAGE_SIZE", "Freshness", "ScopeInfo", "Store", "StoreError", "WriteResult"]
 
-_CHUNK = 500  # SQL parameters per IN (...) list
+PAGE_SIZE = 100  # items per API page, for page estimates
+
+
+@dataclass(frozen=True)
+class Freshness:
+    """How complete and recent a cached collection is."""
+
+    count: int
+    refreshed_at: float | None  # end of the last finished refresh (epoch seconds)
+    written_at: float | None  # last page written
+    complete: bool  # every record was read and no interrupted read is left to resume
+    total_items: int | None  # records counted when the last refresh finished
+
+    @property
+    def pages_known(self) -> int:
+        """API pages the collection spans, as far as the cache knows."""
+        return math.ceil(max(self.total_items or 0, self.count) / PAGE_SIZE)
+
+
+@dataclass(frozen=True)
+class ScopeInfo:
+    """One cached collection of one promotion (`promotion_id` "" for account-wide ones)."""
+
+    collection: str
+    promotion_id: str
+    count: int
+    refreshed_at: float | None
+    written_at: float | None
+    complete: bool
 
 
 @dataclass(frozen=True)
@@ -44,8 +77,29 @@ class WriteResult:
         return known is not None and oldest is not None and oldest < known
 
 
-class Store(Views):
+class Store:
     """A cache database (a file, or memory when caching is off). Use `Store.open`."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path | None, warnings: list[str]):
+        self._db = Database(conn, path, warnings)
+        self._views = Views(self._db)
+        self.path = path
+        self.warnings = warnings
+
+    def close(self) -> None:
+        """Close the connection (the last one to close checkpoints the WAL)."""
+        self._views.close()
+        self._db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def in_memory(self) -> bool:
+        return self.path is None
 
     # -- opening and closing ---------------------------------------------------------------
 
@@ -126,8 +180,199 @@ class Store(Views):
 
     def _set_info(self, **values: str) -> None:
         if self.info() != values:
-            with self._write() as conn:
+            with self._db.write() as conn:
                 conn.executemany("INSERT OR REPLACE INTO info VALUES (?, ?)", values.items())
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def snapshot(self) -> AbstractContextManager[object]:
+        """The reads inside see one state of the cache: no write lands between them (this
+        process's writers wait for it to end; another process's are seen after it)."""
+        return self._db.read()
+
+    def abandoned_when(self, stale: Callable[[], bool]) -> AbstractContextManager[None]:
+        """Reads inside stop (raising base.Abandoned) soon after `stale()` turns true."""
+        return self._db.abandoned_when(stale)
+
+    def settle(self, timeout: float = 10.0) -> bool:
+        """Wait until the background work is done (a filter's order being built): what follows
+        is measured without it (benchmarks, tests). False on timeout."""
+        return self._views.settle(timeout)
+
+    def _read(self) -> AbstractContextManager[sqlite3.Connection]:
+        """A read transaction, for the store's modules that read in SQL."""
+        return self._db.read()
+
+    def sortable(self, collection: object) -> tuple[str, ...]:
+        """The sort keys `rows` accepts for a collection (the first is its default)."""
+        spec = spec_for(collection)
+        return (spec.default_sort, *(n for n in spec.sortable() if n != spec.default_sort))
+
+    def default_descending(self, collection: object) -> bool:
+        """The default direction of the collection's default sort."""
+        return spec_for(collection).default_descending
+
+    def version(self, collection: object, promotion_id: object) -> int:
+        """A counter that changes whenever the cached collection changes (any process)."""
+        with self._db.locked() as conn:
+            scope = scope_of(conn, collection, promotion_id)
+        return -1 if scope is None else scope.version
+
+    def data_version(self) -> int:
+        """Changes whenever anything in the database changes (this or another process)."""
+        with self._db.locked() as conn:
+            other = int(conn.execute("PRAGMA data_version").fetchone()[0])
+        return other * 1_000_000_007 + self._db.writes
+
+    def freshness(self, collection: object, promotion_id: object) -> Freshness:
+        """Count, last refresh, completeness and known total of a cached collection."""
+        with self._db.locked() as conn:
+            s = scope_of(conn, collection, promotion_id)
+        if s is None:
+            return Freshness(0, None, None, False, None)
+        return Freshness(s.count, s.refreshed_at, s.written_at, s.complete, s.total_items)
+
+    def scopes(self) -> list[ScopeInfo]:
+        """Every cached collection, for `cache info`."""
+        with self._db.locked() as conn:
+            rows = conn.execute(
+                "SELECT collection, promotion_id, count, refreshed_at, written_at, complete"
+                " FROM scopes ORDER BY promotion_id, collection"
+            ).fetchall()
+        return [ScopeInfo(c, p, n, r, w, bool(k)) for c, p, n, r, w, k in rows]
+
+    def info(self) -> dict[str, str]:
+        """What the file is for: profile, api_base_url, brands."""
+        with self._db.locked() as conn:
+            rows = conn.execute("SELECT key, value FROM info WHERE key != 'last_sid'").fetchall()
+        return dict(rows)
+
+    def count(
+        self, collection: object, promotion_id: object, filter_text: str | None = None
+    ) -> int:
+        """How many cached records (matching the filter: every word as a word prefix)."""
+        return self._views.count(collection, promotion_id, filter_text)
+
+    def rows(
+        self,
+        collection: object,
+        promotion_id: object,
+        offset: int,
+        limit: int,
+        filter_text: str | None = None,
+        sort: str | None = None,
+        descending: bool | None = None,
+    ) -> list[dict[str, Any]]:
+        """Raw records `offset` to `offset + limit` in the given order (ties: storage order).
+
+        `sort` is one of `sortable(collection)` (default: the first); `descending` None means
+        the collection's default direction.
+        """
+        column, desc = query.order_column(spec_for(collection), sort, descending)
+        with self._db.read() as conn:
+            rids = self._views.rows(
+                collection, promotion_id, offset, limit, filter_text, column, desc
+            )
+            sql = "SELECT rid, raw FROM records WHERE rid IN ({marks})"
+            raws = dict(chunked(conn, sql, (), rids))
+        return [json.loads(raws[rid]) for rid in rids if rid in raws]
+
+    def index_of(
+        self,
+        collection: object,
+        promotion_id: object,
+        record_id: object,
+        filter_text: str | None = None,
+        sort: str | None = None,
+        descending: bool | None = None,
+    ) -> int | None:
+        """The row number of a record in that order and filter (to keep a selection in place)."""
+        column, desc = query.order_column(spec_for(collection), sort, descending)
+        return self._views.index_of(collection, promotion_id, record_id, filter_text, column, desc)
+
+    def get(
+        self, collection: object, promotion_id: object, record_id: object
+    ) -> dict[str, Any] | None:
+        """One cached record by id."""
+        with self._db.locked() as conn:
+            row = conn.execute(
+                "SELECT raw FROM records JOIN scopes USING (sid)"
+                " WHERE collection = ? AND promotion_id = ? AND id = ?",
+                (collection_name(collection), pid_text(promotion_id), str(record_id)),
+            ).fetchone()
+        return None if row is None else json.loads(row[0])
+
+    def matching(
+        self, collection: object, promotion_id: object, key: str, value: object, limit: int
+    ) -> tuple[int, list[dict[str, Any]]]:
+        """(count, newest `limit`) of the cached records whose field `key` equals `value`.
+
+        `key` is one of the collection's sort keys (e.g. a user's participations: "user_id"),
+        so the lookup walks that key's index instead of searching the text.
+        """
+        spec = spec_for(collection)
+        keys = {k.name: k for k in spec.keys}
+        if key not in keys:
+            raise ValueError(f"{spec.name} has no field {key!r}; use one of {tuple(keys)}")
+        column, _ = query.order_column(spec, key, None)
+        wanted = key_value(value, keys[key].kind)
+        order = "created DESC, rid DESC" if spec.created_paths else "rid"
+        with self._db.read() as conn:
+            scope = scope_of(conn, spec.name, promotion_id)
+            if scope is None or wanted is None:
+                return 0, []
+            where = f"FROM records INDEXED BY records_{column} WHERE sid = ? AND {column} = ?"
+            params = (scope.sid, wanted)
+            count = int(conn.execute(f"SELECT count(*) {where}", params).fetchone()[0])
+            raws = conn.execute(f"SELECT raw {where} ORDER BY {order} LIMIT ?", (*params, limit))
+            return count, [json.loads(raw) for (raw,) in raws]
+
+    def iter_records(
+        self,
+        collection: object,
+        promotion_id: object,
+        filter_text: str | None = None,
+        sort: str | None = None,
+        descending: bool | None = None,
+        batch_size: int = 500,
+    ) -> Iterator[dict[str, Any]]:
+        """Every matching record in order, streamed from one consistent snapshot.
+
+        Constant memory; a file store reads through its own read-only connection, so writers
+        are not held up while an export runs.
+        """
+        spec = spec_for(collection)
+        column, desc = query.order_column(spec, sort, descending)
+        direction = "DESC" if desc else "ASC"
+        with self._db.locked() as conn:
+            scope = scope_of(conn, spec.name, promotion_id)
+        if scope is None:
+            return
+        sid = scope.sid
+        sql = f"SELECT raw FROM records INDEXED BY records_{column} WHERE sid = ?"
+        params: tuple[object, ...] = (sid,)
+        match = fts.match_expression(filter_text)
+        if match is not None:
+            table = fts.table(sid)
+            sql += f" AND rid IN (SELECT rowid FROM {table} WHERE {table} MATCH ?)"
+            params += (match,)
+        sql += f" ORDER BY {column} {direction}, rid {direction}"
+        private = self.path is not None
+        reader = files.connect(self.path, read_only=True) if self.path else self._db.conn
+        guard = contextlib.nullcontext if private else self._db.locked
+        try:
+            with guard():
+                cursor = reader.execute(sql, params)
+            while True:
+                with guard():
+                    batch = cursor.fetchmany(batch_size)
+                if not batch:
+                    return
+                for (raw,) in batch:
+                    yield json.loads(raw)
+        finally:
+            if private:
+                reader.close()
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -171,7 +416,7 @@ class Store(Views):
             prepared[columns.id] = (columns, json.dumps(item, ensure_ascii=False))
         changed = 0
         unchanged: list[str] = []
-        with self._write() as conn:
+        with self._db.write() as conn:
             sid = self._scope(conn, spec.name, pid_text(promotion_id))
             mark = sweep
             if mark is None:
@@ -202,7 +447,8 @@ class Store(Views):
             # We hold the write lock: the new rows are exactly those above the old top rid.
             fts.add(conn, sid, conn.execute("SELECT rid, ftext FROM records WHERE rid > ?", (top,)))
             if sweep is not None:
-                _in_chunks(conn, "UPDATE records SET sweep = ?", (sweep,), sid, unchanged)
+                sql = "UPDATE records SET sweep = ? WHERE sid = ? AND id IN ({marks})"
+                list(chunked(conn, sql, (sweep, sid), unchanged))
             conn.execute(
                 "UPDATE scopes SET version = version + 1, written_at = ? WHERE sid = ?",
                 (fetched, sid),
@@ -220,25 +466,15 @@ class Store(Views):
         conn: sqlite3.Connection, sid: int, ids: list[str]
     ) -> dict[str, tuple[int, str, str]]:
         """id -> (rid, ftext, raw) of the cached records among `ids`."""
-        found: dict[str, tuple[int, str, str]] = {}
-        for start in range(0, len(ids), _CHUNK):
-            chunk = ids[start : start + _CHUNK]
-            marks = ",".join("?" * len(chunk))
-            for record_id, rid, text, raw in conn.execute(
-                f"SELECT id, rid, ftext, raw FROM records WHERE sid = ? AND id IN ({marks})",
-                (sid, *chunk),
-            ):
-                found[record_id] = (rid, text, raw)
-        return found
+        sql = "SELECT id, rid, ftext, raw FROM records WHERE sid = ? AND id IN ({marks})"
+        return {
+            record_id: (rid, text, raw)
+            for record_id, rid, text, raw in chunked(conn, sql, (sid,), ids)
+        }
 
     @staticmethod
-    def _delete_where(
-        conn: sqlite3.Connection, sid: int, where: str, params: tuple[object, ...]
-    ) -> list[str]:
-        """Delete the scope's records matching `where` (and unindex them); their ids."""
-        rows = conn.execute(
-            f"SELECT id, rid, ftext FROM records WHERE sid = ? AND ({where})", (sid, *params)
-        ).fetchall()
+    def _delete(conn: sqlite3.Connection, sid: int, rows: list[Any]) -> list[str]:
+        """Delete records of a scope (and unindex them), given as (id, rid, ftext); their ids."""
         fts.remove(conn, sid, [(rid, text) for _, rid, text in rows])
         conn.executemany("DELETE FROM records WHERE rid = ?", [(rid,) for _, rid, _ in rows])
         if rows:
@@ -248,15 +484,11 @@ class Store(Views):
 
     def delete_records(self, collection: object, promotion_id: object, ids: Iterable[str]) -> int:
         """Delete records by id; returns how many were cached."""
-        wanted = [str(i) for i in ids]
-        deleted = 0
-        with self._write() as conn:
+        sql = "SELECT id, rid, ftext FROM records WHERE sid = ? AND id IN ({marks})"
+        with self._db.write() as conn:
             sid = self._scope(conn, collection_name(collection), pid_text(promotion_id))
-            for start in range(0, len(wanted), _CHUNK):
-                chunk = wanted[start : start + _CHUNK]
-                marks = ",".join("?" * len(chunk))
-                deleted += len(self._delete_where(conn, sid, f"id IN ({marks})", tuple(chunk)))
-        return deleted
+            rows = list(chunked(conn, sql, (sid,), [str(i) for i in ids]))
+            return len(self._delete(conn, sid, rows))
 
     def mark_refreshed(
         self,
@@ -268,7 +500,7 @@ class Store(Views):
         at: float | None = None,
     ) -> None:
         """Record the end of a refresh (sync calls this)."""
-        with self._write() as conn:
+        with self._db.write() as conn:
             sid = self._scope(conn, collection_name(collection), pid_text(promotion_id))
             conn.execute(
                 "UPDATE scopes SET refreshed_at = ?, complete = ?,"
@@ -280,7 +512,7 @@ class Store(Views):
 
     def pending(self, collection: object, promotion_id: object) -> list[str]:
         """Cursors where interrupted reads of the collection must resume."""
-        with self._locked() as conn:
+        with self._db.locked() as conn:
             row = conn.execute(
                 "SELECT pending FROM scopes WHERE collection = ? AND promotion_id = ?",
                 (collection_name(collection), pid_text(promotion_id)),
@@ -291,7 +523,7 @@ class Store(Views):
         self, collection: object, promotion_id: object, old: str | None, new: str | None
     ) -> None:
         """Atomically swap one resume cursor: add `new` (old None), drop `old` (new None)."""
-        with self._write() as conn:
+        with self._db.write() as conn:
             sid = self._scope(conn, collection_name(collection), pid_text(promotion_id))
             row = conn.execute("SELECT pending FROM scopes WHERE sid = ?", (sid,)).fetchone()
             cursors = [str(c) for c in json.loads(row[0])]
@@ -303,29 +535,30 @@ class Store(Views):
 
     def set_pending(self, collection: object, promotion_id: object, cursors: list[str]) -> None:
         """Replace the resume cursors."""
-        with self._write() as conn:
+        with self._db.write() as conn:
             sid = self._scope(conn, collection_name(collection), pid_text(promotion_id))
             _save_pending(conn, sid, cursors)
 
     def begin_sweep(self, collection: object, promotion_id: object) -> int:
         """Start a full read: returns the mark to pass to `write_page(sweep=...)`."""
-        with self._write() as conn:
+        with self._db.write() as conn:
             sid = self._scope(conn, collection_name(collection), pid_text(promotion_id))
             conn.execute("UPDATE scopes SET sweep = sweep + 1 WHERE sid = ?", (sid,))
             return int(conn.execute("SELECT sweep FROM scopes WHERE sid = ?", (sid,)).fetchone()[0])
 
     def end_sweep(self, collection: object, promotion_id: object, sweep: int) -> list[str]:
         """Finish a full read: delete the records it did not see; returns their ids."""
-        with self._write() as conn:
+        with self._db.write() as conn:
             sid = self._scope(conn, collection_name(collection), pid_text(promotion_id))
-            return self._delete_where(conn, sid, "sweep < ?", (sweep,))
+            sql = "SELECT id, rid, ftext FROM records WHERE sid = ? AND sweep < ?"
+            return self._delete(conn, sid, conn.execute(sql, (sid, sweep)).fetchall())
 
     # -- deleting personal data --------------------------------------------------------------
 
     def prune(self, max_age_seconds: float) -> int:
         """Delete every collection not refreshed (or written) for `max_age_seconds`."""
         cutoff = time.time() - max_age_seconds
-        with self._locked() as conn:
+        with self._db.locked() as conn:
             old = conn.execute(
                 "SELECT sid FROM scopes WHERE coalesce(refreshed_at, written_at, 0) < ?", (cutoff,)
             ).fetchall()
@@ -339,7 +572,7 @@ class Store(Views):
         Afterwards neither the file nor its WAL holds them: secure_delete zeroes freed
         content, the scopes' FTS tables are dropped, the file vacuumed, the WAL truncated.
         """
-        with self._locked() as conn:
+        with self._db.locked() as conn:
             if promotion_id is None:
                 rows = conn.execute("SELECT sid, count FROM scopes").fetchall()
             else:
@@ -351,7 +584,7 @@ class Store(Views):
         return sum(count for _, count in rows)
 
     def _delete_scopes(self, sids: list[int]) -> None:
-        with self._write() as conn:
+        with self._db.write() as conn:
             for sid in sids:
                 conn.execute("DELETE FROM records WHERE sid = ?", (sid,))
                 conn.execute("DELETE FROM scopes WHERE sid = ?", (sid,))
@@ -362,7 +595,7 @@ class Store(Views):
         """Rewrite the file without free pages and empty the WAL (no deleted data left)."""
         if self.in_memory:
             return
-        with self._locked() as conn:
+        with self._db.locked() as conn:
             conn.execute("VACUUM")
             for _ in range(50):  # another process reading: its snapshot pins the WAL a moment
                 busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
@@ -379,16 +612,6 @@ def _insertion_order(insert: tuple[object, ...]) -> tuple[bool, float, bool, int
     created_value = float(created) if isinstance(created, (int, float)) else 0.0
     number = id_num if isinstance(id_num, int) else 0
     return (created is not None, created_value, id_num is not None, number, str(record_id))
-
-
-def _in_chunks(
-    conn: sqlite3.Connection, head: str, params: tuple[object, ...], sid: int, ids: list[str]
-) -> None:
-    """Run `head WHERE sid = ? AND id IN (...)` over ids, a chunk at a time."""
-    for start in range(0, len(ids), _CHUNK):
-        chunk = ids[start : start + _CHUNK]
-        marks = ",".join("?" * len(chunk))
-        conn.execute(f"{head} WHERE sid = ? AND id IN ({marks})", (*params, sid, *chunk))
 
 
 def _save_pending(conn: sqlite3.Connection, sid: int, cursors: list[str]) -> None:

@@ -1,33 +1,37 @@
-"""The read API, made for a virtual table that materialises only the visible rows.
+"""Filtered and sorted views of a scope: `count`, `rows(offset, limit)` and `index_of` in SQL.
 
-`count`, `rows(offset, limit)` and `index_of` run in SQL: sorting walks an index on the sort
-column, from whichever end is nearer or from a row at a known position (keyset: a row served, or
-a checkpoint noted while a long walk skipped rows, query.Anchors); a filter is an FTS5 query,
-counted there and listed into a match set once a page needs it (query.MatchSet). A filtered walk
-has a budget: matches bunched far down the order are sorted instead (query.walk_budget). So a
-million rows scroll and filter without being loaded. Reads made for a filter still being typed
-can be abandoned midway (base.Connected.abandoned_when).
-`version` is a cheap per-collection change counter (it also sees other processes' writes)
-telling a view when to query again; `iter_records` streams for export in constant memory.
+All the records are paged by walking the sort's index from the nearer end. A filter's matches
+are listed once per scope into a match set (extended when a refresh only added records), and
+its order is materialised (query.Order) a step at a time: in the caller's thread as far as a
+page needs it (a first page: one short step), the rest by a background thread as soon as the
+view is read, so that a deep jump reads it. The background work stops whenever the connection
+is wanted elsewhere and goes on after. So a million rows scroll and filter without being
+loaded. Reads made for a filter still being typed can be abandoned midway
+(base.Database.abandoned_when).
 """
 
 from __future__ import annotations
 
-import contextlib
-import json
-import math
+import logging
 import sqlite3
-from collections.abc import Iterator
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from functools import partial
 
-from tui.store import files, fts, query
-from tui.store.base import Connected
-from tui.store.specs import collection_name, key_value, spec_for
+from tui.store import fts, query
+from tui.store.base import PROGRESS_STEPS, Database, StoreError, interrupted
+from tui.store.specs import collection_name
 
-PAGE_SIZE = 100  # items per API page, for page estimates
-MARK_STEP = 1024  # a long walk notes a checkpoint every MARK_STEP rows at least,
-MARKS = 50  # and at most about MARKS of them per view
+log = logging.getLogger(__name__)
+
+KEEP = 4  # match sets kept per connection, and twice as many orders
+PROBES = 400
+"""Index entries a page near an end may walk testing each in the FTS index, when the filter's
+matches are not listed yet and it expects to find its rows in half as many (a test costs about
+as much as listing a few hundred matches)."""
 
 
 def pid_text(promotion_id: object) -> str:
@@ -36,136 +40,71 @@ def pid_text(promotion_id: object) -> str:
 
 
 @dataclass(frozen=True)
-class Freshness:
-    """How complete and recent a cached collection is."""
+class Scope:
+    """A row of `scopes`: one cached collection of one promotion."""
 
+    sid: int
     count: int
-    refreshed_at: float | None  # end of the last finished refresh (epoch seconds)
-    written_at: float | None  # last page written
-    complete: bool  # every record was read and no interrupted read is left to resume
-    total_items: int | None  # records counted when the last refresh finished
-
-    @property
-    def pages_known(self) -> int:
-        """API pages the collection spans, as far as the cache knows."""
-        return math.ceil(max(self.total_items or 0, self.count) / PAGE_SIZE)
-
-
-@dataclass(frozen=True)
-class ScopeInfo:
-    """One cached collection of one promotion (`promotion_id` "" for account-wide ones)."""
-
-    collection: str
-    promotion_id: str
-    count: int
+    version: int
+    edits: int
     refreshed_at: float | None
     written_at: float | None
     complete: bool
+    total_items: int | None
 
 
-@dataclass
+def scope_of(conn: sqlite3.Connection, collection: object, promotion_id: object) -> Scope | None:
+    row = conn.execute(
+        "SELECT sid, count, version, edits, refreshed_at, written_at, complete, total_items"
+        " FROM scopes WHERE collection = ? AND promotion_id = ?",
+        (collection_name(collection), pid_text(promotion_id)),
+    ).fetchone()
+    if row is None:
+        return None
+    sid, count, version, edits, refreshed_at, written_at, complete, total_items = row
+    return Scope(sid, count, version, edits, refreshed_at, written_at, bool(complete), total_items)
+
+
+@dataclass(frozen=True)
 class _View:
-    """A scope as a query sees it, with the filter's match set."""
-
-    sid: int
-    count: int  # records in the scope
-    version: int
-    edits: int
+    scope: Scope
     matches: query.MatchSet | None
 
     @property
     def total(self) -> int:
-        """Rows in the view: the matches with a filter."""
-        return self.count if self.matches is None else self.matches.count
+        return self.scope.count if self.matches is None else self.matches.count
+
+    def key(self, column: str, desc: bool) -> tuple[object, ...]:
+        return (self.scope.sid, self.matches and self.matches.match, column, desc)
 
 
-class Views(Connected):
-    """The read side of the store."""
+class Views:
+    """The query side of a store (its match sets, its orders and their builder)."""
 
-    def sortable(self, collection: object) -> tuple[str, ...]:
-        """The sort keys `rows` accepts for a collection (the first is its default)."""
-        spec = spec_for(collection)
-        return (spec.default_sort, *(n for n in spec.sortable() if n != spec.default_sort))
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._matches: OrderedDict[tuple[int, str], query.MatchSet] = OrderedDict()
+        self._orders: OrderedDict[tuple[object, ...], query.Order] = OrderedDict()
+        self._serial = 0
+        self._builder = _Builder(self, db)
+        db.on_reset = self.forget
 
-    def default_descending(self, collection: object) -> bool:
-        """The default direction of the collection's default sort."""
-        return spec_for(collection).default_descending
+    def close(self) -> None:
+        self._builder.stop()
 
-    def _scope_row(self, conn: sqlite3.Connection, collection: object, pid: object) -> Any:
-        return conn.execute(
-            "SELECT sid, count, version, edits, refreshed_at, written_at, complete, total_items"
-            " FROM scopes WHERE collection = ? AND promotion_id = ?",
-            (collection_name(collection), pid_text(pid)),
-        ).fetchone()
+    def settle(self, timeout: float) -> bool:
+        """Wait until no order is being built in the background; False on timeout."""
+        return self._builder.idle.wait(timeout)
 
-    def version(self, collection: object, promotion_id: object) -> int:
-        """A counter that changes whenever the cached collection changes (any process)."""
-        with self._locked() as conn:
-            row = self._scope_row(conn, collection, promotion_id)
-        return -1 if row is None else int(row[2])
+    def forget(self) -> None:
+        """Drop the bookkeeping (the connection's temp tables are gone)."""
+        self._matches.clear()
+        self._orders.clear()
 
-    def data_version(self) -> int:
-        """Changes whenever anything in the database changes (this or another process)."""
-        with self._locked() as conn:
-            other = int(conn.execute("PRAGMA data_version").fetchone()[0])
-        return other * 1_000_000_007 + self._writes
-
-    def freshness(self, collection: object, promotion_id: object) -> Freshness:
-        """Count, last refresh, completeness and known total of a cached collection."""
-        with self._locked() as conn:
-            row = self._scope_row(conn, collection, promotion_id)
-        if row is None:
-            return Freshness(0, None, None, False, None)
-        return Freshness(int(row[1]), row[4], row[5], bool(row[6]), row[7])
-
-    def scopes(self) -> list[ScopeInfo]:
-        """Every cached collection, for `cache info`."""
-        with self._locked() as conn:
-            rows = conn.execute(
-                "SELECT collection, promotion_id, count, refreshed_at, written_at, complete"
-                " FROM scopes ORDER BY promotion_id, collection"
-            ).fetchall()
-        return [ScopeInfo(c, p, n, r, w, bool(k)) for c, p, n, r, w, k in rows]
-
-    def info(self) -> dict[str, str]:
-        """What the file is for: profile, api_base_url, brands."""
-        with self._locked() as conn:
-            rows = conn.execute("SELECT key, value FROM info WHERE key != 'last_sid'").fetchall()
-        return dict(rows)
-
-    def _view(
-        self, conn: sqlite3.Connection, collection: object, pid: object, filter_text: str | None
-    ) -> _View | None:
-        """The scope and the filter's match set; None if nothing is cached."""
-        row = self._scope_row(conn, collection, pid)
-        if row is None:
-            return None
-        sid, count, version, edits = (int(v) for v in row[:4])
-        match = fts.match_expression(filter_text)
-        matches = None if match is None else self._matches.get(conn, sid, match, version, edits)
-        return _View(sid, count, version, edits, matches)
-
-    def count(
-        self, collection: object, promotion_id: object, filter_text: str | None = None
-    ) -> int:
-        """How many cached records (matching the filter: every word as a word prefix)."""
-        with self._read() as conn:
+    def count(self, collection: object, promotion_id: object, filter_text: str | None) -> int:
+        with self._db.read() as conn:
             view = self._view(conn, collection, promotion_id, filter_text)
         return 0 if view is None else view.total
-
-    def _remember(
-        self, conn: sqlite3.Connection, view: _View, key: tuple[object, ...], rows: dict[int, int]
-    ) -> None:
-        """Note row positions of a view (index_of starts from them after new rows arrive)."""
-        known = self._known.get(key)
-        if known is None or (known.version, known.edits) != (view.version, view.edits):
-            if len(self._known) >= 8:
-                self._known.clear()
-            top = conn.execute("SELECT coalesce(max(rid), 0) FROM records").fetchone()[0]
-            known = self._known[key] = query.Known(view.version, view.edits, int(top), {})
-        if len(known.positions) > 1000:
-            known.positions.clear()
-        known.positions.update(rows)
 
     def rows(
         self,
@@ -173,267 +112,229 @@ class Views(Connected):
         promotion_id: object,
         offset: int,
         limit: int,
-        filter_text: str | None = None,
-        sort: str | None = None,
-        descending: bool | None = None,
-    ) -> list[dict[str, Any]]:
-        """Raw records `offset` to `offset + limit` in the given order (ties: storage order).
-
-        `sort` is one of `sortable(collection)` (default: the first); `descending` None means
-        the collection's default direction.
-        """
-        spec = spec_for(collection)
-        column, desc = query.order_column(spec, sort, descending)
-        with self._read() as conn:
-            view = self._view(conn, spec.name, promotion_id, filter_text)
-            if view is None:
-                return []
-            offset = max(offset, 0)
-            limit = min(limit, view.total - offset)
-            if limit <= 0:
-                return []
-            anchors = self._anchors_for(conn, view, column, desc)
-            found = self._page(conn, view, anchors, column, desc, offset, limit)
-            anchors.served(offset, found)
-            rids = [rid for rid, _ in found]
-            key = _view_key(view, column, desc)
-            self._remember(conn, view, key, {rid: offset + i for i, rid in enumerate(rids)})
-            marks = ",".join("?" * len(rids))
-            raws = dict(conn.execute(f"SELECT rid, raw FROM records WHERE rid IN ({marks})", rids))
-        return [json.loads(raws[rid]) for rid in rids if rid in raws]
-
-    def _page(
-        self,
-        conn: sqlite3.Connection,
-        view: _View,
-        anchors: query.Anchors,
+        filter_text: str | None,
         column: str,
         desc: bool,
-        offset: int,
-        limit: int,
-    ) -> list[tuple[int, object]]:
-        """(rid, sort value) of view rows `offset`..: a walk of the sort index from the nearest
-        row at a known position; with a filter, the matches sorted instead when they are few or
-        when a walk goes too far without finding them (query.walk_budget)."""
-        matches = view.matches
-        if matches is None:
-            how = query.plan(view.total, offset, limit, desc, anchors.known(), view.count)
-            return self._walk(conn, view, anchors, column, how, limit, None)
-        while anchors.ordered is None:
-            how = query.plan(view.total, offset, limit, desc, anchors.known(), view.count)
-            if query.should_list(how, limit, view.count, matches):
-                self._matches.listed(conn, matches)
-            if how.sort_matches:
-                break
-            budget = query.walk_budget(how, limit, view.count, matches)
-            found = self._walk(conn, view, anchors, column, how, limit, budget)
-            if len(found) == limit:
-                return found
-            if matches.table is not None:
-                break
-            self._matches.listed(conn, matches)  # and walk again, probing the list
-        if anchors.ordered is None:
-            anchors.ordered = self._matches.new_table("order")
-            self._matches.listed(conn, matches)
-            query.sort_matches(conn, view.sid, matches, column, desc, anchors.ordered)
-        return query.ordered_rows(conn, anchors.ordered, offset, limit)
-
-    def _walk(
-        self,
-        conn: sqlite3.Connection,
-        view: _View,
-        anchors: query.Anchors,
-        column: str,
-        how: query.Plan,
-        limit: int,
-        budget: int | None,
-    ) -> list[tuple[int, object]]:
-        """The rows a plan reaches, in the view's order (fewer if it runs out of budget)."""
-        if anchors.usable:
-            step = max(MARK_STEP, view.total // MARKS)
-            how = query.hop(conn, view.sid, view.matches, column, how, step, anchors.marks)
-        found = query.page_rows(conn, view.sid, view.matches, column, how, limit, budget)
-        if how.reverse:
-            found.reverse()
-        return found
-
-    def _anchors_for(
-        self, conn: sqlite3.Connection, view: _View, column: str, desc: bool
-    ) -> query.Anchors:
-        """Rows of this view at known positions, while it is unchanged (query.Anchors).
-
-        They let a page start from a known row (keyset) instead of skipping rows from an end;
-        a sort column with NULLs gets none (row values cannot compare NULL). Those of an older
-        version of the view are dropped (with their ordered table), and the least recently used
-        beyond eight views (a filter typed letter by letter makes a view per letter).
-        """
-        view_key = _view_key(view, column, desc)
-        key = (*view_key, view.version)
-        anchors = self._anchors.pop(key, None)  # put back last: the most recently used
-        if anchors is None:
-            stale = [k for k in self._anchors if k[:-1] == view_key]
-            kept = [k for k in self._anchors if k not in stale]
-            for old in stale + kept[: max(len(kept) - 7, 0)]:
-                ordered = self._anchors.pop(old).ordered
-                if ordered is not None:
-                    conn.execute(f"DROP TABLE IF EXISTS temp.{ordered}")
-            anchors = query.Anchors(not query.has_nulls(conn, view.sid, column))
-        self._anchors[key] = anchors
-        return anchors
-
-    def get(
-        self, collection: object, promotion_id: object, record_id: object
-    ) -> dict[str, Any] | None:
-        """One cached record by id."""
-        with self._locked() as conn:
-            row = conn.execute(
-                "SELECT raw FROM records JOIN scopes USING (sid)"
-                " WHERE collection = ? AND promotion_id = ? AND id = ?",
-                (collection_name(collection), pid_text(promotion_id), str(record_id)),
-            ).fetchone()
-        return None if row is None else json.loads(row[0])
-
-    def matching(
-        self, collection: object, promotion_id: object, key: str, value: object, limit: int
-    ) -> tuple[int, list[dict[str, Any]]]:
-        """(count, newest `limit`) of the cached records whose field `key` equals `value`.
-
-        `key` is one of the collection's sort keys (e.g. a user's participations: "user_id"),
-        so the lookup walks that key's index instead of searching the text.
-        """
-        spec = spec_for(collection)
-        keys = {k.name: k for k in spec.keys}
-        if key not in keys:
-            raise ValueError(f"{spec.name} has no field {key!r}; use one of {tuple(keys)}")
-        column, _ = query.order_column(spec, key, None)
-        wanted = key_value(value, keys[key].kind)
-        order = "created DESC, rid DESC" if spec.created_paths else "rid"
-        with self._read() as conn:
-            row = self._scope_row(conn, spec.name, promotion_id)
-            if row is None or wanted is None:
-                return 0, []
-            where = f"FROM records INDEXED BY records_{column} WHERE sid = ? AND {column} = ?"
-            params = (int(row[0]), wanted)
-            count = int(conn.execute(f"SELECT count(*) {where}", params).fetchone()[0])
-            raws = conn.execute(f"SELECT raw {where} ORDER BY {order} LIMIT ?", (*params, limit))
-            return count, [json.loads(raw) for (raw,) in raws]
+    ) -> list[int]:
+        """The rids of rows `offset`.. of a view."""
+        with self._db.read() as conn:
+            view = self._view(conn, collection, promotion_id, filter_text)
+            offset = max(offset, 0)
+            limit = 0 if view is None else min(limit, view.total - offset)
+            if view is None or limit <= 0:
+                return []
+            if view.matches is None:
+                self._builder.want(None)
+                return query.page(conn, view.scope.sid, column, desc, offset, limit, view.total)
+            ahead = self._order(conn, view, column, desc)
+            if ahead.done or ahead.filled >= offset + limit:
+                return query.ordered(conn, ahead, offset, limit)
+            self._builder.want(ahead)  # the rest in the background
+            back = view.total - offset  # rows from the page's first to the far end
+            behind = self._orders.get(view.key(column, not desc))
+            if behind is not None and behind.version != view.scope.version:
+                behind = None
+            if behind is not None and (behind.done or behind.filled >= back):
+                return query.ordered(conn, behind, back - limit, limit)[::-1]
+            near_end = back - limit < offset
+            skip = min(offset, back - limit)
+            expected = (skip + limit) * view.scope.count / view.total  # entries to walk
+            if view.matches.table is None and view.matches.seekable and expected * 2 <= PROBES:
+                found = query.walk_matches(
+                    conn, view.matches, column, desc != near_end, skip, limit, PROBES
+                )
+                if len(found) == limit:  # (a filter matching many records, near an end)
+                    return found[::-1] if near_end else found
+            if near_end:  # the order from the far end
+                behind = behind or self._order(conn, view, column, not desc)
+                while not behind.done and behind.filled < back:
+                    self._advance(conn, behind)
+                return query.ordered(conn, behind, back - limit, limit)[::-1]
+            while not ahead.done and ahead.filled < offset + limit:
+                self._advance(conn, ahead)
+            return query.ordered(conn, ahead, offset, limit)
 
     def index_of(
         self,
         collection: object,
         promotion_id: object,
         record_id: object,
-        filter_text: str | None = None,
-        sort: str | None = None,
-        descending: bool | None = None,
+        filter_text: str | None,
+        column: str,
+        desc: bool,
     ) -> int | None:
-        """The row number of a record in that order and filter (to keep a selection in place)."""
-        spec = spec_for(collection)
-        column, desc = query.order_column(spec, sort, descending)
-        with self._read() as conn:
-            view = self._view(conn, spec.name, promotion_id, filter_text)
+        with self._db.read() as conn:
+            view = self._view(conn, collection, promotion_id, filter_text)
             if view is None:
                 return None
+            sid = view.scope.sid
             row = conn.execute(
-                f"SELECT rid, {column} FROM records WHERE sid = ? AND id = ?",
-                (view.sid, str(record_id)),
+                f"SELECT {column}, rid FROM records WHERE sid = ? AND id = ?", (sid, str(record_id))
             ).fetchone()
             if row is None:
                 return None
-            rid, value = row
-            member = ""
-            if view.matches is not None:
-                if not query.contains(conn, view.matches, rid):
-                    return None
-                table = self._matches.listed(conn, view.matches)
-                member = f" AND rid IN (SELECT rid FROM temp.{table})"
-            key = _view_key(view, column, desc)
-            known = self._known.get(key)
-            if known and known.edits == view.edits and rid in known.positions:
-                # Only rows were added since: count the new ones that come before it.
-                position = known.positions[rid]
-                if known.version != view.version:
-                    source = "records NOT INDEXED WHERE rid > ? AND sid = ?"
-                    params: tuple[object, ...] = (known.watermark, view.sid)
-                    position += _count_before(
-                        conn, source, params, column, (value, rid), desc, member
-                    )
-            else:
-                source = f"records INDEXED BY records_{column} WHERE sid = ?"
-                args = (conn, source, (view.sid,), column, (value, rid))
-                # Probing the set costs ~8x counting the index: a row in the scope's second half
-                # probes the rows after it.
-                if member and 2 * _count_before(*args, desc, "") > view.count:
-                    position = view.total - 1 - _count_before(*args, not desc, member)
-                else:
-                    position = _count_before(*args, desc, member)
-            self._remember(conn, view, key, {rid: position})
-            return position
+            if view.matches is None:
+                return query.count_before(conn, sid, column, row, desc)
+            member, params = view.matches.probe("records")
+            sql = f"SELECT 1 FROM records WHERE rid = ? AND {member}"
+            if conn.execute(sql, (row[1], *params)).fetchone() is None:
+                return None
+            for direction in (desc, not desc):
+                order = self._orders.get(view.key(column, direction))
+                if order is None or order.version != view.scope.version:
+                    continue
+                found = query.position(conn, order, row[1])
+                if found is not None:
+                    return found if direction == desc else view.total - 1 - found
+            # Counting the matches before it probes each entry: from the nearer end.
+            listed = self._listed(conn, view.matches)
+            if 2 * query.count_before(conn, sid, column, row, desc) > view.scope.count:
+                after = query.count_before(conn, sid, column, row, not desc, listed)
+                return view.total - 1 - after
+            return query.count_before(conn, sid, column, row, desc, listed)
 
-    def iter_records(
-        self,
-        collection: object,
-        promotion_id: object,
-        filter_text: str | None = None,
-        sort: str | None = None,
-        descending: bool | None = None,
-        batch_size: int = 500,
-    ) -> Iterator[dict[str, Any]]:
-        """Every matching record in order, streamed from one consistent snapshot.
-
-        Constant memory; a file store reads through its own read-only connection, so writers
-        are not held up while an export runs.
-        """
-        spec = spec_for(collection)
-        column, desc = query.order_column(spec, sort, descending)
-        direction = "DESC" if desc else "ASC"
-        with self._locked() as conn:
-            row = self._scope_row(conn, spec.name, promotion_id)
-        if row is None:
-            return
-        sid = int(row[0])
-        sql = f"SELECT raw FROM records INDEXED BY records_{column} WHERE sid = ?"
-        params: tuple[object, ...] = (sid,)
+    def _view(
+        self, conn: sqlite3.Connection, collection: object, pid: object, filter_text: str | None
+    ) -> _View | None:
+        """The scope and the filter's match set, up to date; None if nothing is cached."""
+        scope = scope_of(conn, collection, pid)
+        if scope is None:
+            return None
         match = fts.match_expression(filter_text)
-        if match is not None:
-            table = fts.table(sid)
-            sql += f" AND rid IN (SELECT rowid FROM {table} WHERE {table} MATCH ?)"
-            params += (match,)
-        sql += f" ORDER BY {column} {direction}, rid {direction}"
-        private = self.path is not None
-        reader = files.connect(self.path, read_only=True) if self.path else self._conn
-        guard = contextlib.nullcontext() if private else self._lock
-        try:
-            with guard:
-                cursor = reader.execute(sql, params)
-            while True:
-                with guard:
-                    batch = cursor.fetchmany(batch_size)
-                if not batch:
-                    return
-                for (raw,) in batch:
-                    yield json.loads(raw)
-        finally:
-            if private:
-                reader.close()
+        if match is None:
+            return _View(scope, None)
+        key = (scope.sid, match)
+        found = self._matches.pop(key, None)
+        if found is not None and found.edits != scope.edits:
+            self._drop(conn, found.table)
+            found = None
+        if found is None:
+            seekable = fts.seekable(filter_text or "")
+            found = query.MatchSet(scope.sid, match, edits=scope.edits, seekable=seekable)
+        if found.version != scope.version:
+            top = conn.execute("SELECT coalesce(max(rid), 0) FROM records").fetchone()[0]
+            found.update(conn, scope.version, int(top))
+        self._matches[key] = found
+        while len(self._matches) > KEEP:
+            (sid, old), dropped = self._matches.popitem(last=False)
+            self._drop(conn, dropped.table)
+            for order_key in [k for k in self._orders if k[:2] == (sid, old)]:
+                self._drop(conn, self._orders.pop(order_key).table)
+        return _View(scope, found)
+
+    def _listed(self, conn: sqlite3.Connection, matches: query.MatchSet) -> str:
+        """The table of a match set, listed now if need be."""
+        if matches.table is None:
+            matches.list(conn, self._new_table("match"))
+        assert matches.table is not None
+        return matches.table
+
+    def _advance(self, conn: sqlite3.Connection, order: query.Order) -> None:
+        """One step of an order: listing its matches first."""
+        if order.matches.table is None:
+            self._listed(conn, order.matches)
+        else:
+            query.advance(conn, order)
+
+    def _order(self, conn: sqlite3.Connection, view: _View, column: str, desc: bool) -> query.Order:
+        """The view's order for this version of the scope (created empty if need be)."""
+        assert view.matches is not None
+        key = view.key(column, desc)
+        order = self._orders.pop(key, None)
+        if order is not None and order.version != view.scope.version:
+            self._drop(conn, order.table)
+            order = None
+        if order is None:
+            table, count, entries = self._new_table("order"), view.total, view.scope.count
+            query.create_order(conn, table)
+            few = count * query.SORTED_SHARE <= entries
+            order = query.Order(
+                table, view.matches, column, desc, count, entries, view.scope.version, few
+            )
+        self._orders[key] = order
+        while len(self._orders) > 2 * KEEP:
+            self._drop(conn, self._orders.popitem(last=False)[1].table)
+        return order
+
+    def _new_table(self, prefix: str) -> str:
+        self._serial += 1
+        return f"{prefix}_{self._serial}"
+
+    @staticmethod
+    def _drop(conn: sqlite3.Connection, table: str | None) -> None:
+        if table is not None:
+            conn.execute(f"DROP TABLE IF EXISTS temp.{table}")
+
+    def build_step(self, order: query.Order, stale: Callable[[], bool]) -> bool:
+        """One step of an order in the background; False when there is nothing left to do
+        (done, or no longer current). A step stopped by `stale()` is undone."""
+        with self._db.locked() as conn:
+            if self._db.closed or order.done or self._orders.get(order.key) is not order:
+                return False
+            conn.set_progress_handler(lambda: int(stale()), PROGRESS_STEPS)
+            conn.execute("BEGIN")
+            try:
+                row = conn.execute("SELECT version FROM scopes WHERE sid = ?", (order.matches.sid,))
+                if row.fetchone() != (order.version,):
+                    return False
+                self._advance(conn, order)
+            except sqlite3.OperationalError as exc:
+                if not interrupted(exc):
+                    raise
+            finally:
+                if conn.in_transaction:
+                    conn.execute("COMMIT")
+                conn.set_progress_handler(None, 0)
+            return not order.done
 
 
-def _view_key(view: _View, column: str, desc: bool) -> tuple[object, ...]:
-    return (view.sid, view.matches.match if view.matches else None, column, desc)
+class _Builder:
+    """A thread finishing the wanted order, a step at a time, yielding the connection to any
+    other thread that waits for it (the step it stops is done again)."""
 
+    def __init__(self, views: Views, db: Database) -> None:
+        self._views, self._db = views, db
+        self._wanted: query.Order | None = None
+        self._wake = threading.Event()
+        self._state = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._stopped = False
+        self.idle = threading.Event()
+        self.idle.set()
 
-def _count_before(
-    conn: sqlite3.Connection,
-    source: str,
-    params: tuple[object, ...],
-    column: str,
-    row: tuple[object, int],
-    desc: bool,
-    member: str,
-) -> int:
-    """Rows of `FROM source` (+ `member` condition) ordered before row (value, rid)."""
-    total = 0
-    for where, more in query.before(column, row[0], row[1], desc):
-        sql = f"SELECT count(*) FROM {source} AND {where}{member}"
-        total += int(conn.execute(sql, (*params, *more)).fetchone()[0])
-    return total
+    def want(self, order: query.Order | None) -> None:
+        """Build this order next (None: nothing), dropping the one under way."""
+        with self._state:
+            self._wanted = order
+            if order is None or self._stopped:
+                return
+            self.idle.clear()
+            self._wake.set()
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="store-orders", daemon=True)
+                self._thread.start()
+
+    def stop(self) -> None:
+        self._stopped, self._wanted = True, None
+        self._wake.set()
+
+    def _stale(self, order: query.Order) -> bool:
+        return order is not self._wanted or self._db.contended
+
+    def _run(self) -> None:
+        while not self._stopped:
+            self._wake.wait()
+            self._wake.clear()
+            order = self._wanted
+            try:
+                while order is not None and order is self._wanted:
+                    while self._db.contended:
+                        time.sleep(0.001)  # the waiting thread goes first
+                    if not self._views.build_step(order, partial(self._stale, order)):
+                        break
+            except (sqlite3.Error, StoreError) as exc:  # e.g. the store closed meanwhile
+                log.debug("background order stopped: %r", exc)
+            with self._state:
+                if not self._wake.is_set():
+                    self.idle.set()
+        self.idle.set()
