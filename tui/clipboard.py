@@ -1,4 +1,5 @@
 """Copy text for the user: the terminal's clipboard (OSC 52, works over SSH) and the system one.
+The app and the CLI (`ezepo link --copy`) copy through here.
 
 OSC 52 cannot be confirmed from inside the app: it is sent to a terminal that may ignore it.
 pyperclip confirms a copy, but needs a local clipboard tool (absent over SSH or on a headless box).
@@ -10,9 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pyperclip
-from textual.app import App
+
+if TYPE_CHECKING:  # the CLI copies without Textual
+    from textual.app import App
 
 
 @dataclass(frozen=True)
@@ -42,17 +46,17 @@ class CopyResult:
         return f"{what} could not be copied automatically: select it and copy it by hand"
 
 
-def system_copy(text: str) -> bool:
-    """Copy with pyperclip; False where no system clipboard is available."""
+def system_copy(text: str) -> str | None:
+    """Copy with pyperclip: None once copied, else why not (no clipboard tool on this machine)."""
     try:
         pyperclip.copy(text)
-    except pyperclip.PyperclipException:
-        return False
-    return True
+    except pyperclip.PyperclipException as exc:
+        return str(exc).splitlines()[0] if str(exc) else "no clipboard tool"
+    return None
 
 
 def copy_text(
-    app: App[object], text: str, *, system: Callable[[str], bool] = system_copy
+    app: App[object], text: str, *, system: Callable[[str], str | None] = system_copy
 ) -> CopyResult:
     """Copy `text` by every route available; `app.clipboard` always holds it afterwards.
 
@@ -61,4 +65,4 @@ def copy_text(
     app.copy_to_clipboard(text)
     if app.is_headless or not app.is_running:
         return CopyResult(terminal=False, system=False)
-    return CopyResult(terminal=not app.is_web, system=system(text))
+    return CopyResult(terminal=not app.is_web, system=system(text) is None)

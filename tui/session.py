@@ -1,7 +1,7 @@
-"""One profile's connections for the app: the Easypromos client, the Ezepo client and the store.
+"""One profile's connections for the app: the Easypromos client, Ezepo and the store.
 
-Screens and widgets ask the session for data and never build a URL. The session knows nothing of
-Textual; `session_of(widget)` finds the app's session from any widget.
+Screens and widgets ask the session for data (and its `ezepo` for Ezepo's) and never build a URL.
+The session knows nothing of Textual; `session_of(widget)` finds the app's session from any widget.
 """
 
 from __future__ import annotations
@@ -17,11 +17,11 @@ from tui.api.endpoints import Collection
 from tui.api.errors import NetworkError, PromoTuiApiError
 from tui.api.health import CallHealth
 from tui.config import Settings
+from tui.ezepo_session import EzepoSession
 
 if TYPE_CHECKING:  # imported by `start`, off the event loop: httpx, the API layer, the store
     from tui.api.easypromos import Checking, EasypromosClient
     from tui.api.errors import OutcomeUnknown
-    from tui.api.ezepo import EzepoClient
     from tui.api.journal import CoinOutcome, JournalEntry
     from tui.api.models import Role
     from tui.api.pacing import Lane, PacerState
@@ -63,8 +63,8 @@ class Session:
         self._warn = warn
         self._starting = asyncio.Lock()
         self.easypromos: EasypromosClient | None = None
-        self.ezepo: EzepoClient | None = None
-        self.ezepo_role: Role | None = None
+        self.ezepo: EzepoSession | None = None
+        """Ezepo's side of the session; None without an Ezepo endpoint and key."""
         self._store: Store | None = None
         self._store_guessed = False  # opened offline: the latest cache of the profile and URL
         self._refreshing = asyncio.Lock()
@@ -90,13 +90,14 @@ class Session:
                 self._prepare = None
             self.easypromos, self.ezepo = await asyncio.to_thread(self._new_clients)
 
-    def _new_clients(self) -> tuple[EasypromosClient, EzepoClient | None]:
+    def _new_clients(self) -> tuple[EasypromosClient, EzepoSession | None]:
         from tui import clients
 
         ezepo = clients.ezepo_client(self.settings, self._warn)
-        if ezepo is not None:
-            ezepo.health = self.ezepo_health
-        return self._new_client(), ezepo
+        if ezepo is None:
+            return self._new_client(), None
+        ezepo.health = self.ezepo_health
+        return self._new_client(), EzepoSession(ezepo)
 
     def _new_client(self, lane: Lane | None = None) -> EasypromosClient:
         """A client of the profile's account (clients share the account's pacer), its calls in
@@ -244,11 +245,10 @@ class Session:
         brands, promotions, self.cached_at = found
         return brands, promotions
 
-    async def load_ezepo_role(self) -> Role | None:
-        """Which kind of Ezepo key this profile holds (None without Ezepo)."""
-        if self.ezepo is not None:
-            self.ezepo_role = await self.ezepo.test()
-        return self.ezepo_role
+    @property
+    def ezepo_role(self) -> Role | None:
+        """Which kind of Ezepo key this profile holds, once checked (None without Ezepo)."""
+        return self.ezepo.role if self.ezepo is not None else None
 
     async def promotion(self, promotion_id: str) -> Record:
         """One promotion in full (raises ScopeError when the token may not read it)."""

@@ -17,6 +17,7 @@ from textual.widgets import Button, DataTable, Input, Select, Static, TabbedCont
 from tui.api.ezepo import EzepoClient
 from tui.api.models import LinkType, Role, Source
 from tui.csv_cells import neutralise
+from tui.ezepo_session import EzepoSession
 from tui.redact import Secret
 from tui.sandbox import credentials as cr
 from tui.screens.ezepo import EzepoScreen
@@ -39,7 +40,7 @@ class EzepoHost(App[None]):
 
     async def on_mount(self) -> None:
         self.client = EzepoClient(self.endpoint, Secret(self.key), timeout=5.0)
-        await self.push_screen(EzepoScreen(self.client, **self.screen_options))
+        await self.push_screen(EzepoScreen(EzepoSession(self.client), **self.screen_options))
 
     async def on_unmount(self) -> None:
         if self.client is not None:

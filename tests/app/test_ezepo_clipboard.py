@@ -38,9 +38,9 @@ def test_system_copy_reports_a_missing_clipboard(monkeypatch: pytest.MonkeyPatch
         raise pyperclip.PyperclipException("no clipboard mechanism")
 
     monkeypatch.setattr(clipboard.pyperclip, "copy", unavailable)
-    assert system_copy("x") is False
+    assert system_copy("x") == "no clipboard mechanism"
     monkeypatch.setattr(clipboard.pyperclip, "copy", lambda text: None)
-    assert system_copy("x") is True
+    assert system_copy("x") is None
 
 
 async def test_headless_copy_sets_app_clipboard_only() -> None:

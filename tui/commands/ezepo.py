@@ -227,16 +227,14 @@ async def show_link(client: EzepoClient, args: argparse.Namespace, settings: Set
 
 
 def copy_to_clipboard(text: str) -> None:
-    """Copy with pyperclip; say on stderr whether it worked."""
-    import pyperclip
+    """Copy to the system clipboard; say on stderr whether it worked."""
+    from tui.clipboard import system_copy
 
-    try:
-        pyperclip.copy(text)
-    except pyperclip.PyperclipException as exc:
-        reason = str(exc).splitlines()[0] if str(exc) else "no clipboard tool"
-        say(f"promo-tui: could not copy the link to the clipboard ({reason})")
-        return
-    say("promo-tui: link copied to the clipboard")
+    failure = system_copy(text)
+    if failure is None:
+        say("promo-tui: link copied to the clipboard")
+    else:
+        say(f"promo-tui: could not copy the link to the clipboard ({failure})")
 
 
 async def show_links(client: EzepoClient, args: argparse.Namespace, settings: Settings) -> int:

@@ -277,8 +277,11 @@ class BrowserScreen(Screen[None]):
 
     @work(exclusive=True, group="ezepo-role")
     async def _load_role(self) -> None:
+        ezepo = session_of(self).ezepo
+        if ezepo is None:
+            return
         try:
-            await session_of(self).load_ezepo_role()
+            await ezepo.check_role()
         except Exception as error:
             self.post_message(ApiFailed(error, "Ezepo: "))
 

@@ -12,8 +12,8 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 
-from tui.api.ezepo import EzepoClient
 from tui.api.models import Affiliate, EzepoList, Role
+from tui.ezepo_session import EzepoSession
 from tui.widgets.ezepo.affiliates import AffiliatesPane
 from tui.widgets.ezepo.base import EzepoPane, reporting
 from tui.widgets.ezepo.bulk import BulkLinks
@@ -58,31 +58,31 @@ class EzepoScreen(Screen[None]):
 
     def __init__(
         self,
-        client: EzepoClient | None,
+        ezepo: EzepoSession | None,
         *,
         poll_seconds: float = 30.0,
         download_dir: Path | None = None,
     ) -> None:
         super().__init__()
-        self.client = client
+        self.ezepo = ezepo
         self.poll_seconds = poll_seconds
         self.download_dir = download_dir
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("Checking the key…", id="ezepo-status", markup=False)
-        if self.client is None:
+        if self.ezepo is None:
             yield Static(NOT_CONFIGURED, id="ezepo-missing", markup=False)
         else:
             panes: dict[str, EzepoPane] = {
-                "lists": ListsPane(self.client),
-                "affiliates": AffiliatesPane(self.client),
-                "link": LinkBuilder(self.client),
-                "bulk": BulkLinks(self.client, download_dir=self.download_dir),
+                "lists": ListsPane(self.ezepo),
+                "affiliates": AffiliatesPane(self.ezepo),
+                "link": LinkBuilder(self.ezepo),
+                "bulk": BulkLinks(self.ezepo, download_dir=self.download_dir),
                 "jobs": FetchJobs(
-                    self.client, poll_seconds=self.poll_seconds, download_dir=self.download_dir
+                    self.ezepo, poll_seconds=self.poll_seconds, download_dir=self.download_dir
                 ),
-                "new-list": NewListForm(self.client),
+                "new-list": NewListForm(self.ezepo),
             }
             with TabbedContent(id="ezepo-tabs"):
                 for tab, title, _ in TABS:
@@ -93,7 +93,7 @@ class EzepoScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        if self.client is None:
+        if self.ezepo is None:
             self.query_one("#ezepo-status", Static).update("Ezepo: not configured")
             return
         self._show_admin_tabs(False)
@@ -114,13 +114,13 @@ class EzepoScreen(Screen[None]):
 
     @work(exclusive=True, group="role")
     async def check_role(self) -> None:
-        """Ask Ezepo which role the key has (`/api/test/`)."""
-        assert self.client is not None
+        """Ask Ezepo which role the key has (`/api/test/`), unless the session knows it."""
+        assert self.ezepo is not None
         status = self.query_one("#ezepo-status", Static)
         async with reporting(
             self, "Checking the Ezepo key", lambda text: status.update(safe_content(text))
         ):
-            self.post_message(RoleChecked(await self.client.test()))
+            self.post_message(RoleChecked(await self.ezepo.check_role()))
 
     @on(RoleChecked)
     def _role_known(self, message: RoleChecked) -> None:
@@ -163,7 +163,7 @@ class EzepoScreen(Screen[None]):
             self.action_show_tab(tabs[number - 1][0])
 
     def action_show_tab(self, tab: str) -> None:
-        if self.client is None:
+        if self.ezepo is None:
             return
         admin_only = next(admin for tab_id, _, admin in TABS if tab_id == tab)
         if not admin_only or self.role is Role.ADMIN:

@@ -9,8 +9,8 @@ from textual.binding import Binding
 from textual.coordinate import Coordinate
 from textual.widgets import DataTable
 
-from tui.api.ezepo import EzepoClient
 from tui.api.models import Affiliate, Role
+from tui.ezepo_session import EzepoSession
 from tui.redact import MASK
 from tui.widgets.ezepo.base import ErrorLine, EzepoPane, fill_table
 from tui.widgets.ezepo.messages import AffiliatesLoaded
@@ -36,8 +36,8 @@ class AffiliatesPane(EzepoPane):
         Binding("v", "reveal", "Show/hide key"),
     ]
 
-    def __init__(self, client: EzepoClient, *, id: str | None = None) -> None:
-        super().__init__(client, id=id)
+    def __init__(self, ezepo: EzepoSession, *, id: str | None = None) -> None:
+        super().__init__(ezepo, id=id)
         self.revealed: set[int] = set()
 
     def compose(self) -> ComposeResult:
@@ -82,4 +82,4 @@ class AffiliatesPane(EzepoPane):
     async def reload(self) -> None:
         """Fetch the affiliates; the screen shares them with the link builder."""
         async with self.loading_table("Loading affiliates"):
-            self.post_message(AffiliatesLoaded(await self.client.affiliates()))
+            self.post_message(AffiliatesLoaded(await self.ezepo.affiliates()))

@@ -14,8 +14,8 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Static
 
 from tui.api.errors import PromoTuiApiError
-from tui.api.ezepo import EzepoClient
 from tui.api.models import Affiliate, EzepoList, Role
+from tui.ezepo_session import EzepoSession
 from tui.paths import APP_NAME
 from tui.redact import redact_text
 from tui.widgets.safe_text import clean, safe_content
@@ -73,9 +73,9 @@ class EzepoPane(Vertical):
     lists: reactive[tuple[EzepoList, ...]] = reactive((), init=False)
     affiliates: reactive[tuple[Affiliate, ...]] = reactive((), init=False)
 
-    def __init__(self, client: EzepoClient, *, id: str | None = None) -> None:
+    def __init__(self, ezepo: EzepoSession, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.client = client
+        self.ezepo = ezepo
 
     @property
     def is_admin(self) -> bool:

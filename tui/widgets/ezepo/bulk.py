@@ -14,9 +14,9 @@ from textual.containers import Grid, Horizontal
 from textual.content import Content
 from textual.widgets import Button, DataTable, Input, Label, Select, Static
 
-from tui.api.ezepo import EzepoClient
 from tui.api.models import Affiliate, LinkType, Source
 from tui.csv_cells import write_csv
+from tui.ezepo_session import EzepoSession
 from tui.redact import Secret
 from tui.widgets.ezepo.base import (
     ErrorLine,
@@ -51,9 +51,9 @@ class BulkLinks(EzepoPane):
     ]
 
     def __init__(
-        self, client: EzepoClient, *, download_dir: Path | None = None, id: str | None = None
+        self, ezepo: EzepoSession, *, download_dir: Path | None = None, id: str | None = None
     ) -> None:
-        super().__init__(client, id=id)
+        super().__init__(ezepo, id=id)
         self.download_dir = download_dir or default_download_dir()
         self.rows: list[BulkRow] = []
         self.generated_for: tuple[str, Source, LinkType] | None = None
@@ -99,7 +99,7 @@ class BulkLinks(EzepoPane):
         progress = self.query_one("#bulk-progress", Static)
         affiliates: list[Affiliate] = list(self.affiliates)
         async with self.failure("Loading affiliates"):
-            affiliates = affiliates or await self.client.affiliates()
+            affiliates = affiliates or await self.ezepo.affiliates()
         if not affiliates:
             progress.update("No affiliates.")
             return
@@ -108,7 +108,7 @@ class BulkLinks(EzepoPane):
         async def one(affiliate: Affiliate) -> BulkRow:
             async with limit:
                 try:
-                    link = await self.client.link(affiliate.affid, source, listid, link_type)
+                    link = await self.ezepo.link(affiliate.affid, source, listid, link_type)
                 except Exception as exc:
                     return BulkRow(affiliate, None, describe_error(exc))
                 return BulkRow(affiliate, Secret(link))

@@ -16,9 +16,9 @@ from textual.message import Message
 from textual.widgets import Button, DataTable, Input, Label, Select, Static
 from textual.worker import Worker
 
-from tui.api.ezepo import EzepoClient, FetchProgress, FetchResult
-from tui.api.fetchjob import Phase
+from tui.api.fetchjob import FetchProgress, FetchResult, Phase
 from tui.api.models import ListFormat
+from tui.ezepo_session import EzepoSession
 from tui.widgets.ezepo.base import ErrorLine, EzepoPane, default_download_dir, describe_error
 from tui.widgets.ezepo.choices import FORMATS, labelled, list_options, refill
 from tui.widgets.safe_text import clean, safe_content, safe_text
@@ -126,13 +126,13 @@ class FetchJobs(EzepoPane):
 
     def __init__(
         self,
-        client: EzepoClient,
+        ezepo: EzepoSession,
         *,
         poll_seconds: float = 30.0,
         download_dir: Path | None = None,
         id: str | None = None,
     ) -> None:
-        super().__init__(client, id=id)
+        super().__init__(ezepo, id=id)
         self.poll_seconds = poll_seconds
         self.download_dir = download_dir or default_download_dir()
         self.jobs: dict[int, FetchJob] = {}
@@ -194,7 +194,7 @@ class FetchJobs(EzepoPane):
             self.post_message(JobChanged(job))
 
         try:
-            job.result = await self.client.fetch_list(
+            job.result = await self.ezepo.fetch_list(
                 job.listid,
                 job.kind,
                 job.dest_dir,

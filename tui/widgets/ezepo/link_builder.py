@@ -89,7 +89,7 @@ class LinkBuilder(EzepoPane):
         link_type = self.query_one("#link-type", Select).selection or LinkType.UNSUB
         async with self.failure("Generating the link"):
             try:
-                link = await self.client.link(affid, source, listid, link_type)
+                link = await self.ezepo.link(affid, source, listid, link_type)
             except AuthError:
                 if self.role is not Role.AFFILIATE:
                     raise

@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable
 
-from tui.api.models import EzepoList
+from tui.api.models import EzepoList, Role
 from tui.widgets.ezepo.base import ErrorLine, EzepoPane, fill_table
 from tui.widgets.ezepo.messages import ListsLoaded
 from tui.widgets.safe_text import safe_text
@@ -40,9 +40,11 @@ class ListsPane(EzepoPane):
     def on_mount(self) -> None:
         self.show_lists()
 
-    def watch_role(self) -> None:
+    def watch_role(self, role: Role | None) -> None:
+        """Read the lists once the key's role is known (its binding also says None first)."""
         self.show_lists()
-        self.reload()
+        if role is not None:
+            self.reload()
 
     def watch_lists(self) -> None:
         self.show_lists()
@@ -60,4 +62,4 @@ class ListsPane(EzepoPane):
     async def reload(self) -> None:
         """Fetch the lists; the screen shares them with the other tabs."""
         async with self.loading_table("Loading lists"):
-            self.post_message(ListsLoaded(await self.client.lists()))
+            self.post_message(ListsLoaded(await self.ezepo.lists()))

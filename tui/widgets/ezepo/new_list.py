@@ -9,8 +9,8 @@ from textual.app import ComposeResult
 from textual.containers import Grid
 from textual.widgets import Button, Input, Label, Select, Static
 
-from tui.api.ezepo import EzepoClient
 from tui.api.models import ListFormat, ListType
+from tui.ezepo_session import EzepoSession
 from tui.widgets.ezepo.base import ErrorLine, EzepoPane
 from tui.widgets.ezepo.choices import FORMATS, LIST_TYPES
 from tui.widgets.ezepo.form_field import FormField, rule
@@ -34,8 +34,8 @@ def is_name(value: str) -> bool:
 class NewListForm(EzepoPane):
     """Creates a list with `/api/newlist/`; Enter in a field or the button submits."""
 
-    def __init__(self, client: EzepoClient, *, id: str | None = None) -> None:
-        super().__init__(client, id=id)
+    def __init__(self, ezepo: EzepoSession, *, id: str | None = None) -> None:
+        super().__init__(ezepo, id=id)
         self.listid_field = FormField(
             "List id",
             Input(
@@ -85,7 +85,7 @@ class NewListForm(EzepoPane):
         self, listid: str, name: str, list_type: ListType | None, list_format: ListFormat | None
     ) -> None:
         async with self.failure("Creating the list"):
-            await self.client.new_list(listid, name, type=list_type, format=list_format)
+            await self.ezepo.new_list(listid, name, list_type=list_type, list_format=list_format)
             queued = " (waiting in the New List Queue)" if not (list_type and list_format) else ""
             self.notify(clean(f"List {listid} created{queued}"), markup=False)
             self.listid_field.input.value = ""
