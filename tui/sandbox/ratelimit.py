@@ -64,10 +64,6 @@ class RateLimiter:
             window.count += 1
             return True
 
-    def seconds_to_next_window(self) -> float:
-        now = self._clock()
-        return (self.window_index(now) + 1) * self.minute_seconds - now
-
     def windows(self) -> list[dict[str, object]]:
         with self._lock:
             return [w.as_dict(self.minute_seconds) for w in self._windows.values()]
