@@ -23,9 +23,9 @@ from tui.screens.browser import BrowserScreen
 from tui.screens.palette import PromotionById
 from tui.screens.prompt import PromptScreen, digits_only
 from tui.session import Session
-from tui.widgets.collection_columns import ago
 from tui.widgets.safe_text import clean
 from tui.widgets.status_bar import StatusBar
+from tui.widgets.words import ago
 
 if TYPE_CHECKING:
     from tui.screens.coins import CoinDialog

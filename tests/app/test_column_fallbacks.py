@@ -10,7 +10,7 @@ from typing import Any
 from textual.app import App, ComposeResult
 
 from tui.api.endpoints import Collection
-from tui.widgets.collection_columns import COLUMNS
+from tui.declarations import DECLARATIONS
 from tui.widgets.detail_pane import DetailPane
 from tui.widgets.row_source import ListRowSource
 from tui.widgets.virtual_table import VirtualTable
@@ -29,7 +29,7 @@ class Host(App[None]):
         self.collection, self.records = collection, records
 
     def compose(self) -> ComposeResult:
-        yield VirtualTable(COLUMNS[self.collection], ListRowSource(self.records))
+        yield VirtualTable(DECLARATIONS[self.collection].columns, ListRowSource(self.records))
         yield DetailPane()
 
     def on_mount(self) -> None:

@@ -13,11 +13,11 @@ from tests.app.conftest import browsing, wait_until
 from tests.app.test_ezepo import SIZE, host, ready
 from tui.api.endpoints import Collection
 from tui.config import Settings
+from tui.declarations import DECLARATIONS
 from tui.sandbox import credentials
 from tui.sandbox.server import SandboxServer
 from tui.screens.help import GUIDES, binding_table, by_place, open_sections
 from tui.screens.palette import PromotionById
-from tui.widgets.collection_columns import user_id_of
 from tui.widgets.ezepo.base import ErrorLine
 from tui.widgets.ezepo.link_builder import LinkBuilder
 from tui.widgets.promotions_tree import PromotionData
@@ -35,7 +35,7 @@ async def test_u_opens_the_user_from_the_table_and_backspace_goes_back_pane_by_p
         table.focus()
         await wait_until(pilot, lambda: view.state == "idle" and table.highlighted is not None)
         await wait_until(pilot, lambda: detail.shown and detail.shown.record == table.highlighted)
-        user_id = user_id_of(Collection.PARTICIPATIONS, dict(table.highlighted or {}))
+        user_id = DECLARATIONS[Collection.PARTICIPATIONS].user_of(dict(table.highlighted or {}))
         await pilot.press("u")
         await wait_until(
             pilot,

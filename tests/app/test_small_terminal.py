@@ -12,9 +12,9 @@ from tests.app.conftest import browser_ready, wait_until
 from tui.api.endpoints import Collection
 from tui.app import PromoTuiApp
 from tui.config import Settings
+from tui.declarations import DECLARATIONS
 from tui.sandbox import credentials
 from tui.sandbox.server import SandboxServer
-from tui.widgets.collection_columns import COLUMNS
 from tui.widgets.promotions_tree import PromotionData
 from tui.widgets.row_source import ListRowSource
 from tui.widgets.virtual_table import VirtualTable
@@ -66,11 +66,12 @@ class TableHost(App[None]):
         records = [
             {"transaction": {"id": "7", "user_id": "3", "amount": 5, "reason": "Welcome bonus"}}
         ]
-        yield VirtualTable(COLUMNS[Collection.COIN_TRANSACTIONS], ListRowSource(records))
+        columns = DECLARATIONS[Collection.COIN_TRANSACTIONS].columns
+        yield VirtualTable(columns, ListRowSource(records))
 
 
 async def test_overflow_markers_never_overwrite_a_title() -> None:
-    titles = [column.title for column in COLUMNS[Collection.COIN_TRANSACTIONS]]
+    titles = [column.title for column in DECLARATIONS[Collection.COIN_TRANSACTIONS].columns]
     for width in range(30, 100, 3):
         app = TableHost()
         async with app.run_test(size=(width, 10)) as pilot:

@@ -11,9 +11,9 @@ from textual.widgets import Footer
 
 from tui.api.endpoints import Collection
 from tui.config import Settings
+from tui.declarations import DECLARATIONS
 from tui.screens.coins import CoinDialog
 from tui.session import Session
-from tui.widgets.collection_columns import COLUMNS
 from tui.widgets.detail_pane import DetailPane
 from tui.widgets.row_source import ListRowSource
 from tui.widgets.status_bar import Budget, StatusBar
@@ -54,7 +54,7 @@ class Host(App[None]):
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
-        yield VirtualTable(COLUMNS[Collection.USERS], ListRowSource(USERS))
+        yield VirtualTable(DECLARATIONS[Collection.USERS].columns, ListRowSource(USERS))
         yield DetailPane()
         yield Footer()
 

@@ -23,6 +23,7 @@ from tui.commands._common import (
     run_async,
     say,
 )
+from tui.declarations import first
 from tui.store import files
 from tui.store.schema import UPGRADE_NOTE
 from tui.store.specs import extract, parse_time, spec_for
@@ -245,7 +246,7 @@ def _keep(request: Request) -> Callable[[Mapping[str, Any]], bool | None]:
 
     def keep(record: Mapping[str, Any]) -> bool | None:
         if since is not None:
-            created = parse_time(_first(record, spec.created_paths))
+            created = parse_time(first(record, spec.created_paths))
             if created is None:
                 return False
             if created < since:
@@ -253,16 +254,6 @@ def _keep(request: Request) -> Callable[[Mapping[str, Any]], bool | None]:
         return status is None or str(record.get("status")) == status
 
     return keep
-
-
-def _first(record: Mapping[str, Any], paths: tuple[str, ...]) -> object:
-    for path in paths:
-        value: object = record
-        for part in path.split("."):
-            value = value.get(part) if isinstance(value, Mapping) else None
-        if value not in (None, ""):
-            return value
-    return None
 
 
 async def _api_pages(client: EasypromosClient, request: Request, cursor: str | None) -> PageStream:

@@ -14,8 +14,8 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from tui.api.journal import JournalEntry
+from tui.declarations import short_time
 from tui.session import session_of
-from tui.widgets.collection_columns import short_time
 from tui.widgets.row_source import Column, ListRowSource
 from tui.widgets.safe_text import safe_content
 from tui.widgets.virtual_table import VirtualTable

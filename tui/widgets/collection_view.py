@@ -24,15 +24,15 @@ from textual.widgets import Input, Static
 
 from tui.api.endpoints import Collection
 from tui.api.errors import NetworkError
+from tui.declarations import DECLARATIONS
 from tui.messages import AddCoins, ApiFailed, OpenUser, RecordHighlighted
 from tui.session import Progress, Session, session_of
 from tui.store import Freshness
 from tui.widgets import tcss_beside
-from tui.widgets.collection_columns import COLUMNS, TITLES, ago, user_id_of
 from tui.widgets.safe_text import clean
 from tui.widgets.store_source import StoreRowSource
 from tui.widgets.virtual_table import VirtualTable
-from tui.widgets.words import counted
+from tui.widgets.words import ago, counted
 
 RELOAD_INTERVAL = 0.25
 """Seconds between two table re-queries (and status repaints) while pages arrive."""
@@ -103,7 +103,7 @@ class CollectionView(Vertical):
         self.query_one("#view-filter", Input).value = ""
         store = session_of(self).store
         source = StoreRowSource(store, showing.collection, showing.promotion_id)
-        self.table.set_source(source, COLUMNS[showing.collection])
+        self.table.set_source(source, DECLARATIONS[showing.collection].columns)
         self.load(full=False)
 
     def load(self, *, full: bool) -> None:
@@ -228,7 +228,7 @@ class CollectionView(Vertical):
         """What the table says with no row to show: why there is none."""
         showing = self.showing
         assert showing is not None
-        what = TITLES[showing.collection].lower()
+        what = DECLARATIONS[showing.collection].title.lower()
         if filtered:
             return f"No {what} match the filter"
         if self.state == "loading":
@@ -291,7 +291,7 @@ class CollectionView(Vertical):
         record = self.table.highlighted
         if self.showing is None or record is None:
             return
-        user_id = user_id_of(self.showing.collection, dict(record))
+        user_id = DECLARATIONS[self.showing.collection].user_of(dict(record))
         if user_id is None:
             self.notify("This record has no user", severity="warning")
         else:
@@ -301,5 +301,5 @@ class CollectionView(Vertical):
         if self.showing is None:
             return
         record = self.table.highlighted
-        user_id = user_id_of(self.showing.collection, dict(record)) if record else None
+        user_id = DECLARATIONS[self.showing.collection].user_of(dict(record)) if record else None
         self.post_message(AddCoins(self.showing.promotion_id, user_id))

@@ -23,13 +23,11 @@ from textual.visual import Visual
 
 from tui.api.endpoints import Collection
 from tui.api.errors import NetworkError
+from tui.declarations import DECLARATIONS, short_time
 from tui.messages import AddCoins, ApiFailed
 from tui.session import session_of
-from tui.store.specs import spec_for
 from tui.widgets import tcss_beside
-from tui.widgets.collection_columns import TITLES, short_time, user_id_of
 from tui.widgets.record_view import record_table
-from tui.widgets.row_source import dotted
 from tui.widgets.safe_text import clean
 
 Record = dict[str, Any]
@@ -44,15 +42,9 @@ class Shown:
     collection: Collection
     record: Record
 
-
-def record_id_of(collection: Collection, record: Record) -> str:
-    """A record's id where its collection keeps it (a ranking row: its id, else its user's id,
-    else its position); "" when it has none."""
-    for path in spec_for(collection).id_paths:
-        value = dotted(record, path)
-        if value is not None and value != "":
-            return str(value)
-    return ""
+    @property
+    def user_id(self) -> str | None:
+        return DECLARATIONS[self.collection].user_of(self.record)
 
 
 def transaction_line(transaction: Record) -> Content:
@@ -196,9 +188,10 @@ class DetailPane(ScrollView, can_focus=True):
         self.set_class(shown is not None, "-showing")
         if shown is None:
             return
-        singular = TITLES[shown.collection].rstrip("s")
-        record_id = record_id_of(shown.collection, shown.record)
-        user_id = user_id_of(shown.collection, shown.record)
+        declaration = DECLARATIONS[shown.collection]
+        singular = declaration.title.rstrip("s")
+        record_id = declaration.id_of(shown.record)  # a ranking row: else its user's id, position
+        user_id = shown.user_id
         if shown.collection is Collection.USERS and user_id:
             related = Content.styled("Loading balance and transactions…", "$text-muted")
             self._load_user_extras(shown.promotion_id, user_id)
@@ -230,7 +223,7 @@ class DetailPane(ScrollView, can_focus=True):
             shown is not None
             and shown.collection is Collection.USERS
             and shown.promotion_id == promotion_id
-            and user_id_of(shown.collection, shown.record) == user_id
+            and shown.user_id == user_id
         ):
             self._load_user_extras(promotion_id, user_id)
 
@@ -280,15 +273,13 @@ class DetailPane(ScrollView, can_focus=True):
 
     def _user_id(self) -> str | None:
         shown = self.shown
-        return user_id_of(shown.collection, shown.record) if shown else None
+        return shown.user_id if shown else None
 
     def open_user(self, promotion_id: str, user_id: str) -> None:
         """Show a user (from the cache, else read), with their balance and transactions."""
         shown = self.shown
         if not (
-            shown is not None
-            and shown.collection is Collection.USERS
-            and user_id_of(shown.collection, shown.record) == user_id
+            shown is not None and shown.collection is Collection.USERS and shown.user_id == user_id
         ):
             self._open_user(promotion_id, user_id)
 

@@ -23,9 +23,9 @@ from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
 from tui.api.endpoints import Collection
+from tui.declarations import DECLARATIONS, PROMOTION_CHILDREN
 from tui.messages import CollectionChosen, InsightsChosen, PromotionHighlighted
 from tui.widgets import tcss_beside
-from tui.widgets.collection_columns import PROMOTION_CHILDREN, TITLES
 from tui.widgets.safe_text import clean
 from tui.widgets.statuses import status_of, status_style, statuses_in
 from tui.widgets.words import shortened
@@ -305,7 +305,8 @@ class PromotionsTree(Tree[NodeData]):
             return
         title = clean(data.promotion.get("title"))
         for collection in PROMOTION_CHILDREN:
-            node.add_leaf(TITLES[collection], CollectionData(data.id, collection, title))
+            leaf = CollectionData(data.id, collection, title)
+            node.add_leaf(DECLARATIONS[collection].title, leaf)
         node.add_leaf("Insights", InsightsData(data.promotion))
 
     # ---- filters --------------------------------------------------------------------------------
@@ -422,7 +423,7 @@ class PromotionsTree(Tree[NodeData]):
         elif isinstance(data, BrandData):
             event.node.toggle()
         elif isinstance(data, CollectionData):
-            title = f"{data.promotion_title} · {TITLES[data.collection]}"
+            title = f"{data.promotion_title} · {DECLARATIONS[data.collection].title}"
             self.post_message(CollectionChosen(data.promotion_id, data.collection, title))
         elif isinstance(data, InsightsData):
             self.post_message(InsightsChosen(data.promotion))

@@ -12,8 +12,8 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 from tui.widgets import tcss_beside
-from tui.widgets.collection_columns import ago
 from tui.widgets.safe_text import clean
+from tui.widgets.words import ago
 
 GAUGE_CELLS = 10
 SEPARATOR = " │ "

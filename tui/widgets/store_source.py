@@ -6,10 +6,10 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 
 from tui.api.endpoints import Collection
+from tui.declarations import DECLARATIONS
 from tui.store import Store
 from tui.store.base import Abandoned
-from tui.store.specs import spec_for
-from tui.widgets.row_source import Record, dotted
+from tui.widgets.row_source import Record
 
 
 class StoreRowSource:
@@ -19,7 +19,7 @@ class StoreRowSource:
         self.store = store
         self.collection = collection
         self.promotion_id = promotion_id or ""
-        self._id_paths = spec_for(collection).id_paths
+        self._declaration = DECLARATIONS[collection]
         self._filter: str | None = None
         self._sort: str | None = None
         self._descending: bool | None = None
@@ -79,8 +79,4 @@ class StoreRowSource:
         return self.store.snapshot()
 
     def key_of(self, record: Record) -> str | None:
-        for path in self._id_paths:
-            value = dotted(record, path)
-            if value not in (None, ""):
-                return str(value)
-        return None
+        return self._declaration.id_of(record)
