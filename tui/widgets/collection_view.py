@@ -126,19 +126,20 @@ class CollectionView(Vertical):
                 showing.collection, showing.promotion_id, full, on_progress
             )
         except NetworkError as error:
-            self._problem = str(error)
-            self.state = "offline"
+            problem, state = str(error), "offline"
             self.post_message(ApiFailed(error, "Offline: "))
         except Exception as error:  # an API error: said inline and notified
-            self._problem = str(error)
-            self.state = "failed"
+            problem, state = str(error), "failed"
             self.post_message(ApiFailed(error, f"{showing.title}: "))
         else:
-            self.state = "idle"
+            problem, state = "", "idle"
             if full:
                 self.notify(report.summary(), title="Re-sync done", markup=False)
-        self.table.reload()
+        # Counted before the state changes: the load's end is said with the counts it left
+        # (said with the counts from its start, an empty collection showed '0 of ~? loaded').
         await self._read_freshness(session, showing)
+        self._problem, self.state = problem, state
+        self.table.reload()
 
     async def _read_freshness(self, session: Session, showing: Showing) -> None:
         """How fresh the cache is (read on a thread: the store may be busy writing)."""
