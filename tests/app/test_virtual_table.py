@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 from textual.app import App, ComposeResult
 from textual.pilot import Pilot
 
+from tests.app.conftest import wait_until
 from tui.widgets.row_source import Column, ListRowSource, Record
 from tui.widgets.virtual_table import VirtualTable, format_cell
 
@@ -128,6 +130,34 @@ async def test_a_filter_made_at_the_end_shows_its_first_rows_in_one_read() -> No
         assert (table.row_count, table.cursor, table.scroll_y) == (1_111, 0, 0)
         assert table.highlighted == {"id": "1", "nickname": "player1"}
         assert source.reads == [(0, 3 * (table.size.height - 1))]  # no window read for the end
+
+
+class HeldSource(ListRowSource):
+    """Its reads wait while `gate` is closed: the table's query thread stays busy."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.gate = threading.Event()
+        self.gate.set()
+
+    def rows(self, offset: int, limit: int) -> Sequence[Record]:
+        assert self.gate.wait(timeout=20), "the test never opened the gate"
+        return super().rows(offset, limit)
+
+
+async def test_a_filter_waiting_for_the_busy_thread_survives_a_reload() -> None:
+    source = HeldSource(records(50), search_keys=("nickname",))
+    async with shown(source) as (table, pilot):
+        source.gate.clear()
+        table.reload()  # a read holds the query thread (as a long load's re-queries do)
+        await pilot.pause()
+        table.set_filter("player4")  # queued behind it
+        await pilot.pause()
+        table.reload()  # a tick's re-query while the filter still waits: it cancels its worker
+        await pilot.pause()
+        source.gate.set()
+        await wait_until(pilot, lambda: table.row_count == 11)  # it was lost: 50 rows
+        assert table.highlighted == {"id": "4", "nickname": "player4"}
 
 
 def test_cells_are_cleaned_and_fitted() -> None:

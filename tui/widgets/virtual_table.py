@@ -297,7 +297,11 @@ class VirtualTable(ScrollView, can_focus=True):
     @work(exclusive=True, group="virtual-table-query", exit_on_error=False)
     async def _run_then_reload(self, function: Callable[..., object], *args: Any) -> None:
         """Change the source (its filter or order), then show it from its first row; the rows
-        shown stay until the new ones are read (one trip to the query thread)."""
+        shown stay until the new ones are read (one trip to the query thread).
+
+        The change is made even if a reload cancels this worker meanwhile (shielded): cancelled
+        while it waited for the busy thread, a filter typed during a load was never applied.
+        """
         source, generation, height = self._source, self._generation, self._body_height
         if source is None:
             return
@@ -306,7 +310,7 @@ class VirtualTable(ScrollView, can_focus=True):
             function(*args)
             return _read_around(source, _Anchor(None, 0, 0), 0, height)
 
-        snapshot = await self._in_thread(run_and_read)
+        snapshot = await asyncio.shield(self._in_thread(run_and_read))
         if generation == self._generation:
             self._apply(replace(snapshot, cursor=0), 0)
 
