@@ -69,20 +69,45 @@ def shot(snap_compare: Any, settings: Settings, size: tuple[int, int], step: Ste
     return bool(snap_compare(app, terminal_size=size, run_before=run_before))
 
 
+async def tree_settled(
+    pilot: Any, screen: BrowserScreen, promotion_id: str, *, expanded: bool = True
+) -> None:
+    """Wait for the tree's cursor on a promotion opened (expanded unless locked), and for the
+    scroll that follows a refresh: the promotion and its last collection on screen (if the
+    tree is: a narrow screen hides it while the table has the focus)."""
+    tree = screen.promotions_tree
+
+    def settled() -> bool:
+        node = tree._promotion_node(promotion_id)
+        if node is None or tree.cursor_node is not node or node.is_expanded != expanded:
+            return False
+        if not screen.query_one("#sidebar").display:
+            return True
+        last = node.children[-1] if expanded else node
+        top, height = tree.scroll_offset.y, tree.scrollable_content_region.height
+        return top <= node.line and 0 <= last.line < top + height
+
+    await wait_until(pilot, settled)
+
+
 async def show(screen: BrowserScreen, pilot: Any, promotion_id: str, state: str) -> None:
-    """Open a promotion's users in the table and wait for `state`."""
-    screen.open_promotion(promotion_id)
+    """Open a promotion's users in the table and wait for `state` and the tree (if the account
+    has that promotion)."""
+    in_tree = screen.open_promotion(promotion_id)
     screen.collection.show(promotion_id, Collection.USERS, f"{promotion_id} · Users")
     screen.table.focus()
     await wait_until(pilot, lambda: screen.collection.state == state)
+    if in_tree:
+        await tree_settled(pilot, screen, promotion_id)
 
 
 async def browsing(app: PromoTuiApp, screen: BrowserScreen, pilot: Any) -> None:
     screen.open_promotion(SMALL)
-    tree = screen.promotions_tree
-    node = tree._promotion_node(SMALL)
-    await wait_until(pilot, lambda: node is not None and node.is_expanded)
-    await wait_until(pilot, lambda: screen.detail.shown is not None)
+    await tree_settled(pilot, screen, SMALL)
+    listed = screen.promotions_tree.promotions
+    summary = next(p for p in listed if str(p.get("id")) == SMALL)
+    detail = screen.detail  # the promotion read in full, not the list's summary
+    await wait_until(pilot, lambda: detail.shown and detail.shown.record.keys() > summary.keys())
 
 
 async def with_data(app: PromoTuiApp, screen: BrowserScreen, pilot: Any) -> None:
@@ -166,6 +191,7 @@ def test_screen_locked(
         locked_id = str(credentials.LOCKED_PROMOTION_ID)
         screen.open_promotion(locked_id)
         await wait_until(pilot, lambda: locked_id in screen.promotions_tree.locked)
+        await tree_settled(pilot, screen, locked_id, expanded=False)
 
     settings = settings_for(sandbox, easypromos_token=Secret(credentials.SCOPED_TOKEN))
     assert shot(snap_compare, settings, size, locked)

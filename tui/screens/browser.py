@@ -81,6 +81,8 @@ class BrowserScreen(Screen[None]):
         self._detail_timer: Timer | None = None
         self._status_timer: Timer | None = None
         self._recovery_noted = time.monotonic()
+        self._promotions_read: dict[str, dict[str, Any]] = {}
+        """Promotions read in full when opened: the detail pane shows these, not the list's."""
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
@@ -240,6 +242,7 @@ class BrowserScreen(Screen[None]):
     # ---- account --------------------------------------------------------------------------------
 
     def action_reload_account(self) -> None:
+        self._promotions_read.clear()
         self._load_account()
 
     @work(exclusive=True, group="account")
@@ -316,6 +319,7 @@ class BrowserScreen(Screen[None]):
             tree.access_checked(promotion_id, None)
             self.post_message(ApiFailed(error, f"Promotion {promotion_id}: "))
             return
+        self._promotions_read[promotion_id] = promotion
         tree.access_checked(promotion_id, True)
         detail = self.detail
         shown = detail.shown
@@ -353,8 +357,11 @@ class BrowserScreen(Screen[None]):
             self.promotions_tree.focus()
 
     def on_promotion_highlighted(self, event: PromotionHighlighted) -> None:
-        promotion = event.promotion
-        self.detail.show(str(promotion.get("id")), Collection.PROMOTIONS, promotion)
+        """The promotion in the detail pane: in full if it was read (its answer may come before
+        the tree's cursor reaches it), else as listed."""
+        promotion_id = str(event.promotion.get("id"))
+        promotion = self._promotions_read.get(promotion_id, event.promotion)
+        self.detail.show(promotion_id, Collection.PROMOTIONS, promotion)
 
     def on_collection_chosen(self, event: CollectionChosen) -> None:
         self.collection.show(event.promotion_id, event.collection, event.title)
