@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -10,6 +11,7 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
+from textual.widgets import Input
 
 from tui.app import PromoTuiApp
 from tui.config import Settings
@@ -71,3 +73,20 @@ def settings_for(tmp_path: Path) -> Callable[..., Settings]:
         return app_settings(sandbox, tmp_path, **changes)
 
     return make
+
+
+@pytest.fixture
+def snap_compare(snap_compare: Callable[..., bool]) -> Callable[..., bool]:
+    """pytest-textual-snapshot's `snap_compare`, with the text cursor shown steadily in the shot:
+    it blinks every 0.5 s, and a shot taken later than usual (a loaded machine) caught it off."""
+
+    def compare(app: Any, *args: Any, run_before: Any = None, **kwargs: Any) -> bool:
+        async def steady_cursor(pilot: Pilot[Any]) -> None:
+            if run_before is not None and inspect.isawaitable(result := run_before(pilot)):
+                await result
+            for field in pilot.app.screen.query(Input):
+                field.cursor_blink = False  # shown, and stays so
+
+        return snap_compare(app, *args, run_before=steady_cursor, **kwargs)
+
+    return compare
