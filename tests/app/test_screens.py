@@ -81,6 +81,8 @@ async def tree_settled(
         node = tree._promotion_node(promotion_id)
         if node is None or tree.cursor_node is not node or node.is_expanded != expanded:
             return False
+        if expanded and not node.children:  # its collections are added as it expands
+            return False
         if not screen.query_one("#sidebar").display:
             return True
         last = node.children[-1] if expanded else node

@@ -4,12 +4,31 @@ from __future__ import annotations
 
 import os
 import pty
+from collections.abc import Iterator
 
 import pytest
 
+from tests.conftest import SESSION_SANDBOX_OPTIONS
 from tui.sandbox import credentials as cr
+from tui.sandbox.server import SandboxServer
 
 from .conftest import Cli
+
+
+@pytest.fixture(scope="module")
+def _own_sandbox() -> Iterator[SandboxServer]:
+    with SandboxServer(**SESSION_SANDBOX_OPTIONS) as server:
+        yield server
+
+
+@pytest.fixture
+def sandbox(_own_sandbox: SandboxServer) -> Iterator[SandboxServer]:
+    """A sandbox of this module's own, that only its CLI runs know: 'nothing sent' is counted
+    there, where no request of an earlier test still on its way can land (one did, under load,
+    on the session's sandbox: seed 340696732)."""
+    yield _own_sandbox
+    _own_sandbox.state.reset()
+
 
 SMALL = str(cr.ACTIVE_PROMOTION_ID)
 
