@@ -177,7 +177,7 @@ class Session:
 
         client = self.client
         try:
-            found = await self._online(client.organizing_brands(RetryPolicy(attempts=1)))
+            brands = await self._online(client.organizing_brands(RetryPolicy(attempts=1)))
         except PromoTuiApiError as error:
             if not is_retryable(error):
                 raise
@@ -185,8 +185,7 @@ class Session:
             cached = await self._cached_account(on_cache_upgrade) if offline else None
             if cached is not None:
                 return cached
-            found = await self._online(client.organizing_brands())
-        brands = [brand.raw for brand in found]
+            brands = await self._online(client.organizing_brands())
         self.cached_at = None
         if self._store is not None and self._store_guessed:
             self._store.close()
@@ -205,7 +204,7 @@ class Session:
                 directory=settings.cache_directory,
                 on_upgrade=on_cache_upgrade,
             )
-        promotions = [p.raw for p in await self._online(client.promotions("all"))]
+        promotions = await self._online(client.promotions("all"))
         store = self._store
         await asyncio.to_thread(store.write_page, Collection.ORGANIZING_BRANDS, None, brands)
         await asyncio.to_thread(store.write_page, Collection.PROMOTIONS, None, promotions)
@@ -252,7 +251,7 @@ class Session:
 
     async def promotion(self, promotion_id: str) -> Record:
         """One promotion in full (raises ScopeError when the token may not read it)."""
-        return (await self._online(self.client.promotion(promotion_id))).raw
+        return await self._online(self.client.promotion(promotion_id))
 
     # ---- collections ----------------------------------------------------------------------------
 
@@ -304,7 +303,7 @@ class Session:
         cached = await asyncio.to_thread(self.store.get, Collection.USERS, promotion_id, user_id)
         if cached is not None:
             return cached
-        return (await self._online(self.client.user(promotion_id, user_id))).raw
+        return await self._online(self.client.user(promotion_id, user_id))
 
     async def user_transactions(self, promotion_id: str, user_id: str) -> list[Record]:
         """A user's coin transactions, newest first (one API call)."""

@@ -35,7 +35,7 @@ async def export_for(sb: SandboxServer, seconds: float, limit: int) -> None:
     async with EasypromosClient(
         sb.easypromos_url, Secret(cr.DEMO_TOKEN), rate_limit=limit, rate_window=1.0
     ) as ep:
-        promotions = [p.id for p in await ep.promotions()]
+        promotions = [p["id"] for p in await ep.promotions()]
 
         async def export() -> None:
             for pid in promotions * 3:

@@ -40,7 +40,7 @@ async def cache_the_rest(url: str, pid: int, brands: list[object]) -> dict[str, 
         with Store.open(PROFILE, url, brands) as store:
             for collection in (Collection.USERS, Collection.COIN_TRANSACTIONS):
                 await sync.refresh(client, store, collection, pid)
-        return (await client.promotion(str(pid))).raw
+        return await client.promotion(str(pid))
 
 
 def measure(url: str, brands: list[object], promotion: dict[str, Any]) -> dict[str, Any]:

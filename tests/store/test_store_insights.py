@@ -42,7 +42,7 @@ async def _read_promotion(server: SandboxServer, store: Store, pid: str, pages: 
     async with EasypromosClient(
         server.easypromos_url, Secret(cr.DEMO_TOKEN), rate_limit=1_000_000, rate_window=1.0
     ) as client:
-        promotion = (await client.promotion(pid)).raw
+        promotion = await client.promotion(pid)
         for collection in READ:
             if pages is None:
                 await refresh(client, store, collection, pid)

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Callable, Generator
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 
@@ -25,15 +25,7 @@ from tui.api.errors import (
     ServerError,
 )
 from tui.api.journal import CoinOutcome, EntryState, Journal, JournalEntry, find_match
-from tui.api.models import (
-    CoinTransaction,
-    Model,
-    OrganizingBrand,
-    Promotion,
-    User,
-    to_id,
-    to_number,
-)
+from tui.api.models import CoinTransaction, to_id, to_number
 from tui.api.pacing import DEFAULT_RESERVE, Lane, Pacer, pacer_for
 from tui.api.retry import RetryPolicy, with_retries
 from tui.api.transport import (
@@ -50,7 +42,6 @@ from tui.redact import Secret, redact_url
 __all__ = ["Collection", "EasypromosClient", "Page"]
 
 log = logging.getLogger(__name__)
-M = TypeVar("M", bound=Model)
 
 Checking = Callable[[JournalEntry, datetime], None]
 """Told that an entry's transactions are being read back, and until when it will be tried."""
@@ -205,29 +196,28 @@ class EasypromosClient(ServiceClient):
             cursor = next_cursor
 
     async def _all(
-        self, path: str, model: type[M], retry: RetryPolicy | None = None, **params: Any
-    ) -> list[M]:
+        self, path: str, retry: RetryPolicy | None = None, **params: Any
+    ) -> list[dict[str, Any]]:
         pages = self._pages(path, params, None, retry)
-        return [model.from_raw(item) async for page in pages for item in page.items]
+        return [item async for page in pages for item in page.items]
 
-    async def organizing_brands(self, retry: RetryPolicy | None = None) -> list[OrganizingBrand]:
+    async def organizing_brands(self, retry: RetryPolicy | None = None) -> list[dict[str, Any]]:
         """The account's brands (the account check: they name the account in the shared
         budget); `retry` replaces the client's policy for this call."""
-        brands = await self._all(Collection.ORGANIZING_BRANDS.path, OrganizingBrand, retry)
-        self.pacer.identify(brand.id for brand in brands)
+        brands = await self._all(Collection.ORGANIZING_BRANDS.path, retry)
+        self.pacer.identify(to_id(brand.get("id")) for brand in brands)
         return brands
 
-    async def promotions(self, status: str = "all") -> list[Promotion]:
-        return await self._all(Collection.PROMOTIONS.path, Promotion, status=status)
+    async def promotions(self, status: str = "all") -> list[dict[str, Any]]:
+        return await self._all(Collection.PROMOTIONS.path, status=status)
 
-    async def promotion(self, promotion_id: str | int) -> Promotion:
-        path = endpoints.PROMOTION.format(promotion_id=promotion_id)
-        return Promotion.from_raw(await self._get_object(path))
+    async def promotion(self, promotion_id: str | int) -> dict[str, Any]:
+        return await self._get_object(endpoints.PROMOTION.format(promotion_id=promotion_id))
 
-    async def user(self, promotion_id: str | int, user_id: str | int) -> User:
+    async def user(self, promotion_id: str | int, user_id: str | int) -> dict[str, Any]:
         path = endpoints.USER.format(promotion_id=promotion_id, user_id=user_id)
         try:
-            return User.from_raw(await self._get_object(path))
+            return await self._get_object(path)
         except NotFound:
             raise NotFound(f"No user {user_id} in promotion {promotion_id}.", status=404) from None
 
@@ -235,7 +225,7 @@ class EasypromosClient(ServiceClient):
         self, promotion_id: str | int, user_id: str | int
     ) -> list[CoinTransaction]:
         path = endpoints.USER_COIN_TRANSACTIONS.format(promotion_id=promotion_id, user_id=user_id)
-        return await self._all(path, CoinTransaction)
+        return [CoinTransaction.from_raw(item) for item in await self._all(path)]
 
     # -- coin transactions ----------------------------------------------------------------------
 

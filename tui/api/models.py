@@ -1,4 +1,6 @@
-"""Typed resources of both APIs, built leniently from raw JSON.
+"""Typed resources built leniently from raw JSON: a coin transaction (the journal reconciles by its
+fields) and Ezepo's lists and affiliates. Other Easypromos records stay raw dicts, described by
+tui/declarations.py.
 
 Plain frozen dataclasses, not pydantic/msgspec: the data is messy (ids as int or string, counts as
 strings, nullable everything) and must never fail to load, so a small lenient converter per field
@@ -17,7 +19,6 @@ from datetime import date, datetime, timezone
 from enum import Enum, IntEnum
 from typing import Any, ClassVar, TypeVar
 
-from tui.api.endpoints import Collection
 from tui.redact import Secret
 
 Raw = dict[str, Any]
@@ -128,14 +129,6 @@ def to_secret(value: Any) -> Secret | None:
     return Secret(str(value)) if isinstance(value, (str, int)) and str(value) else None
 
 
-def to_dict(value: Any) -> Raw:
-    return dict(value) if isinstance(value, Mapping) else {}
-
-
-def to_list(value: Any) -> list[Any]:
-    return list(value) if isinstance(value, list) else []
-
-
 # -- the generic builder -------------------------------------------------------------------------
 
 _CONVERTERS: dict[Any, Callable[[Any], Any]] = {
@@ -146,8 +139,6 @@ _CONVERTERS: dict[Any, Callable[[Any], Any]] = {
     bool | None: to_bool,
     datetime | None: to_datetime,
     date | None: to_date,
-    Raw: to_dict,
-    list[Any]: to_list,
     Secret | None: to_secret,
 }
 
@@ -172,7 +163,7 @@ class Model:
         for f in dataclasses.fields(cls):
             if f.name == "raw":
                 continue
-            values[f.name] = _convert(hints[f.name], source.get(f.name))
+            values[f.name] = _CONVERTERS[hints[f.name]](source.get(f.name))
         return cls(raw=data, **values)
 
     @classmethod
@@ -186,117 +177,7 @@ class Model:
         return raw
 
 
-def _convert(hint: Any, value: Any) -> Any:
-    converter = _CONVERTERS.get(hint)
-    if converter is not None:
-        return converter(value)
-    nested = [
-        arg for arg in typing.get_args(hint) if isinstance(arg, type) and issubclass(arg, Model)
-    ]
-    if nested:
-        return nested[0].from_raw(value) if isinstance(value, Mapping) else None
-    raise TypeError(f"no converter for {hint!r}")  # a programming error in this module
-
-
 # -- Easypromos ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class OrganizingBrand(Model):
-    id: str = ""
-    name: str | None = None
-
-
-@dataclass(frozen=True)
-class Promotion(Model):
-    id: str = ""
-    title: str | None = None
-    organizing_brand: OrganizingBrand | None = None
-    promotion_type: str | None = None
-    internal_ref: str | None = None
-    description: str | None = None
-    status: str | None = None
-    timezone: str | None = None
-    start_date: datetime | None = None
-    end_date: datetime | None = None
-    default_language: str | None = None
-    created: datetime | None = None
-    url: str | None = None
-
-
-@dataclass(frozen=True)
-class Stage(Model):
-    id: str = ""
-    name: str | None = None
-    type: str | None = None
-    start_date: datetime | None = None
-    end_date: datetime | None = None
-    visible: bool | None = None
-
-
-@dataclass(frozen=True)
-class User(Model):
-    id: str = ""
-    promotion_id: str = ""
-    first_name: str | None = None
-    last_name: str | None = None
-    nickname: str | None = None
-    login_type: str | None = None
-    social_id: str | None = None
-    external_id: str | None = None
-    status: str | None = None
-    email: str | None = None
-    phone: str | None = None
-    birthday: date | None = None
-    created: datetime | None = None
-    avatar_img: str | None = None
-    language: str | None = None
-    country: str | None = None
-    custom_properties: list[Any] = field(default_factory=list)
-    meta_data: Raw = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class PrizeType(Model):
-    id: str = ""
-    name: str | None = None
-    ref: str | None = None
-    description: str | None = None
-    assignation_type: str | None = None
-    qty: int | None = None
-    given: int | None = None
-    image: str | None = None
-    instructions: str | None = None
-
-
-@dataclass(frozen=True)
-class Prize(Model):
-    id: str = ""
-    prize_type: PrizeType | None = None
-    user_id: str = ""
-    stage_id: str = ""
-    participation_id: str = ""
-    created: datetime | None = None
-    code: str | None = None
-    download_url: str | None = None
-    redeem_url: str | None = None
-    user: User | None = None
-
-
-@dataclass(frozen=True)
-class Participation(Model):
-    id: str = ""
-    promotion_id: str = ""
-    stage_id: str = ""
-    user_id: str = ""
-    created: datetime | None = None
-    ip: str | None = None
-    user_agent: str | None = None
-    points: int | float | None = None
-    data: list[Any] = field(default_factory=list)
-    user: User | None = None
-    prize: Prize | None = None
-    requirement: Raw = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -304,66 +185,21 @@ class CoinTransaction(Model):
     """A virtual-coin transaction; list items wrap it as `{"transaction": {...}, "user": {...}}`."""
 
     id: str = ""
-    user_id: str = ""
-    promotion_id: str = ""
-    coin_id: str = ""
-    coin_name: str | None = None
     amount: int | float | None = None
     balance: int | float | None = None
     created: datetime | None = None
-    transaction_type: str | None = None
     reason: str | None = None
     concept: str | None = None
-    extra: Raw = field(default_factory=dict)
-    user: User | None = None
 
     @classmethod
     def _source(cls, raw: Raw) -> Raw:
         inner = raw.get("transaction")
-        if not isinstance(inner, Mapping):
-            return raw
-        return {**inner, "user": raw.get("user", inner.get("user"))}
+        return dict(inner) if isinstance(inner, Mapping) else raw
 
     @property
     def label(self) -> str | None:
         """The text given when the transaction was sent (`concept`, else `reason`)."""
         return self.concept if self.concept is not None else self.reason
-
-
-@dataclass(frozen=True)
-class RankingRow(Model):
-    """A row of a stage's points ranking [assumed fields]; `user_id` may come from a nested user."""
-
-    id: str = ""
-    position: int | None = None
-    user_id: str = ""
-    points: int | float | None = None
-    user: User | None = None
-
-    @classmethod
-    def _source(cls, raw: Raw) -> Raw:
-        user = raw.get("user")
-        if raw.get("user_id") is None and isinstance(user, Mapping):
-            return {**raw, "user_id": user.get("id")}
-        return raw
-
-
-MODELS: dict[Collection, type[Model]] = {
-    Collection.ORGANIZING_BRANDS: OrganizingBrand,
-    Collection.PROMOTIONS: Promotion,
-    Collection.STAGES: Stage,
-    Collection.USERS: User,
-    Collection.PARTICIPATIONS: Participation,
-    Collection.PRIZES: Prize,
-    Collection.PRIZE_TYPES: PrizeType,
-    Collection.RANKING: RankingRow,
-    Collection.COIN_TRANSACTIONS: CoinTransaction,
-}
-
-
-def parse(collection: Collection, raw: Any) -> Model:
-    """The typed model of one raw item of `collection` (never raises on odd data)."""
-    return MODELS[collection].from_raw(raw)
 
 
 # -- Ezepo ---------------------------------------------------------------------------------------

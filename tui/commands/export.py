@@ -316,7 +316,7 @@ async def open_store(client: EasypromosClient, settings: Settings, *, cached: bo
     try:
         if cached:
             return await asyncio.to_thread(_open_cached_store, settings)
-        brands = [brand.raw.get("id") for brand in await client.organizing_brands()]
+        brands = [brand.get("id") for brand in await client.organizing_brands()]
         return await asyncio.to_thread(
             Store.open,
             settings.profile,

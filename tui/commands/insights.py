@@ -89,7 +89,7 @@ async def insights(args: argparse.Namespace) -> int:
                 if promotion is None:
                     raise CliError(f"promotion {pid} is not cached; run without --cached first")
             else:
-                promotion = (await client.promotion(pid)).raw
+                promotion = await client.promotion(pid)
                 await asyncio.to_thread(figures.remember_promotion, store, promotion)
                 progress = Progress(
                     f"insights {pid}", waiting_until=lambda: client.pacer.state().waiting_until
