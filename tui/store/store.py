@@ -1,29 +1,27 @@
-"""The store: the local cache of fetched collections, read by views and written through.
+"""The store: the local cache of fetched collections, read through views and written through.
 
-`Store.open` picks the profile's file for the account (or memory when caching is off). A Store
-is a connection (base.Database: its lock, transactions and recovery) and the views read from it
-(views.Views: filters, orders, pages); the simple reads, the writes (fetched pages, sync
-bookkeeping) and deleting personal data are here.
+`Store.open` picks the profile's file for the account (or memory when caching is off). A store
+is a connection (database.Database: its lock, transactions and recovery) and the views read on
+it (views.Views: filters, orders, pages); its writes, sync bookkeeping and deletions are here.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
-import math
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from tui.store import files, fts, query
-from tui.store.base import Database, StoreError, chunked, connect_file
+from tui.store import files, fts
+from tui.store.database import Database, StoreError, chunked, connect_file
 from tui.store.schema import KEY_COLUMNS, ensure_schema
-from tui.store.specs import collection_name, extract, key_value, spec_for
-from tui.store.views import Views, pid_text, scope_of
+from tui.store.specs import Extracted, collection_name, extract, key_value, spec_for
+from tui.store.views import Views, order_column, pid_text, scope_of
 
 __all__ = ["PAGE_SIZE", "Freshness", "ScopeInfo", "Store", "StoreError", "WriteResult"]
 
@@ -39,11 +37,6 @@ class Freshness:
     written_at: float | None  # last page written
     complete: bool  # every record was read and no interrupted read is left to resume
     total_items: int | None  # records counted when the last refresh finished
-
-    @property
-    def pages_known(self) -> int:
-        """API pages the collection spans, as far as the cache knows."""
-        return math.ceil(max(self.total_items or 0, self.count) / PAGE_SIZE)
 
 
 @dataclass(frozen=True)
@@ -77,6 +70,15 @@ class WriteResult:
         return known is not None and oldest is not None and oldest < known
 
 
+class Cached(NamedTuple):
+    """A stored record's row, as far as writes need it."""
+
+    id: str
+    rid: int
+    text: str
+    raw: str
+
+
 class Store:
     """A cache database (a file, or memory when caching is off). Use `Store.open`."""
 
@@ -101,7 +103,7 @@ class Store:
     def in_memory(self) -> bool:
         return self.path is None
 
-    # -- opening and closing ---------------------------------------------------------------
+    # -- opening ---------------------------------------------------------------------------
 
     @classmethod
     def open(
@@ -127,13 +129,13 @@ class Store:
             ensure_schema(conn)
             return cls(conn, None, [])
         brands = files.brands_text(brands_key)
-        path = files.database_path(profile, api_base_url, brands, directory)
-        warnings: list[str] = []
-        try:
-            store = cls(connect_file(path, warnings, on_upgrade), path, warnings)
-            store._set_info(profile=profile, api_base_url=api_base_url, brands=brands)
-        except sqlite3.Error as exc:
-            raise StoreError(f"cannot open the cache {path}: {exc}") from exc
+        store = cls.open_file(
+            files.database_path(profile, api_base_url, brands, directory), on_upgrade
+        )
+        info = {"profile": profile, "api_base_url": api_base_url, "brands": brands}
+        if store.info() != info:
+            with store._db.write() as conn:
+                conn.executemany("INSERT OR REPLACE INTO info VALUES (?, ?)", info.items())
         if max_age_days is not None:
             store.prune(max_age_days * 86400.0)
         return store
@@ -153,19 +155,15 @@ class Store:
             if not path.name.endswith(files.SUFFIX):
                 continue  # a damaged file moved aside
             try:
-                conn = files.connect(path, read_only=True)
-                try:
+                with contextlib.closing(files.connect(path, read_only=True)) as conn:
                     url = conn.execute("SELECT value FROM info WHERE key = 'api_base_url'")
                     found = url.fetchone()
                     latest = conn.execute(
                         "SELECT max(coalesce(refreshed_at, written_at, 0)) FROM scopes"
                     ).fetchone()[0]
-                finally:
-                    conn.close()
             except sqlite3.Error:
                 continue
-            newer = best is None or (latest or 0) > best[0]
-            if found is not None and found[0] == api_base_url and latest and newer:
+            if found == (api_base_url,) and latest and (best is None or latest > best[0]):
                 best = (float(latest), path)
         return None if best is None else cls.open_file(best[1], on_upgrade)
 
@@ -178,11 +176,6 @@ class Store:
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open the cache {path}: {exc}") from exc
 
-    def _set_info(self, **values: str) -> None:
-        if self.info() != values:
-            with self._db.write() as conn:
-                conn.executemany("INSERT OR REPLACE INTO info VALUES (?, ?)", values.items())
-
     # -- reading ---------------------------------------------------------------------------
 
     def snapshot(self) -> AbstractContextManager[object]:
@@ -190,8 +183,12 @@ class Store:
         process's writers wait for it to end; another process's are seen after it)."""
         return self._db.read()
 
+    def _read(self) -> AbstractContextManager[sqlite3.Connection]:
+        """A read transaction, for the store's modules that read in SQL."""
+        return self._db.read()
+
     def abandoned_when(self, stale: Callable[[], bool]) -> AbstractContextManager[None]:
-        """Reads inside stop (raising base.Abandoned) soon after `stale()` turns true."""
+        """Reads inside stop (raising database.Abandoned) soon after `stale()` turns true."""
         return self._db.abandoned_when(stale)
 
     def settle(self, timeout: float = 10.0) -> bool:
@@ -199,30 +196,11 @@ class Store:
         is measured without it (benchmarks, tests). False on timeout."""
         return self._views.settle(timeout)
 
-    def _read(self) -> AbstractContextManager[sqlite3.Connection]:
-        """A read transaction, for the store's modules that read in SQL."""
-        return self._db.read()
-
-    def sortable(self, collection: object) -> tuple[str, ...]:
-        """The sort keys `rows` accepts for a collection (the first is its default)."""
-        spec = spec_for(collection)
-        return (spec.default_sort, *(n for n in spec.sortable() if n != spec.default_sort))
-
-    def default_descending(self, collection: object) -> bool:
-        """The default direction of the collection's default sort."""
-        return spec_for(collection).default_descending
-
     def version(self, collection: object, promotion_id: object) -> int:
         """A counter that changes whenever the cached collection changes (any process)."""
         with self._db.locked() as conn:
             scope = scope_of(conn, collection, promotion_id)
         return -1 if scope is None else scope.version
-
-    def data_version(self) -> int:
-        """Changes whenever anything in the database changes (this or another process)."""
-        with self._db.locked() as conn:
-            other = int(conn.execute("PRAGMA data_version").fetchone()[0])
-        return other * 1_000_000_007 + self._db.writes
 
     def freshness(self, collection: object, promotion_id: object) -> Freshness:
         """Count, last refresh, completeness and known total of a cached collection."""
@@ -230,7 +208,7 @@ class Store:
             s = scope_of(conn, collection, promotion_id)
         if s is None:
             return Freshness(0, None, None, False, None)
-        return Freshness(s.count, s.refreshed_at, s.written_at, s.complete, s.total_items)
+        return Freshness(s.count, s.refreshed_at, s.written_at, bool(s.complete), s.total_items)
 
     def scopes(self) -> list[ScopeInfo]:
         """Every cached collection, for `cache info`."""
@@ -251,7 +229,9 @@ class Store:
         self, collection: object, promotion_id: object, filter_text: str | None = None
     ) -> int:
         """How many cached records (matching the filter: every word as a word prefix)."""
-        return self._views.count(collection, promotion_id, filter_text)
+        with self._db.read() as conn:
+            view = self._views.view(conn, collection, promotion_id, filter_text)
+        return 0 if view is None else view.total
 
     def rows(
         self,
@@ -265,17 +245,17 @@ class Store:
     ) -> list[dict[str, Any]]:
         """Raw records `offset` to `offset + limit` in the given order (ties: storage order).
 
-        `sort` is one of `sortable(collection)` (default: the first); `descending` None means
-        the collection's default direction.
+        `sort` is one of the collection's sort keys (default: its default sort); `descending`
+        None means the collection's default direction.
         """
-        column, desc = query.order_column(spec_for(collection), sort, descending)
+        column, desc = order_column(spec_for(collection), sort, descending)
         with self._db.read() as conn:
-            rids = self._views.rows(
-                collection, promotion_id, offset, limit, filter_text, column, desc
+            view = self._views.view(conn, collection, promotion_id, filter_text)
+            rids = [] if view is None else self._views.rids(conn, view, column, desc, offset, limit)
+            raws = dict(
+                chunked(conn, "SELECT rid, raw FROM records WHERE rid IN ({marks})", (), rids)
             )
-            sql = "SELECT rid, raw FROM records WHERE rid IN ({marks})"
-            raws = dict(chunked(conn, sql, (), rids))
-        return [json.loads(raws[rid]) for rid in rids if rid in raws]
+        return [json.loads(raws[rid]) for rid in rids]
 
     def index_of(
         self,
@@ -287,8 +267,12 @@ class Store:
         descending: bool | None = None,
     ) -> int | None:
         """The row number of a record in that order and filter (to keep a selection in place)."""
-        column, desc = query.order_column(spec_for(collection), sort, descending)
-        return self._views.index_of(collection, promotion_id, record_id, filter_text, column, desc)
+        column, desc = order_column(spec_for(collection), sort, descending)
+        with self._db.read() as conn:
+            view = self._views.view(conn, collection, promotion_id, filter_text)
+            return (
+                None if view is None else self._views.index_of(conn, view, column, desc, record_id)
+            )
 
     def get(
         self, collection: object, promotion_id: object, record_id: object
@@ -314,7 +298,7 @@ class Store:
         keys = {k.name: k for k in spec.keys}
         if key not in keys:
             raise ValueError(f"{spec.name} has no field {key!r}; use one of {tuple(keys)}")
-        column, _ = query.order_column(spec, key, None)
+        column, _ = order_column(spec, key, None)
         wanted = key_value(value, keys[key].kind)
         order = "created DESC, rid DESC" if spec.created_paths else "rid"
         with self._db.read() as conn:
@@ -341,22 +325,20 @@ class Store:
         Constant memory; a file store reads through its own read-only connection, so writers
         are not held up while an export runs.
         """
-        spec = spec_for(collection)
-        column, desc = query.order_column(spec, sort, descending)
-        direction = "DESC" if desc else "ASC"
+        column, desc = order_column(spec_for(collection), sort, descending)
         with self._db.locked() as conn:
-            scope = scope_of(conn, spec.name, promotion_id)
+            scope = scope_of(conn, collection, promotion_id)
         if scope is None:
             return
-        sid = scope.sid
         sql = f"SELECT raw FROM records INDEXED BY records_{column} WHERE sid = ?"
-        params: tuple[object, ...] = (sid,)
+        params: tuple[object, ...] = (scope.sid,)
         match = fts.match_expression(filter_text)
         if match is not None:
-            table = fts.table(sid)
+            table = fts.table(scope.sid)
             sql += f" AND rid IN (SELECT rowid FROM {table} WHERE {table} MATCH ?)"
             params += (match,)
-        sql += f" ORDER BY {column} {direction}, rid {direction}"
+        way = "DESC" if desc else "ASC"
+        sql += f" ORDER BY {column} {way}, rid {way}"
         private = self.path is not None
         reader = files.connect(self.path, read_only=True) if self.path else self._db.conn
         guard = contextlib.nullcontext if private else self._db.locked
@@ -368,18 +350,18 @@ class Store:
                     batch = cursor.fetchmany(batch_size)
                 if not batch:
                     return
-                for (raw,) in batch:
-                    yield json.loads(raw)
+                yield from (json.loads(raw) for (raw,) in batch)
         finally:
             if private:
                 reader.close()
 
     # -- writing ---------------------------------------------------------------------------
 
-    def _scope(self, conn: sqlite3.Connection, collection: str, pid: str) -> int:
+    def _scope(self, conn: sqlite3.Connection, collection: object, promotion_id: object) -> int:
         """The scope id, creating the scope (and its FTS table) on first use."""
+        names = (collection_name(collection), pid_text(promotion_id))
         row = conn.execute(
-            "SELECT sid FROM scopes WHERE collection = ? AND promotion_id = ?", (collection, pid)
+            "SELECT sid FROM scopes WHERE collection = ? AND promotion_id = ?", names
         ).fetchone()
         if row is not None:
             return int(row[0])
@@ -389,8 +371,7 @@ class Store:
         sid = max(int(used[0]) if used else 0, int(top)) + 1
         conn.execute("INSERT OR REPLACE INTO info (key, value) VALUES ('last_sid', ?)", (sid,))
         conn.execute(
-            "INSERT INTO scopes (sid, collection, promotion_id) VALUES (?, ?, ?)",
-            (sid, collection, pid),
+            "INSERT INTO scopes (sid, collection, promotion_id) VALUES (?, ?, ?)", (sid, *names)
         )
         fts.create(conn, sid)
         return sid
@@ -410,42 +391,33 @@ class Store:
         """
         spec = spec_for(collection)
         fetched = time.time() if fetched_at is None else fetched_at
-        prepared = {}
+        page: dict[str, tuple[Extracted, str]] = {}
         for item in items:
             columns = extract(spec, item)
-            prepared[columns.id] = (columns, json.dumps(item, ensure_ascii=False))
-        changed = 0
-        unchanged: list[str] = []
+            page[columns.id] = (columns, json.dumps(item, ensure_ascii=False))
         with self._db.write() as conn:
-            sid = self._scope(conn, spec.name, pid_text(promotion_id))
+            sid = self._scope(conn, collection, promotion_id)
             mark = sweep
             if mark is None:
-                mark = conn.execute("SELECT sweep FROM scopes WHERE sid = ?", (sid,)).fetchone()[0]
-            stored = self._stored(conn, sid, list(prepared))
-            known = [c.created for i, (c, _) in prepared.items() if i in stored]
-            times = [c.created for c, _ in prepared.values() if c.created is not None]
+                (mark,) = conn.execute("SELECT sweep FROM scopes WHERE sid = ?", (sid,)).fetchone()
+            sql = f"{_CACHED} AND id IN ({{marks}})"
+            stored = {
+                row.id: row for row in map(Cached._make, chunked(conn, sql, (sid,), list(page)))
+            }
+            new = sorted((c for c, _ in page.values() if c.id not in stored), key=_insertion_order)
+            old = [(c, raw, stored[c.id]) for c, raw in page.values() if c.id in stored]
+            changed = [(c, raw, row) for c, raw, row in old if row.raw != raw]
             top = conn.execute("SELECT coalesce(max(rid), 0) FROM records").fetchone()[0]
-            inserts: list[tuple[object, ...]] = []
-            reindexed: list[tuple[int, str, str]] = []
-            for record_id, (columns, raw) in prepared.items():
-                values = (columns.id_num, columns.created, fetched, *columns.keys, columns.text)
-                old = stored.get(record_id)
-                if old is None:
-                    inserts.append((sid, record_id, *values, mark, raw))
-                elif old[2] != raw:
-                    conn.execute(_UPDATE, (*values, mark, raw, old[0]))
-                    if old[1] != columns.text:
-                        reindexed.append((old[0], old[1], columns.text))
-                    changed += 1
-                else:
-                    unchanged.append(record_id)
-            inserts.sort(key=_insertion_order)
+            inserts = [(sid, c.id, *_values(c, fetched), mark, page[c.id][1]) for c in new]
             conn.executemany(_INSERT, inserts)
-            added = len(inserts)
-            fts.remove(conn, sid, [(rid, text) for rid, text, _ in reindexed])
-            fts.add(conn, sid, [(rid, text) for rid, _, text in reindexed])
+            for columns, raw, row in changed:
+                conn.execute(_UPDATE, (*_values(columns, fetched), mark, raw, row.rid))
+                if row.text != columns.text:
+                    fts.remove(conn, sid, [(row.rid, row.text)])
+                    fts.add(conn, sid, [(row.rid, columns.text)])
             # We hold the write lock: the new rows are exactly those above the old top rid.
             fts.add(conn, sid, conn.execute("SELECT rid, ftext FROM records WHERE rid > ?", (top,)))
+            unchanged = [row.id for _, raw, row in old if row.raw == raw]
             if sweep is not None:
                 sql = "UPDATE records SET sweep = ? WHERE sid = ? AND id IN ({marks})"
                 list(chunked(conn, sql, (sweep, sid), unchanged))
@@ -453,42 +425,19 @@ class Store:
                 "UPDATE scopes SET version = version + 1, written_at = ? WHERE sid = ?",
                 (fetched, sid),
             )
-        return WriteResult(
-            added,
-            changed,
-            len(unchanged),
-            max((t for t in known if t is not None), default=None),
-            min(times, default=None),
-        )
+        known = [c.created for c, _, _ in old if c.created is not None]
+        times = [c.created for c, _ in page.values() if c.created is not None]
+        newest_known, oldest = max(known, default=None), min(times, default=None)
+        return WriteResult(len(new), len(changed), len(unchanged), newest_known, oldest)
 
-    @staticmethod
-    def _stored(
-        conn: sqlite3.Connection, sid: int, ids: list[str]
-    ) -> dict[str, tuple[int, str, str]]:
-        """id -> (rid, ftext, raw) of the cached records among `ids`."""
-        sql = "SELECT id, rid, ftext, raw FROM records WHERE sid = ? AND id IN ({marks})"
-        return {
-            record_id: (rid, text, raw)
-            for record_id, rid, text, raw in chunked(conn, sql, (sid,), ids)
-        }
-
-    @staticmethod
-    def _delete(conn: sqlite3.Connection, sid: int, rows: list[Any]) -> list[str]:
-        """Delete records of a scope (and unindex them), given as (id, rid, ftext); their ids."""
-        fts.remove(conn, sid, [(rid, text) for _, rid, text in rows])
-        conn.executemany("DELETE FROM records WHERE rid = ?", [(rid,) for _, rid, _ in rows])
+    def _delete(self, conn: sqlite3.Connection, sid: int, rows: list[Cached]) -> list[str]:
+        """Delete records of a scope (and unindex them); their ids."""
+        fts.remove(conn, sid, [(row.rid, row.text) for row in rows])
+        conn.executemany("DELETE FROM records WHERE rid = ?", [(row.rid,) for row in rows])
         if rows:
             fts.optimize(conn, sid)  # leave no deleted text in the index
             conn.execute("UPDATE scopes SET version = version + 1 WHERE sid = ?", (sid,))
-        return [record_id for record_id, _, _ in rows]
-
-    def delete_records(self, collection: object, promotion_id: object, ids: Iterable[str]) -> int:
-        """Delete records by id; returns how many were cached."""
-        sql = "SELECT id, rid, ftext FROM records WHERE sid = ? AND id IN ({marks})"
-        with self._db.write() as conn:
-            sid = self._scope(conn, collection_name(collection), pid_text(promotion_id))
-            rows = list(chunked(conn, sql, (sid,), [str(i) for i in ids]))
-            return len(self._delete(conn, sid, rows))
+        return [row.id for row in rows]
 
     def mark_refreshed(
         self,
@@ -501,7 +450,7 @@ class Store:
     ) -> None:
         """Record the end of a refresh (sync calls this)."""
         with self._db.write() as conn:
-            sid = self._scope(conn, collection_name(collection), pid_text(promotion_id))
+            sid = self._scope(conn, collection, promotion_id)
             conn.execute(
                 "UPDATE scopes SET refreshed_at = ?, complete = ?,"
                 " total_items = coalesce(?, total_items), version = version + 1 WHERE sid = ?",
@@ -524,34 +473,26 @@ class Store:
     ) -> None:
         """Atomically swap one resume cursor: add `new` (old None), drop `old` (new None)."""
         with self._db.write() as conn:
-            sid = self._scope(conn, collection_name(collection), pid_text(promotion_id))
+            sid = self._scope(conn, collection, promotion_id)
             row = conn.execute("SELECT pending FROM scopes WHERE sid = ?", (sid,)).fetchone()
-            cursors = [str(c) for c in json.loads(row[0])]
-            if old is not None and old in cursors:
-                cursors.remove(old)
-            if new is not None:
-                cursors.append(new)
-            _save_pending(conn, sid, cursors)
-
-    def set_pending(self, collection: object, promotion_id: object, cursors: list[str]) -> None:
-        """Replace the resume cursors."""
-        with self._db.write() as conn:
-            sid = self._scope(conn, collection_name(collection), pid_text(promotion_id))
-            _save_pending(conn, sid, cursors)
+            cursors = [str(c) for c in json.loads(row[0]) if str(c) != old]
+            _save_pending(conn, sid, [*cursors, new] if new is not None else cursors)
 
     def begin_sweep(self, collection: object, promotion_id: object) -> int:
         """Start a full read: returns the mark to pass to `write_page(sweep=...)`."""
         with self._db.write() as conn:
-            sid = self._scope(conn, collection_name(collection), pid_text(promotion_id))
+            sid = self._scope(conn, collection, promotion_id)
             conn.execute("UPDATE scopes SET sweep = sweep + 1 WHERE sid = ?", (sid,))
             return int(conn.execute("SELECT sweep FROM scopes WHERE sid = ?", (sid,)).fetchone()[0])
 
     def end_sweep(self, collection: object, promotion_id: object, sweep: int) -> list[str]:
-        """Finish a full read: delete the records it did not see; returns their ids."""
+        """Finish a full read that reached the end: delete the records it did not see (their
+        ids are returned); no interrupted read is left to resume."""
         with self._db.write() as conn:
-            sid = self._scope(conn, collection_name(collection), pid_text(promotion_id))
-            sql = "SELECT id, rid, ftext FROM records WHERE sid = ? AND sweep < ?"
-            return self._delete(conn, sid, conn.execute(sql, (sid, sweep)).fetchall())
+            sid = self._scope(conn, collection, promotion_id)
+            _save_pending(conn, sid, [])
+            unseen = conn.execute(f"{_CACHED} AND sweep < ?", (sid, sweep))
+            return self._delete(conn, sid, list(map(Cached._make, unseen)))
 
     # -- deleting personal data --------------------------------------------------------------
 
@@ -572,14 +513,10 @@ class Store:
         Afterwards neither the file nor its WAL holds them: secure_delete zeroes freed
         content, the scopes' FTS tables are dropped, the file vacuumed, the WAL truncated.
         """
+        pid = None if promotion_id is None else pid_text(promotion_id)
         with self._db.locked() as conn:
-            if promotion_id is None:
-                rows = conn.execute("SELECT sid, count FROM scopes").fetchall()
-            else:
-                rows = conn.execute(
-                    "SELECT sid, count FROM scopes WHERE promotion_id = ?",
-                    (pid_text(promotion_id),),
-                ).fetchall()
+            sql = "SELECT sid, count FROM scopes WHERE ? IS NULL OR promotion_id = ?"
+            rows = conn.execute(sql, (pid, pid)).fetchall()
         self._delete_scopes([sid for sid, _ in rows])
         return sum(count for _, count in rows)
 
@@ -605,13 +542,15 @@ class Store:
         raise StoreError("another promo-tui keeps the cache busy: close it and clear again")
 
 
-def _insertion_order(insert: tuple[object, ...]) -> tuple[bool, float, bool, int, str]:
+def _insertion_order(columns: Extracted) -> tuple[bool, float, bool, int, str]:
     """Oldest first by (created, id): rows of one created time are read back in the API's
     order (ties in the store's orders fall back on insertion order, newest inserted first)."""
-    _, record_id, id_num, created = insert[:4]
-    created_value = float(created) if isinstance(created, (int, float)) else 0.0
-    number = id_num if isinstance(id_num, int) else 0
-    return (created is not None, created_value, id_num is not None, number, str(record_id))
+    created, number = columns.created, columns.id_num
+    return (created is not None, created or 0.0, number is not None, number or 0, columns.id)
+
+
+def _values(columns: Extracted, fetched: float) -> tuple[object, ...]:
+    return (columns.id_num, columns.created, fetched, *columns.keys, columns.text)
 
 
 def _save_pending(conn: sqlite3.Connection, sid: int, cursors: list[str]) -> None:
@@ -621,6 +560,7 @@ def _save_pending(conn: sqlite3.Connection, sid: int, cursors: list[str]) -> Non
     )
 
 
+_CACHED = "SELECT id, rid, ftext, raw FROM records WHERE sid = ?"
 _INSERT = (
     f"INSERT INTO records (sid, id, id_num, created, fetched_at, {', '.join(KEY_COLUMNS)},"
     f" ftext, sweep, raw) VALUES (?, ?, ?, ?, ?, {', '.join('?' * len(KEY_COLUMNS))}, ?, ?, ?)"

@@ -24,6 +24,7 @@ from typing import Any, Protocol
 
 from tui.store.specs import collection_name, spec_for
 from tui.store.store import PAGE_SIZE, Store
+from tui.store.views import pid_text
 
 _EXTRA_PARAMS: dict[str, dict[str, str]] = {"promotions": {"status": "all"}}
 
@@ -104,7 +105,7 @@ class _Run:
         self.promotion_id, self.report, self.on_progress = promotion_id, report, on_progress
         self.estimate = estimate
         self.name = collection_name(collection)
-        self.pid = "" if promotion_id is None else str(promotion_id)
+        self.pid = pid_text(promotion_id)
 
     async def read(self, start: str | None, *, stop_on_overlap: bool, sweep: int | None) -> bool:
         """Read pages from `start` down; True when the end of the collection was reached.
@@ -167,7 +168,7 @@ async def refresh(
     """Bring the cached collection up to date; `full` re-reads everything (see module doc)."""
     started = time.monotonic()
     spec = spec_for(collection)
-    pid = "" if promotion_id is None else str(promotion_id)
+    pid = pid_text(promotion_id)
     report = SyncReport(spec.name, pid, full=full or not spec.incremental)
     before = store.freshness(spec.name, pid)
     estimate = math.ceil(before.count / PAGE_SIZE) + 1 if report.full and before.count else None
@@ -178,7 +179,6 @@ async def refresh(
         ended = await run.read(None, stop_on_overlap=False, sweep=sweep)
         if ended:  # everything is cached now: no hole is left to resume
             report.deleted_ids = store.end_sweep(spec.name, pid, sweep)
-            store.set_pending(spec.name, pid, [])
     else:
         # Overlap proves "nothing older is missing" only if the cache came from refreshes.
         trusted = before.complete or bool(store.pending(spec.name, pid))

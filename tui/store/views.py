@@ -1,37 +1,40 @@
-"""Filtered and sorted views of a scope: `count`, `rows(offset, limit)` and `index_of` in SQL.
+"""Filtered and sorted views of a scope, in plain SQL: their counts, pages and row numbers.
 
-All the records are paged by walking the sort's index from the nearer end. A filter's matches
-are listed once per scope into a match set (extended when a refresh only added records), and
-its order is materialised (query.Order) a step at a time: in the caller's thread as far as a
-page needs it (a first page: one short step), the rest by a background thread as soon as the
-view is read, so that a deep jump reads it. The background work stops whenever the connection
-is wanted elsewhere and goes on after. So a million rows scroll and filter without being
-loaded. Reads made for a filter still being typed can be abandoned midway
-(base.Database.abandoned_when).
+A view is a scope's records `ORDER BY column, rid` in one direction, all of them or those
+matching a filter. Every sort column has an index on (sid, column), which holds the rid, so:
+- a page of all the records is that index walked with OFFSET from the nearer end;
+- a filter's matches are counted in its FTS index, and listed into a temp table once an order
+  needs them; a first page of a filter matching many records is the index walked a few
+  hundred entries, each tested in the FTS index;
+- otherwise a filtered view is materialised in `temp.order_N(pos INTEGER PRIMARY KEY, rid)`,
+  a step at a time: the caller builds as far as its page needs, a background thread the rest
+  (so a deep jump reads one range of `pos`). A page nearer the far end is read from the other
+  direction's order.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import sqlite3
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import partial
 
-from tui.store import fts, query
-from tui.store.base import PROGRESS_STEPS, Database, StoreError, interrupted
-from tui.store.specs import collection_name
+from tui.store import fts
+from tui.store.database import PROGRESS_STEPS, Database, StoreError, interrupted
+from tui.store.schema import KEY_COLUMNS
+from tui.store.specs import Spec, collection_name
 
 log = logging.getLogger(__name__)
 
+FIRST_STEP = 20_000  # index entries an order's first step walks; each later one as many as before
+SORTED_SHARE = 25  # a filter matching at most 1/25 of its scope is sorted after the first step
+PROBES = 400  # index entries a first page may walk testing each in the FTS index
 KEEP = 4  # match sets kept per connection, and twice as many orders
-PROBES = 400
-"""Index entries a page near an end may walk testing each in the FTS index, when the filter's
-matches are not listed yet and it expects to find its rows in half as many (a test costs about
-as much as listing a few hundred matches)."""
 
 
 def pid_text(promotion_id: object) -> str:
@@ -46,46 +49,173 @@ class Scope:
     sid: int
     count: int
     version: int
-    edits: int
     refreshed_at: float | None
     written_at: float | None
-    complete: bool
+    complete: int
     total_items: int | None
 
 
 def scope_of(conn: sqlite3.Connection, collection: object, promotion_id: object) -> Scope | None:
-    row = conn.execute(
-        "SELECT sid, count, version, edits, refreshed_at, written_at, complete, total_items"
-        " FROM scopes WHERE collection = ? AND promotion_id = ?",
-        (collection_name(collection), pid_text(promotion_id)),
-    ).fetchone()
-    if row is None:
-        return None
-    sid, count, version, edits, refreshed_at, written_at, complete, total_items = row
-    return Scope(sid, count, version, edits, refreshed_at, written_at, bool(complete), total_items)
+    columns = ", ".join(f.name for f in fields(Scope))
+    sql = f"SELECT {columns} FROM scopes WHERE collection = ? AND promotion_id = ?"
+    row = conn.execute(sql, (collection_name(collection), pid_text(promotion_id))).fetchone()
+    return None if row is None else Scope(*row)
+
+
+def order_column(spec: Spec, sort: str | None, descending: bool | None) -> tuple[str, bool]:
+    """The records column and direction for a sort key of `spec.sortable()`."""
+    name = sort or spec.default_sort
+    names = spec.sortable()
+    if name not in names:
+        raise ValueError(f"{spec.name} cannot be sorted by {name!r}; use one of {names}")
+    if name in ("created", "id"):
+        column = "created" if name == "created" else "id_num"
+    else:
+        column = KEY_COLUMNS[[key.name for key in spec.keys].index(name)]
+    return column, spec.default_descending if descending is None else descending
+
+
+def _walk(column: str, desc: bool) -> str:
+    """The scope's rids in a view's order, from the sort column's index."""
+    way = "DESC" if desc else "ASC"
+    index = f"records INDEXED BY records_{column}"
+    return f"SELECT rid FROM {index} WHERE sid = ? ORDER BY {column} {way}, rid {way}"
+
+
+def count_before(
+    conn: sqlite3.Connection,
+    sid: int,
+    column: str,
+    row: tuple[object, int],
+    desc: bool,
+    matches: str = "",
+) -> int:
+    """Rows of the scope (of `temp.<matches>`, if given) ordered before `row` (value, rid).
+
+    Summed over index ranges (NULLs are the lowest values); not a row-value bound, which seeks
+    on the value only and tests every row of its ties."""
+    value, rid = row
+    sign, nulls = (">" if desc else "<"), f"{column} IS NULL"
+    ranges: list[tuple[str, tuple[object, ...]]]
+    if value is None:
+        ranges = [(f"{nulls} AND rid {sign} ?", (rid,))]
+        ranges += [(f"{column} IS NOT NULL", ())] if desc else []
+    else:
+        ranges = [
+            (f"{column} {sign} ?", (value,)),
+            (f"{column} = ? AND rid {sign} ?", (value, rid)),
+        ]
+        ranges += [] if desc else [(nulls, ())]
+    member = f" AND rid IN temp.{matches}" if matches else ""
+    sql = f"SELECT count(*) FROM records INDEXED BY records_{column} WHERE sid = ? AND "
+    return sum(
+        conn.execute(sql + where + member, (sid, *params)).fetchone()[0] for where, params in ranges
+    )
+
+
+@dataclass
+class Matches:
+    """A filter's matches at one version of a scope: counted, and listed in `temp.<table>` once
+    an order needs them."""
+
+    sid: int
+    match: str  # the filter's FTS query
+    version: int
+    table: str
+    seekable: bool  # a row is tested by a seek in the FTS index (fts.seekable)
+    count: int = 0
+    listed: bool = False
+
+    def sql(self, what: str) -> str:
+        index = fts.table(self.sid)
+        return f"SELECT {what} FROM {index} WHERE {index} MATCH ?"
+
+    def has(self, conn: sqlite3.Connection, rid: int) -> bool:
+        if self.listed:
+            found = conn.execute(f"SELECT 1 FROM temp.{self.table} WHERE rid = ?", (rid,))
+        else:
+            found = conn.execute(f"{self.sql('1')} AND rowid = ?", (self.match, rid))
+        return found.fetchone() is not None
+
+    def list(self, conn: sqlite3.Connection) -> str:
+        """The table of the matches, listed now if need be."""
+        if not self.listed:
+            conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS {self.table} (rid INTEGER PRIMARY KEY)")
+            conn.execute(
+                f"INSERT OR IGNORE INTO temp.{self.table} {self.sql('rowid')}", (self.match,)
+            )
+            self.listed = True
+        return self.table
+
+
+@dataclass
+class Order:
+    """A filtered view materialised in `temp.<table>` (pos 1 is its first row), a step at a
+    time: its first `filled` rows are there, found among the first `walked` index entries."""
+
+    table: str
+    matches: Matches
+    column: str
+    desc: bool
+    entries: int  # rows of the scope
+    walked: int = 0
+    filled: int = 0
+
+    @property
+    def key(self) -> tuple[str, str, bool]:
+        return (self.matches.table, self.column, self.desc)
+
+    def holds(self, end: int) -> bool:
+        return self.filled >= min(end, self.matches.count) or self.walked >= self.entries
+
+    def step(self, conn: sqlite3.Connection) -> None:
+        """List the matches; then walk the index twice as far as before (`FIRST_STEP` at first)
+        keeping them, or, for few matches, after the first step sort the rest."""
+        if not self.matches.listed:
+            self.matches.list(conn)
+            return
+        matches, column, way = self.matches.table, self.column, "DESC" if self.desc else "ASC"
+        if self.walked and self.matches.count * SORTED_SHARE <= self.entries:
+            sql = (
+                f"INSERT INTO temp.{self.table} (rid) SELECT r.rid FROM temp.{matches} AS m"
+                f" CROSS JOIN records AS r ON r.rid = m.rid"
+                f" WHERE m.rid NOT IN (SELECT rid FROM temp.{self.table})"
+                f" ORDER BY r.{column} {way}, r.rid {way}"
+            )
+            self.filled += conn.execute(sql).rowcount
+            self.walked = self.entries
+            return
+        stretch = max(FIRST_STEP, self.walked)
+        sql = (
+            f"INSERT INTO temp.{self.table} (rid) SELECT rid FROM ({_walk(column, self.desc)}"
+            f" LIMIT ? OFFSET ?) WHERE rid IN temp.{matches}"
+        )
+        self.filled += conn.execute(sql, (self.matches.sid, stretch, self.walked)).rowcount
+        self.walked += stretch
+
+    def read(self, conn: sqlite3.Connection, start: int, limit: int) -> list[int]:
+        sql = f"SELECT rid FROM temp.{self.table} WHERE pos > ? ORDER BY pos LIMIT ?"
+        return [rid for (rid,) in conn.execute(sql, (start, limit))]
 
 
 @dataclass(frozen=True)
-class _View:
+class View:
     scope: Scope
-    matches: query.MatchSet | None
+    matches: Matches | None
 
     @property
     def total(self) -> int:
         return self.scope.count if self.matches is None else self.matches.count
 
-    def key(self, column: str, desc: bool) -> tuple[object, ...]:
-        return (self.scope.sid, self.matches and self.matches.match, column, desc)
-
 
 class Views:
-    """The query side of a store (its match sets, its orders and their builder)."""
+    """The views of one connection: its match sets and orders, and their background builder."""
 
     def __init__(self, db: Database) -> None:
         self._db = db
-        self._matches: OrderedDict[tuple[int, str], query.MatchSet] = OrderedDict()
-        self._orders: OrderedDict[tuple[object, ...], query.Order] = OrderedDict()
-        self._serial = 0
+        self._matches: OrderedDict[tuple[int, str], Matches] = OrderedDict()
+        self._orders: OrderedDict[tuple[str, str, bool], Order] = OrderedDict()
+        self._names = itertools.count(1)
         self._builder = _Builder(self, db)
         db.on_reset = self.forget
 
@@ -101,240 +231,170 @@ class Views:
         self._matches.clear()
         self._orders.clear()
 
-    def count(self, collection: object, promotion_id: object, filter_text: str | None) -> int:
-        with self._db.read() as conn:
-            view = self._view(conn, collection, promotion_id, filter_text)
-        return 0 if view is None else view.total
-
-    def rows(
-        self,
-        collection: object,
-        promotion_id: object,
-        offset: int,
-        limit: int,
-        filter_text: str | None,
-        column: str,
-        desc: bool,
-    ) -> list[int]:
-        """The rids of rows `offset`.. of a view."""
-        with self._db.read() as conn:
-            view = self._view(conn, collection, promotion_id, filter_text)
-            offset = max(offset, 0)
-            limit = 0 if view is None else min(limit, view.total - offset)
-            if view is None or limit <= 0:
-                return []
-            if view.matches is None:
-                self._builder.want(None)
-                return query.page(conn, view.scope.sid, column, desc, offset, limit, view.total)
-            ahead = self._order(conn, view, column, desc)
-            if ahead.done or ahead.filled >= offset + limit:
-                return query.ordered(conn, ahead, offset, limit)
-            self._builder.want(ahead)  # the rest in the background
-            back = view.total - offset  # rows from the page's first to the far end
-            behind = self._orders.get(view.key(column, not desc))
-            if behind is not None and behind.version != view.scope.version:
-                behind = None
-            if behind is not None and (behind.done or behind.filled >= back):
-                return query.ordered(conn, behind, back - limit, limit)[::-1]
-            near_end = back - limit < offset
-            skip = min(offset, back - limit)
-            expected = (skip + limit) * view.scope.count / view.total  # entries to walk
-            if view.matches.table is None and view.matches.seekable and expected * 2 <= PROBES:
-                found = query.walk_matches(
-                    conn, view.matches, column, desc != near_end, skip, limit, PROBES
-                )
-                if len(found) == limit:  # (a filter matching many records, near an end)
-                    return found[::-1] if near_end else found
-            if near_end:  # the order from the far end
-                behind = behind or self._order(conn, view, column, not desc)
-                while not behind.done and behind.filled < back:
-                    self._advance(conn, behind)
-                return query.ordered(conn, behind, back - limit, limit)[::-1]
-            while not ahead.done and ahead.filled < offset + limit:
-                self._advance(conn, ahead)
-            return query.ordered(conn, ahead, offset, limit)
-
-    def index_of(
-        self,
-        collection: object,
-        promotion_id: object,
-        record_id: object,
-        filter_text: str | None,
-        column: str,
-        desc: bool,
-    ) -> int | None:
-        with self._db.read() as conn:
-            view = self._view(conn, collection, promotion_id, filter_text)
-            if view is None:
-                return None
-            sid = view.scope.sid
-            row = conn.execute(
-                f"SELECT {column}, rid FROM records WHERE sid = ? AND id = ?", (sid, str(record_id))
-            ).fetchone()
-            if row is None:
-                return None
-            if view.matches is None:
-                return query.count_before(conn, sid, column, row, desc)
-            member, params = view.matches.probe("records")
-            sql = f"SELECT 1 FROM records WHERE rid = ? AND {member}"
-            if conn.execute(sql, (row[1], *params)).fetchone() is None:
-                return None
-            for direction in (desc, not desc):
-                order = self._orders.get(view.key(column, direction))
-                if order is None or order.version != view.scope.version:
-                    continue
-                found = query.position(conn, order, row[1])
-                if found is not None:
-                    return found if direction == desc else view.total - 1 - found
-            # Counting the matches before it probes each entry: from the nearer end.
-            listed = self._listed(conn, view.matches)
-            if 2 * query.count_before(conn, sid, column, row, desc) > view.scope.count:
-                after = query.count_before(conn, sid, column, row, not desc, listed)
-                return view.total - 1 - after
-            return query.count_before(conn, sid, column, row, desc, listed)
-
-    def _view(
+    def view(
         self, conn: sqlite3.Connection, collection: object, pid: object, filter_text: str | None
-    ) -> _View | None:
-        """The scope and the filter's match set, up to date; None if nothing is cached."""
+    ) -> View | None:
+        """The scope and the filter's matches at its version; None if nothing is cached."""
         scope = scope_of(conn, collection, pid)
+        match = fts.match_expression(filter_text)
         if scope is None:
             return None
-        match = fts.match_expression(filter_text)
         if match is None:
-            return _View(scope, None)
-        key = (scope.sid, match)
-        found = self._matches.pop(key, None)
-        if found is not None and found.edits != scope.edits:
-            self._drop(conn, found.table)
-            found = None
-        if found is None:
-            seekable = fts.seekable(filter_text or "")
-            found = query.MatchSet(scope.sid, match, edits=scope.edits, seekable=seekable)
-        if found.version != scope.version:
-            top = conn.execute("SELECT coalesce(max(rid), 0) FROM records").fetchone()[0]
-            found.update(conn, scope.version, int(top))
-        self._matches[key] = found
+            return View(scope, None)
+        matches = self._matches.pop((scope.sid, match), None)
+        if matches is None or matches.version != scope.version:
+            if matches is not None:
+                self._drop(conn, matches)
+            name, seekable = f"match_{next(self._names)}", fts.seekable(filter_text or "")
+            matches = Matches(scope.sid, match, scope.version, name, seekable)
+            matches.count = conn.execute(matches.sql("count(*)"), (match,)).fetchone()[0]
+        self._matches[(scope.sid, match)] = matches
         while len(self._matches) > KEEP:
-            (sid, old), dropped = self._matches.popitem(last=False)
-            self._drop(conn, dropped.table)
-            for order_key in [k for k in self._orders if k[:2] == (sid, old)]:
-                self._drop(conn, self._orders.pop(order_key).table)
-        return _View(scope, found)
+            self._drop(conn, self._matches.popitem(last=False)[1])
+        return View(scope, matches)
 
-    def _listed(self, conn: sqlite3.Connection, matches: query.MatchSet) -> str:
-        """The table of a match set, listed now if need be."""
-        if matches.table is None:
-            matches.list(conn, self._new_table("match"))
-        assert matches.table is not None
-        return matches.table
-
-    def _advance(self, conn: sqlite3.Connection, order: query.Order) -> None:
-        """One step of an order: listing its matches first."""
-        if order.matches.table is None:
-            self._listed(conn, order.matches)
-        else:
-            query.advance(conn, order)
-
-    def _order(self, conn: sqlite3.Connection, view: _View, column: str, desc: bool) -> query.Order:
-        """The view's order for this version of the scope (created empty if need be)."""
-        assert view.matches is not None
-        key = view.key(column, desc)
-        order = self._orders.pop(key, None)
-        if order is not None and order.version != view.scope.version:
-            self._drop(conn, order.table)
-            order = None
+    def rids(
+        self, conn: sqlite3.Connection, view: View, column: str, desc: bool, offset: int, limit: int
+    ) -> list[int]:
+        """The rids of rows `offset`.. of a view."""
+        offset, sid = max(offset, 0), view.scope.sid
+        limit = min(limit, view.total - offset)
+        if limit <= 0:
+            return []
+        order = None if view.matches is None else self._order(conn, view, column, desc)
+        if order is not None and order.holds(offset + limit):
+            return order.read(conn, offset, limit)
+        after = view.total - offset - limit
+        if after < offset:  # nearer the far end: read from there
+            return self.rids(conn, view, column, not desc, after, limit)[::-1]
+        self._builder.want(order)  # the rest of it in the background (None: nothing)
+        walk = f"{_walk(column, desc)} LIMIT ?"
         if order is None:
-            table, count, entries = self._new_table("order"), view.total, view.scope.count
-            query.create_order(conn, table)
-            few = count * query.SORTED_SHARE <= entries
-            order = query.Order(
-                table, view.matches, column, desc, count, entries, view.scope.version, few
-            )
+            return [rid for (rid,) in conn.execute(f"{walk} OFFSET ?", (sid, limit, offset))]
+        matches = order.matches
+        entries = (offset + limit) * view.scope.count / view.total  # to walk, expected
+        if matches.seekable and not matches.listed and 2 * entries <= PROBES:
+            # (a first page of a filter matching many records): an FTS seek per entry walked
+            member = f"EXISTS ({matches.sql('1')} AND rowid = walked.rid)"
+            sql = f"SELECT rid FROM ({walk}) AS walked WHERE {member} LIMIT ? OFFSET ?"
+            found = [r for (r,) in conn.execute(sql, (sid, PROBES, matches.match, limit, offset))]
+            if len(found) == limit:
+                return found
+        while not order.holds(offset + limit):
+            order.step(conn)
+        return order.read(conn, offset, limit)
+
+    def index_of(
+        self, conn: sqlite3.Connection, view: View, column: str, desc: bool, record_id: object
+    ) -> int | None:
+        sid, matches = view.scope.sid, view.matches
+        sql = f"SELECT {column}, rid FROM records WHERE sid = ? AND id = ?"
+        row = conn.execute(sql, (sid, str(record_id))).fetchone()
+        if row is None or matches is None:
+            return None if row is None else count_before(conn, sid, column, row, desc)
+        if not matches.has(conn, row[1]):
+            return None
+        table = matches.list(conn)
+        for way in (desc, not desc):
+            if order := self._orders.get((table, column, way)):
+                sql = f"SELECT pos - 1 FROM temp.{order.table} WHERE rid = ?"
+                if found := conn.execute(sql, (row[1],)).fetchone():
+                    return found[0] if way == desc else view.total - 1 - found[0]
+        # Counted from the nearer end (each entry is tested).
+        if 2 * count_before(conn, sid, column, row, desc) > view.scope.count:
+            return view.total - 1 - count_before(conn, sid, column, row, not desc, table)
+        return count_before(conn, sid, column, row, desc, table)
+
+    def _order(self, conn: sqlite3.Connection, view: View, column: str, desc: bool) -> Order:
+        """The order of a filtered view (created empty if need be)."""
+        assert view.matches is not None
+        key = (view.matches.table, column, desc)
+        order = self._orders.pop(key, None)
+        if order is None:
+            table = f"order_{next(self._names)}"
+            order = Order(table, view.matches, column, desc, view.scope.count)
+            conn.execute(f"CREATE TEMP TABLE {table} (pos INTEGER PRIMARY KEY, rid INTEGER)")
         self._orders[key] = order
         while len(self._orders) > 2 * KEEP:
-            self._drop(conn, self._orders.popitem(last=False)[1].table)
+            conn.execute(f"DROP TABLE temp.{self._orders.popitem(last=False)[1].table}")
         return order
 
-    def _new_table(self, prefix: str) -> str:
-        self._serial += 1
-        return f"{prefix}_{self._serial}"
+    def _drop(self, conn: sqlite3.Connection, matches: Matches) -> None:
+        """Drop a match set's table and its orders."""
+        for key in [key for key in self._orders if key[0] == matches.table]:
+            conn.execute(f"DROP TABLE temp.{self._orders.pop(key).table}")
+        conn.execute(f"DROP TABLE IF EXISTS temp.{matches.table}")
 
-    @staticmethod
-    def _drop(conn: sqlite3.Connection, table: str | None) -> None:
-        if table is not None:
-            conn.execute(f"DROP TABLE IF EXISTS temp.{table}")
-
-    def build_step(self, order: query.Order, stale: Callable[[], bool]) -> bool:
-        """One step of an order in the background; False when there is nothing left to do
-        (done, or no longer current). A step stopped by `stale()` is undone."""
-        with self._db.locked() as conn:
-            if self._db.closed or order.done or self._orders.get(order.key) is not order:
+    def build_step(self, order: Order, stale: Callable[[], bool]) -> bool:
+        """One step of an order, stopped when `stale()` turns true; False once there is nothing
+        left to do (built, or no longer current)."""
+        with self._db.read() as conn:
+            if self._orders.get(order.key) is not order or order.holds(order.matches.count):
+                return False
+            version = conn.execute("SELECT version FROM scopes WHERE sid = ?", (order.matches.sid,))
+            if version.fetchone() != (order.matches.version,):
                 return False
             conn.set_progress_handler(lambda: int(stale()), PROGRESS_STEPS)
-            conn.execute("BEGIN")
             try:
-                row = conn.execute("SELECT version FROM scopes WHERE sid = ?", (order.matches.sid,))
-                if row.fetchone() != (order.version,):
-                    return False
-                self._advance(conn, order)
+                order.step(conn)
             except sqlite3.OperationalError as exc:
                 if not interrupted(exc):
                     raise
             finally:
-                if conn.in_transaction:
-                    conn.execute("COMMIT")
                 conn.set_progress_handler(None, 0)
-            return not order.done
+            return not order.holds(order.matches.count)
 
 
 class _Builder:
-    """A thread finishing the wanted order, a step at a time, yielding the connection to any
-    other thread that waits for it (the step it stops is done again)."""
+    """A thread building the wanted order a step at a time; any other thread wanting the
+    connection goes first (the step it stops is done again)."""
 
     def __init__(self, views: Views, db: Database) -> None:
         self._views, self._db = views, db
-        self._wanted: query.Order | None = None
-        self._wake = threading.Event()
-        self._state = threading.Lock()
+        self._wanted: Order | None = None
+        self._change = threading.Condition()
         self._thread: threading.Thread | None = None
         self._stopped = False
         self.idle = threading.Event()
         self.idle.set()
 
-    def want(self, order: query.Order | None) -> None:
-        """Build this order next (None: nothing), dropping the one under way."""
-        with self._state:
-            self._wanted = order
-            if order is None or self._stopped:
+    def want(self, order: Order | None) -> None:
+        """Build this order next (None: nothing), instead of the one under way."""
+        with self._change:
+            self._wanted = None if self._stopped else order
+            if self._wanted is None:
                 return
             self.idle.clear()
-            self._wake.set()
+            self._change.notify()
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="store-orders", daemon=True)
                 self._thread.start()
 
     def stop(self) -> None:
-        self._stopped, self._wanted = True, None
-        self._wake.set()
+        with self._change:
+            self._stopped, self._wanted = True, None
+            self._change.notify()
 
-    def _stale(self, order: query.Order) -> bool:
+    def _stale(self, order: Order) -> bool:
         return order is not self._wanted or self._db.contended
 
     def _run(self) -> None:
-        while not self._stopped:
-            self._wake.wait()
-            self._wake.clear()
-            order = self._wanted
+        while True:
+            with self._change:
+                while self._wanted is None and not self._stopped:
+                    self.idle.set()
+                    self._change.wait()
+                order = self._wanted
+                if order is None:  # stopped
+                    break
+            while self._db.contended:
+                time.sleep(0.001)  # the waiting thread goes first
             try:
-                while order is not None and order is self._wanted:
-                    while self._db.contended:
-                        time.sleep(0.001)  # the waiting thread goes first
-                    if not self._views.build_step(order, partial(self._stale, order)):
-                        break
+                more = self._views.build_step(order, partial(self._stale, order))
             except (sqlite3.Error, StoreError) as exc:  # e.g. the store closed meanwhile
                 log.debug("background order stopped: %r", exc)
-            with self._state:
-                if not self._wake.is_set():
-                    self.idle.set()
+                more = False
+            with self._change:
+                if not more and self._wanted is order:
+                    self._wanted = None
         self.idle.set()

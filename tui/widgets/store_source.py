@@ -8,7 +8,7 @@ from contextlib import AbstractContextManager
 from tui.api.endpoints import Collection
 from tui.declarations import DECLARATIONS
 from tui.store import Store
-from tui.store.base import Abandoned
+from tui.store.database import Abandoned
 from tui.widgets.row_source import Record
 
 

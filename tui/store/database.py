@@ -1,8 +1,7 @@
-"""The store's connection: one per process behind a lock, with its transactions and recovery.
+"""The store's connection: one per store behind a lock, its transactions and its recovery.
 
-Thread-safe (one connection behind a lock); several processes may share a file (WAL, busy
-timeout, writes in `BEGIN IMMEDIATE`, so one writer at a time and no deadlock). A file found
-damaged is moved aside and rebuilt empty: it is a cache, the API has the data.
+Several processes may share a file (WAL, busy timeout, writes in `BEGIN IMMEDIATE`: one writer
+at a time, no deadlock). A file found damaged is moved aside and rebuilt empty: it is a cache.
 """
 
 from __future__ import annotations
@@ -39,8 +38,6 @@ class Database:
         self.conn = conn
         self.path = path
         self.warnings = warnings
-        self.writes = 0  # write transactions committed by this connection
-        self.closed = False
         self.on_reset: Callable[[], None] = lambda: None
         """Called when the connection's temporary tables are gone (views forget theirs)."""
         self._lock = threading.RLock()
@@ -49,7 +46,6 @@ class Database:
     def close(self) -> None:
         """Close the connection (the last one to close checkpoints the WAL)."""
         with self._lock:
-            self.closed = True
             self.conn.close()
 
     @property
@@ -142,7 +138,6 @@ class Database:
                     conn.execute("ROLLBACK")
                 raise
             conn.execute("COMMIT")
-            self.writes += 1
 
 
 def interrupted(exc: sqlite3.OperationalError) -> bool:
