@@ -67,17 +67,14 @@ def seekable(filter_text: str) -> bool:
     index. (A longer word, or one the tokenizer splits, merges the rows of every term it
     matches first: a row's test then costs as much as listing them all.)"""
     longest = max(int(n) for n in PREFIXES.split())
-    words = [word for word in filter_text.split() if any(ch.isalnum() for ch in word)]
-    return all(word.isalnum() and len(word) <= longest for word in words)
+    return all(word.isalnum() and len(word) <= longest for word in _words(filter_text))
 
 
 def match_expression(filter_text: str | None) -> str | None:
     """An FTS5 query for a filter, or None when it has no word to look for."""
-    if not filter_text:
-        return None
-    terms = [
-        '"' + word.replace('"', '""') + '"*'
-        for word in filter_text.split()
-        if any(ch.isalnum() for ch in word)
-    ]
+    terms = ['"' + word.replace('"', '""') + '"*' for word in _words(filter_text or "")]
     return " AND ".join(terms) or None
+
+
+def _words(filter_text: str) -> list[str]:
+    return [word for word in filter_text.split() if any(ch.isalnum() for ch in word)]

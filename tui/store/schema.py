@@ -99,7 +99,7 @@ def _v1_to_v2(conn: sqlite3.Connection) -> None:
 
 
 def _v2_to_v3(conn: sqlite3.Connection) -> None:
-    """`edits` also counts changed sort keys (cached row positions depend on them)."""
+    """`edits` also counts changed sort keys (no code reads `edits` since issue 18)."""
     conn.execute("DROP TRIGGER records_au")
     conn.execute(
         f"CREATE TRIGGER records_au AFTER UPDATE OF id_num, created, {', '.join(KEY_COLUMNS)},"

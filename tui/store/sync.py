@@ -88,24 +88,17 @@ class SyncReport:
         return f"{self.collection}: {', '.join(parts)} ({calls}, {self.seconds:.1f} s)"
 
 
+@dataclass
 class _Run:
     """One refresh in progress: the page reads, their bookkeeping and progress reports."""
 
-    def __init__(
-        self,
-        client: PageSource,
-        store: Store,
-        collection: Any,
-        promotion_id: str | int | None,
-        report: SyncReport,
-        on_progress: Callable[[SyncProgress], None] | None,
-        estimate: int | None,
-    ) -> None:
-        self.client, self.store, self.collection = client, store, collection
-        self.promotion_id, self.report, self.on_progress = promotion_id, report, on_progress
-        self.estimate = estimate
-        self.name = collection_name(collection)
-        self.pid = pid_text(promotion_id)
+    client: PageSource
+    store: Store
+    collection: Any  # the client's Collection member
+    promotion_id: str | int | None
+    report: SyncReport
+    on_progress: Callable[[SyncProgress], None] | None
+    estimate: int | None
 
     async def read(self, start: str | None, *, stop_on_overlap: bool, sweep: int | None) -> bool:
         """Read pages from `start` down; True when the end of the collection was reached.
@@ -113,16 +106,16 @@ class _Run:
         The cursor of the next page to read replaces `start` in the pending cursors after every
         page, and leaves them when this read is done.
         """
-        spec = spec_for(self.collection)
-        params = dict(_EXTRA_PARAMS.get(self.name, {}))
-        if spec.incremental:
+        name, pid = self.report.collection, self.report.promotion_id
+        params = dict(_EXTRA_PARAMS.get(name, {}))
+        if spec_for(name).incremental:
             params["order"] = "created_desc"
         resume = start
         pages = self.client.pages(self.collection, self.promotion_id, cursor=start, **params)
         try:
             async for page in pages:
                 self.report.calls += 1
-                result = self.store.write_page(self.name, self.pid, page.items, sweep=sweep)
+                result = self.store.write_page(name, pid, page.items, sweep=sweep)
                 self.report.added += result.added
                 self.report.changed += result.changed
                 self._progress()
@@ -130,15 +123,15 @@ class _Run:
                     stop_on_overlap and page.items and (result.added == 0 or result.reaches_known)
                 )
                 if overlap or page.next_cursor is None:
-                    self.store.replace_pending(self.name, self.pid, resume, None)
+                    self.store.replace_pending(name, pid, resume, None)
                     return not overlap
-                self.store.replace_pending(self.name, self.pid, resume, str(page.next_cursor))
+                self.store.replace_pending(name, pid, resume, str(page.next_cursor))
                 resume = str(page.next_cursor)
         finally:
             close = getattr(pages, "aclose", None)  # stop the client's generator now
             if close is not None:
                 await close()
-        self.store.replace_pending(self.name, self.pid, resume, None)
+        self.store.replace_pending(name, pid, resume, None)
         return True
 
     def _progress(self) -> None:
