@@ -51,7 +51,7 @@ async def reopen_twice(url: str, pid: int, limit: int, window: float) -> list[sy
     async with EasypromosClient(
         url, Secret(cr.DEMO_TOKEN), rate_limit=limit, rate_window=window
     ) as client:
-        brands = [brand.raw.get("id") for brand in await client.organizing_brands()]
+        brands = [brand.get("id") for brand in await client.organizing_brands()]
         store = Store.open(PROFILE, url, brands)
         try:
             return [await sync.refresh(client, store, Collection.PARTICIPATIONS, pid) for _ in "12"]
@@ -73,7 +73,7 @@ def fill_to(url: str, pid: int, rows: int, brands: list[object]) -> None:
 
 async def brand_ids(url: str) -> list[object]:
     async with EasypromosClient(url, Secret(cr.DEMO_TOKEN)) as client:
-        return [brand.raw.get("id") for brand in await client.organizing_brands()]
+        return [brand.get("id") for brand in await client.organizing_brands()]
 
 
 def main() -> None:
