@@ -12,7 +12,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from math import ceil
 from typing import Any, TypeVar
 
@@ -32,6 +32,16 @@ from textual.worker import Worker, WorkerState
 from tui.widgets import tcss_beside
 from tui.widgets.row_source import Column, Record, RowSource
 from tui.widgets.safe_text import clean
+from tui.widgets.table_window import (
+    WINDOW_SCREENS,
+    Anchor,
+    RowWindow,
+    Shown,
+    Snapshot,
+    lines_to_repaint,
+    read_around,
+    read_window,
+)
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -40,42 +50,6 @@ GAP = 1
 """Cells between two columns."""
 MOVED_REREADS = 3
 """Reads a query repeats, at most, when the cursor moves while one runs."""
-WINDOW_SCREENS = 3
-"""Screens of rows a read fetches: the view's, and one above and below it."""
-
-
-@dataclass(frozen=True)
-class _Snapshot:
-    """What one query returned: row count (and before the filter), a window of rows and the
-    data version."""
-
-    count: int
-    total: int
-    start: int
-    rows: Sequence[Record]
-    version: int
-    cursor: int | None
-
-
-@dataclass(frozen=True)
-class _Anchor:
-    """Where a query keeps the cursor: on the record `key` (None: at its index), `offset` lines
-    below the view's top; `cursor` is the cursor when the anchor was taken."""
-
-    key: str | None
-    cursor: int
-    offset: int
-
-
-def _read_around(source: RowSource, anchor: _Anchor, first_visible: int, height: int) -> _Snapshot:
-    """Count, the anchor's row and a window around it, all of one data version."""
-    with source.snapshot():
-        version, count, total = source.version(), source.count(), source.total()
-        cursor = source.index_of(anchor.key) if anchor.key is not None else None
-        top = first_visible if cursor is None else max(cursor - anchor.offset, 0)
-        start = max(top - height, 0)
-        rows = source.rows(start, height * WINDOW_SCREENS)
-        return _Snapshot(count, total, start, rows, version, cursor)
 
 
 def format_cell(text: str, width: int, *, numeric: bool = False) -> str:
@@ -176,16 +150,12 @@ class VirtualTable(ScrollView, can_focus=True):
         self._source = source
         self._executor = executor
         self._own_executor = False
-        self._window_start = 0
-        self._window: Sequence[Record] = ()
-        self._version = -1
+        self._window = RowWindow()
         self._sort: tuple[str | None, bool] = (None, False)
-        self._pending_window: int | None = None
         self._applying = False
         self._warming: str | None = None
         self.total_count = 0
         """Rows of the source before its filter (as of the last query)."""
-        self._generation = 0
         self._styles: dict[tuple[str, ...], Style] = {}
         self._texts: dict[int, tuple[Record, str]] = {}
         self._empty_text = empty_text
@@ -222,13 +192,12 @@ class VirtualTable(ScrollView, can_focus=True):
 
     def set_source(self, source: RowSource | None, columns: Sequence[Column]) -> None:
         """Show another source from its first row."""
-        self._generation += 1
+        self._window.reset()
         self._source = source
         self._declared = self._columns = tuple(columns)
         self._filled = set()
         self._sort = (None, False)
         self._texts.clear()
-        self._window, self._window_start, self._version = (), 0, -1
         self.row_count = self.total_count = 0
         self.refresh()
         self.cursor = 0
@@ -243,19 +212,18 @@ class VirtualTable(ScrollView, can_focus=True):
 
     def record_at(self, index: int) -> Record | None:
         """The record at `index` if it is in the fetched window."""
-        offset = index - self._window_start
-        return self._window[offset] if 0 <= offset < len(self._window) else None
+        return self._window.record_at(index)
 
     def reload(self, *, keep_selection: bool = True) -> None:
         """Query the source again (count and visible window), keeping the highlighted record."""
-        anchor = self._anchor() if keep_selection else _Anchor(None, self.cursor, 0)
-        self._query(anchor, self._generation)
+        anchor = self._anchor() if keep_selection else Anchor(None, self.cursor, 0)
+        self._query(anchor, self._window.generation)
 
-    def _anchor(self) -> _Anchor:
+    def _anchor(self) -> Anchor:
         """The highlighted record's id, the cursor and its line in the view, as they are now."""
         record, source = self.highlighted, self._source
         key = source.key_of(record) if record is not None and source is not None else None
-        return _Anchor(key, self.cursor, self.cursor - round(self.scroll_y))
+        return Anchor(key, self.cursor, self.cursor - round(self.scroll_y))
 
     def set_filter(self, text: str) -> None:
         """Filter the rows (the source filters; this re-queries)."""
@@ -302,16 +270,16 @@ class VirtualTable(ScrollView, can_focus=True):
         The change is made even if a reload cancels this worker meanwhile (shielded): cancelled
         while it waited for the busy thread, a filter typed during a load was never applied.
         """
-        source, generation, height = self._source, self._generation, self._body_height
+        source, generation, height = self._source, self._window.generation, self._body_height
         if source is None:
             return
 
-        def run_and_read() -> _Snapshot:
+        def run_and_read() -> Snapshot:
             function(*args)
-            return _read_around(source, _Anchor(None, 0, 0), 0, height)
+            return read_around(source, Anchor(None, 0, 0), 0, height)
 
         snapshot = await asyncio.shield(self._in_thread(run_and_read))
-        if generation == self._generation:
+        if self._window.is_current(generation):
             self._apply(replace(snapshot, cursor=0), 0)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -322,7 +290,7 @@ class VirtualTable(ScrollView, can_focus=True):
             return
         event.stop()
         if worker.group == "virtual-table-window":
-            self._pending_window = None
+            self._window.read_done()
         if worker.error is not None:
             log.warning("table query failed: %r", worker.error)
             self.post_message(self.QueryFailed(self, worker.error))
@@ -341,10 +309,10 @@ class VirtualTable(ScrollView, can_focus=True):
         await self._in_thread(warm)
 
     @work(exclusive=True, group="virtual-table-query", exit_on_error=False)
-    async def _query(self, anchor: _Anchor, generation: int) -> None:
+    async def _query(self, anchor: Anchor, generation: int) -> None:
         await self._requery(anchor, generation)
 
-    async def _requery(self, anchor: _Anchor, generation: int) -> None:
+    async def _requery(self, anchor: Anchor, generation: int) -> None:
         """Re-read count and window, the cursor following the anchor's record. If the cursor
         moves while a read runs, the record it moved to is the anchor of another read (rows may
         have moved since): a few times, then the cursor just stays where the user put it."""
@@ -353,8 +321,8 @@ class VirtualTable(ScrollView, can_focus=True):
             return
         for _ in range(MOVED_REREADS + 1):
             top, height = round(self.scroll_y), self._body_height
-            snapshot = await self._in_thread(_read_around, source, anchor, top, height)
-            if generation != self._generation:
+            snapshot = await self._in_thread(read_around, source, anchor, top, height)
+            if not self._window.is_current(generation):
                 return
             if self.cursor == anchor.cursor:
                 break
@@ -363,13 +331,13 @@ class VirtualTable(ScrollView, can_focus=True):
             snapshot = replace(snapshot, cursor=None)
         self._apply(snapshot, anchor.offset)
 
-    def _apply(self, snapshot: _Snapshot, anchor_offset: int) -> None:
+    def _apply(self, snapshot: Snapshot, anchor_offset: int) -> None:
         """Show a query's result; the scrolls it makes ask for no window (it brings one)."""
         before, shown = self.highlighted, self._shown_rows()
         self._applying = True
         try:
             self._set_window(snapshot.start, snapshot.rows)
-            self._version = snapshot.version
+            self._window.version = snapshot.version
             self.total_count = snapshot.total
             self.row_count = snapshot.count
             self._update_virtual_size()
@@ -390,15 +358,9 @@ class VirtualTable(ScrollView, can_focus=True):
             self.post_message(self.RowHighlighted(self, self.cursor, self.highlighted))
 
     def _set_window(self, start: int, rows: Sequence[Record]) -> None:
-        """Hold `rows` from `start`, keeping the records already held that did not change (their
-        row texts stay cached)."""
-        kept = list(rows)
-        for offset, row in enumerate(kept):
-            held = self.record_at(start + offset)
-            if held is not None and held == row:
-                kept[offset] = held
-        self._window_start, self._window = start, kept
-        self._hide_blank_columns(kept)
+        """Hold `rows` from `start` (the records that did not change keep their cached row
+        texts); show the columns they fill."""
+        self._hide_blank_columns(self._window.hold(start, rows))
 
     def _hide_blank_columns(self, rows: Sequence[Record]) -> None:
         """Show only the columns with a value in some row read so far (a field this API never
@@ -415,39 +377,29 @@ class VirtualTable(ScrollView, can_focus=True):
             self._update_virtual_size()
             self.refresh()
 
-    def _shown_rows(self) -> tuple[int, int, list[Record | None]]:
-        """(first row, row count, records) of what the body shows now."""
-        top = round(self.scroll_y)
-        last = min(top + self._body_height, self.row_count)
-        return top, self.row_count, [self.record_at(index) for index in range(top, last)]
+    def _shown_rows(self) -> Shown:
+        """What the body shows now."""
+        return self._window.shown(round(self.scroll_y), self._body_height, self.row_count)
 
-    def _refresh_changed(self, shown: tuple[int, int, list[Record | None]]) -> None:
+    def _refresh_changed(self, shown: Shown) -> None:
         """Repaint the body lines that differ from `shown` (all of them if the view moved)."""
-        top, count, records = shown
-        if top != round(self.scroll_y) or not count or not self.row_count:
+        lines = lines_to_repaint(shown, self._shown_rows())
+        if lines is None:
             self.refresh()
             return
-        now = self._shown_rows()[2]
-        for index in range(max(len(records), len(now))):
-            if index >= len(records) or index >= len(now) or records[index] is not now[index]:
-                self.refresh_line(top + index + 1)
+        for line in lines:
+            self.refresh_line(shown.top + line + 1)
 
     @work(exclusive=True, group="virtual-table-window", exit_on_error=False)
     async def _fetch_window(self, start: int, generation: int) -> None:
         source = self._source
         if source is None:
             return
-        height = self._body_height
-
-        def read() -> tuple[int, Sequence[Record]]:
-            with source.snapshot():
-                return source.version(), source.rows(start, height * WINDOW_SCREENS)
-
-        version, rows = await self._in_thread(read)
-        self._pending_window = None
-        if generation != self._generation:
+        version, rows = await self._in_thread(read_window, source, start, self._body_height)
+        self._window.read_done()
+        if not self._window.is_current(generation):
             return
-        if version != self._version:  # rows arrived since the last query: indexes moved
+        if self._window.is_stale(version):  # rows arrived since the last query: indexes moved
             self.reload()  # so the window is read again around the highlighted record
             return
         shown = self._shown_rows()
@@ -458,12 +410,9 @@ class VirtualTable(ScrollView, can_focus=True):
 
     def _want_row(self, index: int) -> None:
         """Ask for a window around `index` (once per window)."""
-        height = self._body_height
-        start = max(index - height, 0)
-        if self._pending_window is not None and abs(self._pending_window - start) < height:
-            return
-        self._pending_window = start
-        self._fetch_window(start, self._generation)
+        start = self._window.want(index, self._body_height)
+        if start is not None:
+            self._fetch_window(start, self._window.generation)
 
     # ---- geometry and rendering ---------------------------------------------------------------
 
@@ -629,8 +578,7 @@ class VirtualTable(ScrollView, can_focus=True):
     def _want_visible(self) -> None:
         """Ask for a window if the view shows rows not fetched."""
         top = round(self.scroll_y)
-        bottom = min(top + self._body_height, self.row_count) - 1
-        if self.row_count and (self.record_at(top) is None or self.record_at(bottom) is None):
+        if self._window.missing(top, self._body_height, self.row_count):
             self._want_row(top)
 
     def action_cursor(self, delta: int) -> None:
