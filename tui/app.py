@@ -25,6 +25,7 @@ from tui.screens.prompt import PromptScreen, digits_only
 from tui.session import Session
 from tui.widgets.safe_text import clean
 from tui.widgets.status_bar import StatusBar
+from tui.widgets.textual_seam import drop_exit_tracebacks, handle_exception_as_textual
 from tui.widgets.words import ago
 
 if TYPE_CHECKING:
@@ -155,14 +156,14 @@ class PromoTuiApp(App[None]):
         self.push_screen(SetupScreen(self.settings.config_path, self.settings.profile), done)
 
     def _handle_exception(self, error: Exception) -> None:
-        """A crash. Textual's hook (private: tests/app/test_crash.py fails if it changes) would
-        print a traceback listing every frame's locals, tokens among them. The traceback goes to
-        a redacted crash file instead (`tui.crash`); `crash_line`, which names it, is for the
+        """A crash. Textual's hook (private, see `tui.widgets.textual_seam`) would print a
+        traceback listing every frame's locals, tokens among them. The traceback goes to a
+        redacted crash file instead (`tui.crash`); `crash_line`, which names it, is for the
         terminal once the app has left it (`tui.launch`)."""
         if self.crash_line is None:  # later errors are the first one's consequences
             self.crash_line = report_crash(error)
-        super()._handle_exception(error)
-        self._exit_renderables.clear()
+        handle_exception_as_textual(self, error)
+        drop_exit_tracebacks(self)
 
     # ---- errors ---------------------------------------------------------------------------------
 

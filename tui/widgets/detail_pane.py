@@ -29,6 +29,7 @@ from tui.session import session_of
 from tui.widgets import tcss_beside
 from tui.widgets.record_view import record_table
 from tui.widgets.safe_text import clean
+from tui.widgets.textual_seam import set_virtual_size
 
 Record = dict[str, Any]
 RELATED_ROWS = 10
@@ -143,9 +144,7 @@ class DetailPane(ScrollView, can_focus=True):
         self._lines_width, self._lines_stale = width, False
         size = Size(width, len(self._lines))
         if size != self.virtual_size:
-            self.set_reactive(ScrollView.virtual_size, size)
-            if self.is_mounted:
-                self._scroll_update(size)
+            set_virtual_size(self, size)
         self.refresh()
 
     def on_resize(self) -> None:

@@ -8,6 +8,7 @@ from textual.strip import Strip
 from textual.widgets import Footer
 
 from tui.messages import FirstFrameShown
+from tui.widgets.textual_seam import footer_bindings_ready, mark_footer_bindings_ready
 
 
 class BrowserFooter(Footer):
@@ -30,12 +31,12 @@ class BrowserFooter(Footer):
             for _, binding, enabled, tooltip in self.screen.active_bindings.values()
             if binding.show
         )
-        return (self.compact, self.show_command_palette, self._bindings_ready, bindings)
+        return (self.compact, self.show_command_palette, footer_bindings_ready(self), bindings)
 
     def bindings_changed(self, screen: Screen[object]) -> None:
         """Recompose at once, not after the next refresh as Textual does: the screen's first
         focus then puts the keys in the first frame instead of a frame of their own."""
-        self._bindings_ready = True
+        mark_footer_bindings_ready(self)
         if screen.app.app_focus and self.is_attached and screen is self.screen:
             self.call_next(self.recompose)
 

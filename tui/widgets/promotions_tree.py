@@ -375,7 +375,7 @@ class PromotionsTree(Tree[NodeData]):
 
     # ---- events ---------------------------------------------------------------------------------
 
-    async def _on_key(self, event: events.Key) -> None:
+    async def on_key(self, event: events.Key) -> None:
         """A letter or digit no binding takes starts the type-ahead filter; the printable keys
         that follow it before the filter has the focus belong to it too, bound or not (typing
         `480101` fast must not let `1` move the focus, nor `Brand New` lose its space)."""

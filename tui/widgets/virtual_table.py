@@ -13,7 +13,6 @@ import logging
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import replace
-from math import ceil
 from typing import Any, TypeVar
 
 from rich.cells import cell_len, set_cell_size
@@ -25,11 +24,10 @@ from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
-from textual.scrollbar import ScrollBar
 from textual.strip import Strip
 from textual.worker import Worker, WorkerState
 
-from tui.widgets import tcss_beside
+from tui.widgets import tcss_beside, textual_seam
 from tui.widgets.row_source import Column, Record, RowSource
 from tui.widgets.safe_text import clean
 from tui.widgets.table_window import (
@@ -419,7 +417,7 @@ class VirtualTable(ScrollView, can_focus=True):
     @property
     def allow_horizontal_scroll(self) -> bool:
         """Sideways scrolling (keys, shift+wheel) without a horizontal scrollbar."""
-        return not self._check_disabled() and self.max_scroll_x > 0
+        return not textual_seam.is_disabled(self) and self.max_scroll_x > 0
 
     @property
     def _row_width(self) -> int:
@@ -435,27 +433,14 @@ class VirtualTable(ScrollView, can_focus=True):
         old, size = self.virtual_size, Size(self._row_width, self.row_count + 1)
         if size == old:
             return
-        self.set_reactive(ScrollView.virtual_size, size)
-        if not self.is_mounted:
-            return
-        position = self.vertical_scrollbar.position
-        same_thumb = self._thumb(old.height, position) == self._thumb(size.height, position)
-        taller = min(old.height, size.height) > self.container_size.height
-        if size.width == old.width and taller and same_thumb:
-            self.vertical_scrollbar.set_reactive(ScrollBar.window_virtual_size, size.height)
-            return
-        self._scroll_update(size)
-
-    def _thumb(self, virtual_height: int, position: float) -> tuple[int, int]:
-        """Where the vertical scrollbar's thumb starts and ends, in eighths of a cell (as
-        Textual's scrollbar draws it), for a scrollable height and a scroll position."""
-        bar = self.vertical_scrollbar
-        track, window = bar.size.height, bar.window_size
-        if not track or not window or virtual_height <= window:
-            return (0, 0)
-        thumb = max(1, window * track / virtual_height)
-        start = int((track - thumb) * position / (virtual_height - window) * 8)
-        return start, start + ceil(thumb * 8)
+        if self.is_mounted and size.width == old.width:
+            position = self.vertical_scrollbar.position
+            thumb = textual_seam.vertical_thumb
+            same_thumb = thumb(self, old.height, position) == thumb(self, size.height, position)
+            if same_thumb and min(old.height, size.height) > self.container_size.height:
+                textual_seam.set_virtual_height_quietly(self, size)
+                return
+        textual_seam.set_virtual_size(self, size)
 
     def on_resize(self) -> None:
         self._update_virtual_size()
@@ -565,11 +550,7 @@ class VirtualTable(ScrollView, can_focus=True):
         """As Textual's, but the scrollbar is repainted only if its thumb moves (one row of
         100,000 does not move it); rows not fetched yet are asked for at once."""
         if self.show_vertical_scrollbar:
-            bar, height = self.vertical_scrollbar, self.virtual_size.height
-            if self._thumb(height, bar.position) == self._thumb(height, new_value):
-                bar.set_reactive(ScrollBar.position, new_value)
-            else:
-                bar.position = new_value
+            textual_seam.move_vertical_scrollbar(self, new_value)
         if round(old_value) != round(new_value):
             self.refresh(self.size.region)
         if not self._applying:
@@ -633,7 +614,7 @@ class VirtualTable(ScrollView, can_focus=True):
                 return column
         return None
 
-    async def _on_click(self, event: events.Click) -> None:
+    async def on_click(self, event: events.Click) -> None:
         if event.y == 0:
             column = self._column_at(event.x + round(self.scroll_x))
             if column is not None and column.sort is not None:
