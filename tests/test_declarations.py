@@ -17,7 +17,7 @@ from tui.declarations import DECLARATIONS, first, sort_key
 from tui.redact import Secret
 from tui.sandbox import credentials as cr
 from tui.sandbox.server import SandboxServer
-from tui.store import Store, query
+from tui.store import Store, views
 from tui.store.specs import KEY_SLOTS, key_value, spec_for
 
 PID = cr.ACTIVE_PROMOTION_ID
@@ -80,7 +80,7 @@ def test_every_sortable_column_is_a_store_order_on_an_index(
         for column in declaration.columns:
             if column.sort is None:
                 continue
-            assert ("sid", query.order_column(declaration, column.sort, None)[0]) in indexes
+            assert ("sid", views.order_column(declaration, column.sort, None)[0]) in indexes
             key = sort_key(column)
             rows = store.rows(collection, pid, 0, len(records), sort=column.sort, descending=False)
             shown = [key_value(first(row, key.paths), key.kind) for row in rows]
