@@ -9,6 +9,7 @@ from collections.abc import Callable
 import pytest
 
 from tests.app.conftest import SIZE, browser_ready, browsing, wait_until
+from tests.older_cache import made_by_version
 from tui.app import PromoTuiApp
 from tui.config import Settings
 from tui.sandbox.server import SandboxServer
@@ -23,9 +24,7 @@ async def test_an_older_cache_is_upgraded_and_the_account_pane_says_so(
     async with browsing(settings):
         pass  # the account is cached
     (path,) = files.profile_databases(settings.profile)
-    conn = sqlite3.connect(path)
-    conn.execute(f"PRAGMA user_version = {schema.SCHEMA_VERSION - 1}")  # as an older one left it
-    conn.close()
+    made_by_version(path, schema.SCHEMA_VERSION - 1)
     release = threading.Event()
     upgrade = schema.MIGRATIONS[schema.SCHEMA_VERSION - 1]
 

@@ -6,7 +6,6 @@ import csv
 import io
 import json
 import signal
-import sqlite3
 import subprocess
 import time
 from collections.abc import Callable
@@ -14,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.older_cache import made_by_version
 from tui.sandbox import credentials as cr
 from tui.sandbox.server import SandboxServer
 from tui.store import files, schema
@@ -208,9 +208,7 @@ def test_an_older_cache_is_upgraded_and_export_says_so(cli: Cli, sandbox):
     first = cli.run("export", "users", SMALL, "--format", "jsonl")
     assert first.returncode == 0, first.stderr
     (path,) = files.profile_databases("default", Path(cli.env["XDG_CACHE_HOME"]) / "promo-tui")
-    conn = sqlite3.connect(path)
-    conn.execute(f"PRAGMA user_version = {schema.SCHEMA_VERSION - 1}")  # as an older one left it
-    conn.close()
+    made_by_version(path, schema.SCHEMA_VERSION - 1)
     for cached in ((), ("--cached",)):
         again = cli.run("export", "users", SMALL, "--format", "jsonl", *cached)
         assert again.returncode == 0, again.stderr

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from tests.older_cache import made_by_version
 from tui.store import Store, database, files, fts, schema, views
 from tui.store.database import Abandoned
 from tui.store.specs import parse_time, spec_for
@@ -322,8 +323,8 @@ def test_version_4_filter_index_is_rebuilt_with_one_letter_prefixes(folder: Path
         " tokenize='unicode61 remove_diacritics 2', prefix='2 3 4 5 6')"
     )
     conn.execute("INSERT INTO fts_1 (rowid, ftext) SELECT rid, ftext FROM records")
-    conn.execute("PRAGMA user_version = 4")
     conn.close()
+    made_by_version(path, 4)
     said: list[str] = []
     with Store.open("p", "u", "b", directory=folder, on_upgrade=lambda: said.append("up")) as new:
         assert not new.warnings

@@ -169,6 +169,32 @@ def test_a_dst_day_has_25_hours() -> None:
     assert sum(p.participations for p in hours.periods) == 3
 
 
+@pytest.mark.parametrize(
+    ("zone", "midnight"),
+    [
+        ("Asia/Kathmandu", "2025-01-10T18:15:00Z"),  # +05:45: days begin on a quarter hour
+        ("Asia/Kolkata", "2025-01-10T18:30:00Z"),  # +05:30
+        ("Africa/Monrovia", "1971-06-10T00:44:30Z"),  # -00:44:30: counted from the records
+    ],
+)
+def test_days_in_a_timezone_off_the_whole_hour(zone: str, midnight: str) -> None:
+    moment = parse_time(midnight) or 0
+    offsets = [-14 * 60, -1, 0, 14 * 60, 86399]  # a second, and a quarter hour, either side
+    times = [datetime.fromtimestamp(moment + s, timezone.utc).isoformat() for s in offsets]
+    promotion = {"id": "7", "timezone": zone, "start_date": times[0]}
+    with boundary_store(times) as store:
+        days = {p.label: p.participations for p in figures.read(store, promotion).periods}
+        hours = figures.read(store, promotion, by="hour").periods
+    local = datetime.fromtimestamp(moment, ZoneInfo(zone))
+    assert (local.hour, local.minute, local.second) == (0, 0, 0)
+    before = datetime.fromtimestamp(moment - 1, ZoneInfo(zone)).date().isoformat()
+    assert days == {before: 2, local.date().isoformat(): 3}
+    counted = {p.label: p.participations for p in hours if p.participations}
+    assert counted == Counter(
+        _label(datetime.fromtimestamp(moment + s, ZoneInfo(zone)), "hour") for s in offsets
+    )
+
+
 def test_a_young_promotion_is_counted_per_hour() -> None:
     promotion = {"id": "7", "timezone": "Asia/Tokyo", "start_date": "2025-01-10T00:00:00Z"}
     with boundary_store(["2025-01-10T00:30:00Z", "2025-01-10T01:10:00Z"]) as store:

@@ -104,7 +104,7 @@ async def insights(args: argparse.Namespace) -> int:
                         await sync.refresh(client, store, collection, pid, on_progress=show)
             try:
                 found = await asyncio.to_thread(
-                    figures.read, store, promotion, by=args.by, utc=args.utc, people=False
+                    figures.read, store, promotion, by=args.by, utc=args.utc
                 )
             except figures.InsightsError as exc:
                 raise CliError(str(exc)) from None

@@ -1,10 +1,9 @@
 """The Insights screen: one promotion at a glance, counted in the cache (tui.store.insights).
 
 Imported when it first opens, with textual-plotext: the app's start-up pays for neither. The
-figures are read on a thread in two steps (the periods and totals, then the per-user tables,
-which walk every participation), so the charts show first. A collection the cache holds only
-in part is said so, and `l` loads it: the figures are read again as its pages arrive (at most
-every `RELOAD_INTERVAL`), as they are when another view or process writes the cache.
+figures are read on a thread, from the summaries the store keeps. A collection the cache holds
+only in part is said so, and `l` loads it: the figures are read again as its pages arrive (at
+most every `RELOAD_INTERVAL`), as they are when another view or process writes the cache.
 """
 
 from __future__ import annotations
@@ -108,35 +107,22 @@ class InsightsScreen(Screen[None]):
 
     @work(exclusive=True, group="insights-count")
     async def _count(self) -> None:
-        """The periods and totals, shown first; the per-user figures read beside them."""
+        """Read the figures (a few small tables: the store keeps them summed) and show them."""
         store = session_of(self).store
         self._versions = await asyncio.to_thread(self._read_versions)
-        people = asyncio.ensure_future(asyncio.to_thread(figures.people, store, self.promotion_id))
         try:
             found = await asyncio.to_thread(
-                figures.read, store, self.promotion, by=self.by, utc=self.utc, people=False
+                figures.read, store, self.promotion, by=self.by, utc=self.utc
             )
-            self._show(found, charts=True)
-            found.add(await people)
         except Exception as error:  # a damaged cache, dates out of range: said on screen
             self._problem = str(error)
             self._render_status()
             return
-        finally:
-            people.cancel()  # (done, or not wanted any more)
         self._problem = ""
-        self._show(found, charts=False)
-
-    def _show(self, found: figures.Insights, *, charts: bool) -> None:
-        if not self.is_attached:  # left while the figures were read
-            return
-        self.found = found
-        view = self.query_one(InsightsView)
-        if charts:
-            view.show(found)
-        else:
-            view.show_people(found)
-        self._render_status()
+        if self.is_attached:  # (not once the screen was left)
+            self.found = found
+            self.query_one(InsightsView).show(found)
+            self._render_status()
 
     def _read_versions(self) -> tuple[int, ...]:
         store = session_of(self).store
@@ -172,8 +158,6 @@ class InsightsScreen(Screen[None]):
         elif found.partial:
             parts.append("l loads the rest")
             style = "$warning"
-        if not found.people:
-            parts.append("counting per user…")
         if self._problem:
             parts.append(f"⚠ {clean(self._problem)}")
             style = "$error"

@@ -1,29 +1,28 @@
-"""A promotion at a glance, aggregated in SQL from the cache: no record is loaded into Python.
+"""A promotion at a glance, read from the summaries the store keeps (tui.store.summaries).
 
-Per-period counts (participations, new users, coins added and removed) walk the `created`
-index once per period: the periods' bounds are computed here from the promotion's timezone
-(SQLite knows no timezones) and passed as one JSON array. Per-user figures walk the user-id
-index (participations `k1`, coin transactions `k1`); a user's status and country are read from
-the cached users of those who took part (one JSON parse per participant, not per row). The
-rankings' names are read for their ten rows only. `read` does it all in one read transaction.
+Per-period counts (participations, new users, coins added and removed) fold the quarter hours
+of `insight_periods` into the periods asked for, whose bounds are computed here from the
+promotion's timezone (SQLite knows no timezones) and passed as one JSON array; a period whose
+bound is not on a quarter hour (a local mean time of the past) is counted from the records'
+`created` index instead. Per-user figures are read off `insight_people` (its top rows by
+participations and by balance) and `insight_counts`; the rankings' names are read for their
+ten rows only. `read` does it all in one read transaction: no walk of the records.
 """
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import json
 import sqlite3
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from tui.store import files
 from tui.store.specs import parse_time
 from tui.store.store import Store
+from tui.store.summaries import QUARTER
 from tui.store.views import pid_text
 
 By = Literal["day", "hour"]
@@ -142,14 +141,6 @@ class Insights:
     top_participations: list[Ranked] = field(default_factory=list)
     by_status: list[Share] = field(default_factory=list)
     by_country: list[Share] = field(default_factory=list)
-    people: bool = False  # the per-user figures are in (`add`)
-
-    def add(self, people: People) -> None:
-        """The per-user figures, read apart (`people`)."""
-        self.participants = people.participants
-        self.top_participations = people.top_participations
-        self.by_status, self.by_country = people.by_status, people.by_country
-        self.people = True
 
     @property
     def partial(self) -> list[Coverage]:
@@ -204,51 +195,31 @@ _RANGE = """
 SELECT (SELECT min(created) FROM records INDEXED BY records_created WHERE sid = :s),
     (SELECT max(created) FROM records INDEXED BY records_created WHERE sid = :s)
 """
-# One row per period: bounds as a JSON array [[lo, hi], ...]; each count walks the created index.
+# Per period, its quarter hours summed: bounds as a JSON array [[lo, hi], ...] of quarters.
 _PER_PERIOD = """
-WITH b(i, lo, hi) AS (
-    SELECT key, json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(:bounds)
-)
-SELECT i,
-    (SELECT count(*) FROM records INDEXED BY records_created
-        WHERE sid = :p AND created >= lo AND created < hi),
-    (SELECT count(*) FROM records INDEXED BY records_created
-        WHERE sid = :u AND created >= lo AND created < hi),
-    (SELECT total(max(k2, 0)) FROM records INDEXED BY records_created
-        WHERE sid = :c AND created >= lo AND created < hi),
-    (SELECT total(max(-k2, 0)) FROM records INDEXED BY records_created
-        WHERE sid = :c AND created >= lo AND created < hi)
-FROM b ORDER BY i
+WITH b(i, lo, hi) AS (SELECT key, value ->> 0, value ->> 1 FROM json_each(:bounds))
+SELECT b.i, q.sid, total(q.n), total(q.added), total(q.removed)
+FROM b JOIN insight_periods AS q ON q.sid IN (:p, :u, :c) AND q.quarter >= b.lo AND q.quarter < b.hi
+GROUP BY b.i, q.sid
 """
-# Participations per user (a walk of the user-id index, k1): the top ones, and how many users.
-# (A window's count(*) OVER () would count them in the same walk, at twice its cost.)
+# The same from the records (bounds in seconds), for periods not made of whole quarter hours.
+_PER_PERIOD_EXACTLY = """
+WITH b(i, lo, hi) AS (SELECT key, value ->> 0, value ->> 1 FROM json_each(:bounds))
+SELECT b.i, r.sid, count(*), total(max(r.k2, 0)), total(max(-r.k2, 0))
+FROM b JOIN records AS r INDEXED BY records_created
+    ON r.sid IN (:p, :u, :c) AND r.created >= b.lo AND r.created < b.hi
+GROUP BY b.i, r.sid
+"""
+_COIN_TOTALS = "SELECT total(added), total(removed) FROM insight_periods WHERE sid = ?"
 _TOP_PARTICIPANTS = """
-SELECT k1, count(*) AS n FROM records INDEXED BY records_k1
-WHERE sid = :p GROUP BY k1 ORDER BY n DESC, k1 LIMIT :top
+SELECT uid, entries FROM insight_people
+WHERE promotion_id = ? AND entries > 0 ORDER BY entries DESC, uid LIMIT ?
 """
-_PARTICIPANTS = "SELECT count(DISTINCT k1) FROM records INDEXED BY records_k1 WHERE sid = ?"
-# Participations per status and country of the cached users: one index count per user (the
-# participations of users not cached are the rest). `+u.id_num` drops the column's affinity:
-# compared as it is, SQLite would convert k1 and could not seek its index.
-_BY_USER_FIELDS = """
-SELECT status, country, total(n) FROM (
-    SELECT json_extract(u.raw, '$.status') AS status, json_extract(u.raw, '$.country') AS country,
-        (SELECT count(*) FROM records AS p INDEXED BY records_k1
-            WHERE p.sid = :p AND p.k1 = +u.id_num) AS n
-    FROM records AS u WHERE u.sid = :u
-) GROUP BY 1, 2 HAVING total(n) > 0
-"""
-# Each user's balance is that of their newest transaction (SQLite takes the bare columns from
-# the row where max() found its value).
 _TOP_BALANCE = """
-SELECT uid, balance FROM (
-    SELECT k1 AS uid, k3 AS balance, max(created) FROM records INDEXED BY records_k1
-    WHERE sid = :c AND k1 IS NOT NULL GROUP BY k1
-) ORDER BY balance DESC, uid LIMIT :top
+SELECT uid, balance FROM insight_people
+WHERE promotion_id = ? AND balance IS NOT NULL ORDER BY balance DESC, uid LIMIT ?
 """
-_COIN_TOTALS = (
-    "SELECT total(max(k2, 0)), total(max(-k2, 0)) FROM records INDEXED BY records_k2 WHERE sid = ?"
-)
+_COUNTS = "SELECT name, value, n FROM insight_counts WHERE promotion_id = ?"
 _NAMES = """
 SELECT id, json_extract(raw, '$.first_name'), json_extract(raw, '$.last_name'),
     json_extract(raw, '$.nickname'), json_extract(raw, '$.email')
@@ -270,11 +241,8 @@ def read(
     by: By | None = None,
     utc: bool = False,
     now: float | None = None,
-    people: bool = True,
 ) -> Insights:
-    """The promotion's figures from the cache, in one consistent read. Without `people`, the
-    per-user figures (rankings, participants, status and country) are left out: they walk every
-    participation, the periods only count them (see `people`)."""
+    """The promotion's figures from the cache, in one consistent read."""
     pid = pid_text(promotion.get("id"))
     zone = zone_of(promotion, utc)
     chosen = by or default_by(promotion, now)
@@ -289,76 +257,25 @@ def read(
         found.until = bounds[-1][1] if bounds else 0.0
         added, removed = conn.execute(_COIN_TOTALS, (sids["coin_transactions"],)).fetchone()
         found.coins_added, found.coins_removed = _num(added), _num(removed)
-        balances = conn.execute(_TOP_BALANCE, {"c": sids["coin_transactions"], "top": TOP})
-        top_balance = [Ranked(_uid(uid), "", value) for uid, value in balances]
-        found.top_balance = _named(conn, sids, top_balance)
-        if people:
-            found.add(_people(conn, pid))
+        _people(conn, found, sids)
     return found
 
 
-@dataclass(frozen=True)
-class People:
-    """The per-user figures: they walk every participation, so they are read on their own."""
-
-    participants: int
-    top_participations: list[Ranked]
-    by_status: list[Share]
-    by_country: list[Share]
-
-
-_PEOPLE: dict[tuple[object, ...], People] = {}  # per (file, promotion, collections' versions)
-
-
-def people(store: Store, promotion_id: str) -> People:
-    """The per-user figures, read beside `read` (a file store: on a read-only connection of
-    their own) and kept while the participations, users and coins are unchanged: switching to
-    UTC or to hours, or opening the view again, does not walk a million rows again."""
-    pid = pid_text(promotion_id)
-    key = (store.path or id(store), pid, *(store.version(name, pid) for name in COLLECTIONS))
-    found = _PEOPLE.get(key)
-    if found is None:
-        with _reading(store) as conn:
-            found = _people(conn, pid)
-        if len(_PEOPLE) >= 8:
-            _PEOPLE.clear()
-        _PEOPLE[key] = found
-    return found
-
-
-@contextlib.contextmanager
-def _reading(store: Store) -> Iterator[sqlite3.Connection]:
-    """A read transaction: on a connection of its own for a file, else the store's."""
-    if store.path is None:
-        with store._read() as conn:
-            yield conn
-        return
-    conn = files.connect(store.path, read_only=True)
-    try:
-        conn.execute("BEGIN")
-        yield conn
-    finally:
-        conn.close()
-
-
-def _people(conn: sqlite3.Connection, pid: str) -> People:
-    coverage, sids = _coverage(conn, pid)
-    params = {"p": sids["participations"], "u": sids["users"], "top": TOP}
-    top = [Ranked(_uid(uid), "", n) for uid, n in conn.execute(_TOP_PARTICIPANTS, params)]
-    participants = conn.execute(_PARTICIPANTS, (sids["participations"],)).fetchone()[0]
-    status: dict[str, int] = {}
-    country: dict[str, int] = {}
-    counted = 0
-    for a, b, n in conn.execute(_BY_USER_FIELDS, params):  # a few dozen (status, country)
-        counted += int(n)
-        for counts, value in ((status, a), (country, b)):
-            key = "(none)" if value in (None, "") else str(value)
-            counts[key] = counts.get(key, 0) + int(n)
-    rest = coverage["participations"].cached - counted
+def _people(conn: sqlite3.Connection, found: Insights, sids: dict[str, int]) -> None:
+    """The rankings, the users who took part, participations by status and country."""
+    pid = found.promotion_id
+    for sql, into in ((_TOP_BALANCE, "top_balance"), (_TOP_PARTICIPANTS, "top_participations")):
+        ranked = [Ranked(_uid(uid), "", _num(v)) for uid, v in conn.execute(sql, (pid, TOP))]
+        setattr(found, into, _named(conn, sids, ranked))
+    counts: dict[str, dict[str, int]] = {"status": {}, "country": {}, "participants": {}}
+    for name, value, n in conn.execute(_COUNTS, (pid,)):
+        counts[name][value] = int(n)
+    found.participants = counts["participants"].get("", 0)
+    rest = found.participations - sum(counts["status"].values())
     if rest > 0:
         missing = "(user not cached)" if sids["users"] != NO_SCOPE else "(users not cached)"
-        status[missing] = country[missing] = rest
-    return People(participants, _named(conn, sids, top), _shares(status), _shares(country))
+        counts["status"][missing] = counts["country"][missing] = rest
+    found.by_status, found.by_country = _shares(counts["status"]), _shares(counts["country"])
 
 
 def _coverage(conn: sqlite3.Connection, pid: str) -> tuple[dict[str, Coverage], dict[str, int]]:
@@ -397,19 +314,42 @@ def _bounds(
 def _periods(
     conn: sqlite3.Connection, sids: dict[str, int], bounds: list[tuple[str, float]]
 ) -> list[Period]:
+    """Each period's figures: summed from quarter hours when both its bounds are on one, else
+    counted from the records."""
     if not bounds:
         return []
-    pairs = [[lo, hi] for (_, lo), (_, hi) in itertools.pairwise(bounds)]
-    params = {
-        "bounds": json.dumps(pairs),
+    params: dict[str, object] = {
         "p": sids["participations"],
         "u": sids["users"],
         "c": sids["coin_transactions"],
     }
-    rows = conn.execute(_PER_PERIOD, params).fetchall()
+    whole: dict[int, list[float]] = {}
+    exact: dict[int, list[float]] = {}
+    for i, ((_, lo), (_, hi)) in enumerate(itertools.pairwise(bounds)):
+        if lo % QUARTER or hi % QUARTER:
+            exact[i] = [lo, hi]
+        else:
+            whole[i] = [lo // QUARTER, hi // QUARTER]
+    figures: dict[tuple[int, int], tuple[float, float, float]] = {}
+    for sql, wanted in ((_PER_PERIOD, whole), (_PER_PERIOD_EXACTLY, exact)):
+        if wanted:
+            rows = conn.execute(sql, {**params, "bounds": json.dumps(list(wanted.values()))})
+            keys = list(wanted)
+            figures.update(((keys[i], sid), (n, a, r)) for i, sid, n, a, r in rows)
+
+    def of(i: int, name: str) -> tuple[float, float, float]:
+        return figures.get((i, sids[name]), (0, 0, 0))
+
     return [
-        Period(bounds[i][0], bounds[i][1], int(n), int(users), _num(added), _num(removed))
-        for i, n, users, added, removed in rows
+        Period(
+            label,
+            moment,
+            int(of(i, "participations")[0]),
+            int(of(i, "users")[0]),
+            _num(of(i, "coin_transactions")[1]),
+            _num(of(i, "coin_transactions")[2]),
+        )
+        for i, (label, moment) in enumerate(bounds[:-1])
     ]
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from tui.store import files, fts
+from tui.store import files, fts, summaries
 from tui.store.database import Database, StoreError, chunked, connect_file
 from tui.store.schema import KEY_COLUMNS, ensure_schema
 from tui.store.specs import Extracted, collection_name, extract, key_value, spec_for
@@ -410,6 +410,7 @@ class Store:
             top = conn.execute("SELECT coalesce(max(rid), 0) FROM records").fetchone()[0]
             inserts = [(sid, c.id, *_values(c, fetched), mark, page[c.id][1]) for c in new]
             conn.executemany(_INSERT, inserts)
+            summaries.count_added(conn, sid, top)
             for columns, raw, row in changed:
                 conn.execute(_UPDATE, (*_values(columns, fetched), mark, raw, row.rid))
                 if row.text != columns.text:

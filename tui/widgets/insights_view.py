@@ -57,7 +57,7 @@ class InsightsView(Vertical):
                 yield Static(id="table-country", classes="insights-table")
 
     def show(self, found: Insights) -> None:
-        """Draw the figures: charts and tables (the per-user ones once `found.people`)."""
+        """Draw the figures: charts and tables."""
         charts: list[tuple[str, str, str, list[tuple[str | None, str]]]] = [
             (
                 "#chart-participations",
@@ -77,10 +77,6 @@ class InsightsView(Vertical):
             chart = self.query_one(selector, Chart)
             chart.remove_class("-empty")
             chart.draw(title, series, found, cached=found.coverage[collection].cached > 0)
-        self.show_people(found)
-
-    def show_people(self, found: Insights) -> None:
-        """Draw the tables (the charts are left as they are: plotext takes its time)."""
         self._table("#table-totals", _totals(found))
         self._table(
             "#table-balance", _ranking("Top 10 by coin balance", "balance", found.top_balance)
