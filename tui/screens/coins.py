@@ -120,6 +120,7 @@ class CoinDialog(ModalScreen[CoinResult | None]):
     def on_mount(self) -> None:
         self._set_step("form")
         self.query_one("#coin-amount" if self.user_id else "#coin-user", Input).focus()
+        self._show_budget_wait()  # hidden from the first frame, not after the first tick
         self.set_interval(0.5, self._show_budget_wait)
 
     def _show_budget_wait(self) -> None:
