@@ -16,7 +16,7 @@ from typing import Any
 from tui.commands._common import EXIT_FAILED, command_parser, numeric_id, say
 from tui.inert import clean
 from tui.store import files
-from tui.store.store import ScopeInfo, Store, StoreError
+from tui.store.store import Scope, Store, StoreError
 
 EXAMPLES = (
     "promo-tui cache info",
@@ -91,7 +91,7 @@ def _describe(path: Path) -> dict[str, Any]:
     }
 
 
-def _scope(scope: ScopeInfo) -> dict[str, Any]:
+def _scope(scope: Scope) -> dict[str, Any]:
     return {
         "promotion_id": scope.promotion_id or None,
         "collection": scope.collection,

@@ -28,6 +28,12 @@ def create(conn: sqlite3.Connection, sid: int) -> None:
     )
 
 
+def select(sid: int, what: str) -> str:
+    """A query of `what` of a scope's records matching an FTS query (its one parameter)."""
+    name = table(sid)
+    return f"SELECT {what} FROM {name} WHERE {name} MATCH ?"
+
+
 def rebuild(conn: sqlite3.Connection, sid: int) -> None:
     """Recreate a scope's index (new options) from the text kept in `records`."""
     drop(conn, sid)

@@ -21,34 +21,11 @@ from tui.store import files, fts, summaries
 from tui.store.database import Database, StoreError, chunked, connect_file
 from tui.store.schema import KEY_COLUMNS, ensure_schema
 from tui.store.specs import Extracted, collection_name, extract, key_value, spec_for
-from tui.store.views import Views, order_column, pid_text, scope_of
+from tui.store.views import Scope, Views, order_column, ordered, pid_text, scope_of, scopes_where
 
-__all__ = ["PAGE_SIZE", "Freshness", "ScopeInfo", "Store", "StoreError", "WriteResult"]
+__all__ = ["PAGE_SIZE", "Scope", "Store", "StoreError", "WriteResult"]
 
 PAGE_SIZE = 100  # items per API page, for page estimates
-
-
-@dataclass(frozen=True)
-class Freshness:
-    """How complete and recent a cached collection is."""
-
-    count: int
-    refreshed_at: float | None  # end of the last finished refresh (epoch seconds)
-    written_at: float | None  # last page written
-    complete: bool  # every record was read and no interrupted read is left to resume
-    total_items: int | None  # records counted when the last refresh finished
-
-
-@dataclass(frozen=True)
-class ScopeInfo:
-    """One cached collection of one promotion (`promotion_id` "" for account-wide ones)."""
-
-    collection: str
-    promotion_id: str
-    count: int
-    refreshed_at: float | None
-    written_at: float | None
-    complete: bool
 
 
 @dataclass(frozen=True)
@@ -198,26 +175,17 @@ class Store:
 
     def version(self, collection: object, promotion_id: object) -> int:
         """A counter that changes whenever the cached collection changes (any process)."""
-        with self._db.locked() as conn:
-            scope = scope_of(conn, collection, promotion_id)
-        return -1 if scope is None else scope.version
+        return self.freshness(collection, promotion_id).version
 
-    def freshness(self, collection: object, promotion_id: object) -> Freshness:
+    def freshness(self, collection: object, promotion_id: object) -> Scope:
         """Count, last refresh, completeness and known total of a cached collection."""
         with self._db.locked() as conn:
-            s = scope_of(conn, collection, promotion_id)
-        if s is None:
-            return Freshness(0, None, None, False, None)
-        return Freshness(s.count, s.refreshed_at, s.written_at, bool(s.complete), s.total_items)
+            return scope_of(conn, collection, promotion_id) or Scope()
 
-    def scopes(self) -> list[ScopeInfo]:
+    def scopes(self) -> list[Scope]:
         """Every cached collection, for `cache info`."""
         with self._db.locked() as conn:
-            rows = conn.execute(
-                "SELECT collection, promotion_id, count, refreshed_at, written_at, complete"
-                " FROM scopes ORDER BY promotion_id, collection"
-            ).fetchall()
-        return [ScopeInfo(c, p, n, r, w, bool(k)) for c, p, n, r, w, k in rows]
+            return scopes_where(conn, "1", ())
 
     def info(self) -> dict[str, str]:
         """What the file is for: profile, api_base_url, brands."""
@@ -330,15 +298,11 @@ class Store:
             scope = scope_of(conn, collection, promotion_id)
         if scope is None:
             return
-        sql = f"SELECT raw FROM records INDEXED BY records_{column} WHERE sid = ?"
         params: tuple[object, ...] = (scope.sid,)
-        match = fts.match_expression(filter_text)
-        if match is not None:
-            table = fts.table(scope.sid)
-            sql += f" AND rid IN (SELECT rowid FROM {table} WHERE {table} MATCH ?)"
-            params += (match,)
-        way = "DESC" if desc else "ASC"
-        sql += f" ORDER BY {column} {way}, rid {way}"
+        member = ""
+        if match := fts.match_expression(filter_text):
+            member, params = f" AND rid IN ({fts.select(scope.sid, 'rowid')})", (*params, match)
+        sql = ordered(column, desc, "raw", member)
         private = self.path is not None
         reader = files.connect(self.path, read_only=True) if self.path else self._db.conn
         guard = contextlib.nullcontext if private else self._db.locked
@@ -431,15 +395,6 @@ class Store:
         newest_known, oldest = max(known, default=None), min(times, default=None)
         return WriteResult(len(new), len(changed), len(unchanged), newest_known, oldest)
 
-    def _delete(self, conn: sqlite3.Connection, sid: int, rows: list[Cached]) -> list[str]:
-        """Delete records of a scope (and unindex them); their ids."""
-        fts.remove(conn, sid, [(row.rid, row.text) for row in rows])
-        conn.executemany("DELETE FROM records WHERE rid = ?", [(row.rid,) for row in rows])
-        if rows:
-            fts.optimize(conn, sid)  # leave no deleted text in the index
-            conn.execute("UPDATE scopes SET version = version + 1 WHERE sid = ?", (sid,))
-        return [row.id for row in rows]
-
     def mark_refreshed(
         self,
         collection: object,
@@ -492,8 +447,13 @@ class Store:
         with self._db.write() as conn:
             sid = self._scope(conn, collection, promotion_id)
             _save_pending(conn, sid, [])
-            unseen = conn.execute(f"{_CACHED} AND sweep < ?", (sid, sweep))
-            return self._delete(conn, sid, list(map(Cached._make, unseen)))
+            unseen = list(map(Cached._make, conn.execute(f"{_CACHED} AND sweep < ?", (sid, sweep))))
+            fts.remove(conn, sid, [(row.rid, row.text) for row in unseen])
+            conn.executemany("DELETE FROM records WHERE rid = ?", [(row.rid,) for row in unseen])
+            if unseen:
+                fts.optimize(conn, sid)  # leave no deleted text in the index
+                conn.execute("UPDATE scopes SET version = version + 1 WHERE sid = ?", (sid,))
+            return [row.id for row in unseen]
 
     # -- deleting personal data --------------------------------------------------------------
 

@@ -29,11 +29,6 @@ from tui.store.views import pid_text
 _EXTRA_PARAMS: dict[str, dict[str, str]] = {"promotions": {"status": "all"}}
 
 
-class PageLike(Protocol):
-    items: list[dict[str, Any]]
-    next_cursor: str | None
-
-
 class PageSource(Protocol):
     """What refresh needs of `EasypromosClient`."""
 

@@ -21,7 +21,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from functools import partial
 
 from tui.store import fts
@@ -44,22 +44,30 @@ def pid_text(promotion_id: object) -> str:
 
 @dataclass(frozen=True)
 class Scope:
-    """A row of `scopes`: one cached collection of one promotion."""
+    """A row of `scopes`: one cached collection of one promotion ("" for account-wide ones),
+    how many records it holds and how complete and recent it is. The defaults: none cached."""
 
-    sid: int
-    count: int
-    version: int
-    refreshed_at: float | None
-    written_at: float | None
-    complete: int
-    total_items: int | None
+    sid: int = 0
+    collection: str = ""
+    promotion_id: str = ""
+    count: int = 0
+    version: int = -1  # changes whenever the cached collection changes (any process)
+    refreshed_at: float | None = None  # end of the last finished refresh (epoch seconds)
+    written_at: float | None = None  # last page written
+    total_items: int | None = None  # records counted when the last refresh finished
+    complete: bool = False  # every record was read and no interrupted read is left to resume
+
+
+def scopes_where(conn: sqlite3.Connection, where: str, params: tuple[object, ...]) -> list[Scope]:
+    columns = ", ".join(f.name for f in fields(Scope))
+    sql = f"SELECT {columns} FROM scopes WHERE {where} ORDER BY promotion_id, collection"
+    return [replace(Scope(*row), complete=bool(row[-1])) for row in conn.execute(sql, params)]
 
 
 def scope_of(conn: sqlite3.Connection, collection: object, promotion_id: object) -> Scope | None:
-    columns = ", ".join(f.name for f in fields(Scope))
-    sql = f"SELECT {columns} FROM scopes WHERE collection = ? AND promotion_id = ?"
-    row = conn.execute(sql, (collection_name(collection), pid_text(promotion_id))).fetchone()
-    return None if row is None else Scope(*row)
+    names = (collection_name(collection), pid_text(promotion_id))
+    found = scopes_where(conn, "collection = ? AND promotion_id = ?", names)
+    return found[0] if found else None
 
 
 def order_column(spec: Spec, sort: str | None, descending: bool | None) -> tuple[str, bool]:
@@ -75,11 +83,12 @@ def order_column(spec: Spec, sort: str | None, descending: bool | None) -> tuple
     return column, spec.default_descending if descending is None else descending
 
 
-def _walk(column: str, desc: bool) -> str:
-    """The scope's rids in a view's order, from the sort column's index."""
+def ordered(column: str, desc: bool, what: str = "rid", where: str = "") -> str:
+    """A scope's records (`what` of them, `where` added to the scope's condition) in a view's
+    order, from the sort column's index."""
     way = "DESC" if desc else "ASC"
     index = f"records INDEXED BY records_{column}"
-    return f"SELECT rid FROM {index} WHERE sid = ? ORDER BY {column} {way}, rid {way}"
+    return f"SELECT {what} FROM {index} WHERE sid = ?{where} ORDER BY {column} {way}, rid {way}"
 
 
 def count_before(
@@ -126,15 +135,11 @@ class Matches:
     count: int = 0
     listed: bool = False
 
-    def sql(self, what: str) -> str:
-        index = fts.table(self.sid)
-        return f"SELECT {what} FROM {index} WHERE {index} MATCH ?"
-
     def has(self, conn: sqlite3.Connection, rid: int) -> bool:
         if self.listed:
             found = conn.execute(f"SELECT 1 FROM temp.{self.table} WHERE rid = ?", (rid,))
         else:
-            found = conn.execute(f"{self.sql('1')} AND rowid = ?", (self.match, rid))
+            found = conn.execute(f"{fts.select(self.sid, '1')} AND rowid = ?", (self.match, rid))
         return found.fetchone() is not None
 
     def list(self, conn: sqlite3.Connection) -> str:
@@ -142,7 +147,8 @@ class Matches:
         if not self.listed:
             conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS {self.table} (rid INTEGER PRIMARY KEY)")
             conn.execute(
-                f"INSERT OR IGNORE INTO temp.{self.table} {self.sql('rowid')}", (self.match,)
+                f"INSERT OR IGNORE INTO temp.{self.table} {fts.select(self.sid, 'rowid')}",
+                (self.match,),
             )
             self.listed = True
         return self.table
@@ -187,7 +193,7 @@ class Order:
             return
         stretch = max(FIRST_STEP, self.walked)
         sql = (
-            f"INSERT INTO temp.{self.table} (rid) SELECT rid FROM ({_walk(column, self.desc)}"
+            f"INSERT INTO temp.{self.table} (rid) SELECT rid FROM ({ordered(column, self.desc)}"
             f" LIMIT ? OFFSET ?) WHERE rid IN temp.{matches}"
         )
         self.filled += conn.execute(sql, (self.matches.sid, stretch, self.walked)).rowcount
@@ -247,7 +253,7 @@ class Views:
                 self._drop(conn, matches)
             name, seekable = f"match_{next(self._names)}", fts.seekable(filter_text or "")
             matches = Matches(scope.sid, match, scope.version, name, seekable)
-            matches.count = conn.execute(matches.sql("count(*)"), (match,)).fetchone()[0]
+            matches.count = conn.execute(fts.select(scope.sid, "count(*)"), (match,)).fetchone()[0]
         self._matches[(scope.sid, match)] = matches
         while len(self._matches) > KEEP:
             self._drop(conn, self._matches.popitem(last=False)[1])
@@ -268,14 +274,14 @@ class Views:
         if after < offset:  # nearer the far end: read from there
             return self.rids(conn, view, column, not desc, after, limit)[::-1]
         self._builder.want(order)  # the rest of it in the background (None: nothing)
-        walk = f"{_walk(column, desc)} LIMIT ?"
+        walk = f"{ordered(column, desc)} LIMIT ?"
         if order is None:
             return [rid for (rid,) in conn.execute(f"{walk} OFFSET ?", (sid, limit, offset))]
         matches = order.matches
         entries = (offset + limit) * view.scope.count / view.total  # to walk, expected
         if matches.seekable and not matches.listed and 2 * entries <= PROBES:
             # (a first page of a filter matching many records): an FTS seek per entry walked
-            member = f"EXISTS ({matches.sql('1')} AND rowid = walked.rid)"
+            member = f"EXISTS ({fts.select(sid, '1')} AND rowid = walked.rid)"
             sql = f"SELECT rid FROM ({walk}) AS walked WHERE {member} LIMIT ? OFFSET ?"
             found = [r for (r,) in conn.execute(sql, (sid, PROBES, matches.match, limit, offset))]
             if len(found) == limit:

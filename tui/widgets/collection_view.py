@@ -27,7 +27,7 @@ from tui.api.errors import NetworkError
 from tui.declarations import DECLARATIONS
 from tui.messages import AddCoins, ApiFailed, OpenUser, RecordHighlighted
 from tui.session import Progress, Session, session_of
-from tui.store import Freshness
+from tui.store import Scope
 from tui.widgets import tcss_beside
 from tui.widgets.safe_text import clean
 from tui.widgets.store_source import StoreRowSource
@@ -78,7 +78,7 @@ class CollectionView(Vertical):
         self._filter_timer: Timer | None = None
         self._problem = ""
         self._query_problem = ""  # the table's last read failed
-        self._freshness: Freshness | None = None
+        self._freshness: Scope | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(Content.styled("Choose a collection in the tree", "bold"), id="view-title")
@@ -179,7 +179,7 @@ class CollectionView(Vertical):
     def _render_status(self) -> None:
         if self.showing is None or not self.is_mounted:
             return
-        freshness = self._freshness or Freshness(0, None, None, False, None)
+        freshness = self._freshness or Scope()
         now = time.time()
         filtered = bool(self.query_one("#view-filter", Input).value.strip())
         total = freshness.total_items
