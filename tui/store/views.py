@@ -135,13 +135,6 @@ class Matches:
     count: int = 0
     listed: bool = False
 
-    def has(self, conn: sqlite3.Connection, rid: int) -> bool:
-        if self.listed:
-            found = conn.execute(f"SELECT 1 FROM temp.{self.table} WHERE rid = ?", (rid,))
-        else:
-            found = conn.execute(f"{fts.select(self.sid, '1')} AND rowid = ?", (self.match, rid))
-        return found.fetchone() is not None
-
     def list(self, conn: sqlite3.Connection) -> str:
         """The table of the matches, listed now if need be."""
         if not self.listed:
@@ -298,14 +291,10 @@ class Views:
         row = conn.execute(sql, (sid, str(record_id))).fetchone()
         if row is None or matches is None:
             return None if row is None else count_before(conn, sid, column, row, desc)
-        if not matches.has(conn, row[1]):
+        member = conn.execute(f"{fts.select(sid, '1')} AND rowid = ?", (matches.match, row[1]))
+        if member.fetchone() is None:  # (one seek in the FTS index; nothing listed)
             return None
         table = matches.list(conn)
-        for way in (desc, not desc):
-            if order := self._orders.get((table, column, way)):
-                sql = f"SELECT pos - 1 FROM temp.{order.table} WHERE rid = ?"
-                if found := conn.execute(sql, (row[1],)).fetchone():
-                    return found[0] if way == desc else view.total - 1 - found[0]
         # Counted from the nearer end (each entry is tested).
         if 2 * count_before(conn, sid, column, row, desc) > view.scope.count:
             return view.total - 1 - count_before(conn, sid, column, row, not desc, table)
