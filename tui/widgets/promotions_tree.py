@@ -235,6 +235,7 @@ class PromotionsTree(Tree[NodeData]):
 
     def _expand_into_view(self, node: TreeNode[NodeData]) -> None:
         """Expand a promotion and scroll so that its collections are on screen, it too."""
+        self._add_collections(node)  # now: the scroll below must not run before NodeExpanded's
         node.expand()
 
         def show_children() -> None:
