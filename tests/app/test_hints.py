@@ -102,6 +102,9 @@ async def test_the_palette_has_no_near_duplicates(
         assert not any(title.startswith("Open promotion") for title in titles)
         hits = [hit async for hit in PromotionById(screen).discover()]
         assert [str(hit.display) for hit in hits] == ["Open promotion by id…"]
+        found = [hit async for hit in PromotionById(screen).search("promotion")]
+        assert [hit.text for hit in found] == ["Open promotion by id…"]  # as listed, by its words
+        assert not [hit async for hit in PromotionById(screen).search("ezepo")]
 
 
 async def test_an_affiliate_keys_tabs_are_numbered_1_2_3(sandbox: Any) -> None:
