@@ -118,7 +118,7 @@ def kept(conn: sqlite3.Connection) -> dict[str, set[tuple[Any, ...]]]:
 
 def check(store: Store) -> None:
     """The kept summaries equal the recount, and are not trivially empty."""
-    with store._read() as conn:
+    with store.snapshot() as conn:
         found, expected = kept(conn), recount(conn)
     for name in expected:
         assert found[name] == expected[name], name
@@ -197,7 +197,7 @@ def test_clearing_a_promotion_leaves_nothing_of_it(store: Store) -> None:
     store.write_page("participations", OTHER, [participation(n, 1) for n in range(5)])
     store.clear(PID)
     check(store)
-    with store._read() as conn:
+    with store.snapshot() as conn:
         for table in ("insight_periods", "insight_people", "insight_counts"):
             assert conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] > 0
         left = "SELECT count(*) FROM {} WHERE promotion_id = ?"

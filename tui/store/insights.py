@@ -247,7 +247,7 @@ def read(
     zone = zone_of(promotion, utc)
     chosen = by or default_by(promotion, now)
     start, end = parse_time(promotion.get("start_date")), parse_time(promotion.get("end_date"))
-    with store._read() as conn:
+    with store.snapshot() as conn:
         coverage, sids = _coverage(conn, pid)
         found = Insights(pid, zone, chosen, [], coverage, start, end)
         found.participations = coverage["participations"].cached

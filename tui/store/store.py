@@ -34,7 +34,6 @@ class WriteResult:
 
     added: int
     changed: int
-    unchanged: int
     newest_known: float | None = None  # created of the newest record that was stored before
     oldest: float | None = None  # created of the page's oldest record
 
@@ -75,10 +74,6 @@ class Store:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-    @property
-    def in_memory(self) -> bool:
-        return self.path is None
 
     # -- opening ---------------------------------------------------------------------------
 
@@ -155,13 +150,10 @@ class Store:
 
     # -- reading ---------------------------------------------------------------------------
 
-    def snapshot(self) -> AbstractContextManager[object]:
+    def snapshot(self) -> AbstractContextManager[sqlite3.Connection]:
         """The reads inside see one state of the cache: no write lands between them (this
-        process's writers wait for it to end; another process's are seen after it)."""
-        return self._db.read()
-
-    def _read(self) -> AbstractContextManager[sqlite3.Connection]:
-        """A read transaction, for the store's modules that read in SQL."""
+        process's writers wait for it to end; another process's are seen after it). Its
+        connection is for the store's modules that read in SQL (insights)."""
         return self._db.read()
 
     def abandoned_when(self, stale: Callable[[], bool]) -> AbstractContextManager[None]:
@@ -280,35 +272,24 @@ class Store:
             return count, [json.loads(raw) for (raw,) in raws]
 
     def iter_records(
-        self,
-        collection: object,
-        promotion_id: object,
-        filter_text: str | None = None,
-        sort: str | None = None,
-        descending: bool | None = None,
-        batch_size: int = 500,
+        self, collection: object, promotion_id: object, batch_size: int = 500
     ) -> Iterator[dict[str, Any]]:
-        """Every matching record in order, streamed from one consistent snapshot.
+        """Every record in the collection's default order, streamed from one consistent snapshot.
 
         Constant memory; a file store reads through its own read-only connection, so writers
         are not held up while an export runs.
         """
-        column, desc = order_column(spec_for(collection), sort, descending)
+        column, desc = order_column(spec_for(collection), None, None)
         with self._db.locked() as conn:
             scope = scope_of(conn, collection, promotion_id)
         if scope is None:
             return
-        params: tuple[object, ...] = (scope.sid,)
-        member = ""
-        if match := fts.match_expression(filter_text):
-            member, params = f" AND rid IN ({fts.select(scope.sid, 'rowid')})", (*params, match)
-        sql = ordered(column, desc, "raw", member)
         private = self.path is not None
         reader = files.connect(self.path, read_only=True) if self.path else self._db.conn
         guard = contextlib.nullcontext if private else self._db.locked
         try:
             with guard():
-                cursor = reader.execute(sql, params)
+                cursor = reader.execute(ordered(column, desc, "raw"), (scope.sid,))
             while True:
                 with guard():
                     batch = cursor.fetchmany(batch_size)
@@ -323,19 +304,16 @@ class Store:
 
     def _scope(self, conn: sqlite3.Connection, collection: object, promotion_id: object) -> int:
         """The scope id, creating the scope (and its FTS table) on first use."""
-        names = (collection_name(collection), pid_text(promotion_id))
-        row = conn.execute(
-            "SELECT sid FROM scopes WHERE collection = ? AND promotion_id = ?", names
-        ).fetchone()
-        if row is not None:
-            return int(row[0])
+        if found := scope_of(conn, collection, promotion_id):
+            return found.sid
         # Never reuse the id of a deleted scope: other connections may still cache it.
         used = conn.execute("SELECT value FROM info WHERE key = 'last_sid'").fetchone()
         top = conn.execute("SELECT coalesce(max(sid), 0) FROM scopes").fetchone()[0]
         sid = max(int(used[0]) if used else 0, int(top)) + 1
         conn.execute("INSERT OR REPLACE INTO info (key, value) VALUES ('last_sid', ?)", (sid,))
         conn.execute(
-            "INSERT INTO scopes (sid, collection, promotion_id) VALUES (?, ?, ?)", (sid, *names)
+            "INSERT INTO scopes (sid, collection, promotion_id) VALUES (?, ?, ?)",
+            (sid, collection_name(collection), pid_text(promotion_id)),
         )
         fts.create(conn, sid)
         return sid
@@ -393,7 +371,7 @@ class Store:
         known = [c.created for c, _, _ in old if c.created is not None]
         times = [c.created for c, _ in page.values() if c.created is not None]
         newest_known, oldest = max(known, default=None), min(times, default=None)
-        return WriteResult(len(new), len(changed), len(unchanged), newest_known, oldest)
+        return WriteResult(len(new), len(changed), newest_known, oldest)
 
     def mark_refreshed(
         self,
@@ -402,7 +380,6 @@ class Store:
         *,
         complete: bool,
         total_items: int | None = None,
-        at: float | None = None,
     ) -> None:
         """Record the end of a refresh (sync calls this)."""
         with self._db.write() as conn:
@@ -410,7 +387,7 @@ class Store:
             conn.execute(
                 "UPDATE scopes SET refreshed_at = ?, complete = ?,"
                 " total_items = coalesce(?, total_items), version = version + 1 WHERE sid = ?",
-                (time.time() if at is None else at, int(complete), total_items, sid),
+                (time.time(), int(complete), total_items, sid),
             )
 
     # -- sync bookkeeping (see sync.py) ----------------------------------------------------
@@ -482,16 +459,14 @@ class Store:
         return sum(count for _, count in rows)
 
     def _delete_scopes(self, sids: list[int]) -> None:
+        """Delete the scopes, then rewrite the file without free pages and empty the WAL (no
+        deleted data left)."""
         with self._db.write() as conn:
             for sid in sids:
                 conn.execute("DELETE FROM records WHERE sid = ?", (sid,))
                 conn.execute("DELETE FROM scopes WHERE sid = ?", (sid,))
                 fts.drop(conn, sid)
-        self.scrub()
-
-    def scrub(self) -> None:
-        """Rewrite the file without free pages and empty the WAL (no deleted data left)."""
-        if self.in_memory:
+        if self.path is None:
             return
         with self._db.locked() as conn:
             conn.execute("VACUUM")
