@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import sqlite3
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,7 +23,6 @@ from tui.commands._common import (
     say,
 )
 from tui.declarations import first
-from tui.store import files
 from tui.store.schema import UPGRADE_NOTE
 from tui.store.specs import extract, parse_time, spec_for
 from tui.store.store import Store, StoreError
@@ -338,39 +336,18 @@ async def open_store(client: EasypromosClient, settings: Settings, *, cached: bo
 
 
 def _open_cached_store(settings: Settings) -> Store:
-    """The profile's cache for this API, found without asking the API for the account."""
-    candidates = []
-    for path in files.profile_databases(settings.profile):
-        info = _database_info(path)
-        if info.get("api_base_url") == settings.easypromos_url and "brands" in info:
-            candidates.append((path.stat().st_mtime, info["brands"]))
-    if not candidates:
+    """The profile's latest cache for this API, found without asking the API for the account."""
+    store = Store.open_latest(
+        settings.profile, settings.easypromos_url, settings.cache_directory, _say_upgrading
+    )
+    if store is None:
         raise CliError(
             f"nothing is cached for profile {settings.profile!r}; run without --cached first"
         )
-    brands = max(candidates)[1]
-    return Store.open(
-        settings.profile,
-        settings.easypromos_url,
-        brands,
-        max_age_days=settings.cache_max_age_days,
-        on_upgrade=_say_upgrading,
-    )
+    if settings.cache_max_age_days is not None:
+        store.prune(settings.cache_max_age_days * 86400.0)
+    return store
 
 
 def _say_upgrading() -> None:
     say(f"promo-tui: {UPGRADE_NOTE}")
-
-
-def _database_info(path: Path) -> dict[str, str]:
-    """A cache file's `info` table (empty when it cannot be read)."""
-    try:
-        conn = files.connect(path, read_only=True)
-    except sqlite3.Error:
-        return {}
-    try:
-        return dict(conn.execute("SELECT key, value FROM info").fetchall())
-    except sqlite3.Error:
-        return {}
-    finally:
-        conn.close()
