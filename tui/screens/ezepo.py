@@ -10,7 +10,7 @@ from textual.binding import Binding
 from textual.content import Content
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
+from textual.widgets import Header, Static, TabbedContent, TabPane
 
 from tui.api.models import Affiliate, EzepoList, Role
 from tui.ezepo_session import EzepoSession
@@ -22,6 +22,7 @@ from tui.widgets.ezepo.link_builder import LinkBuilder
 from tui.widgets.ezepo.lists import ListsPane
 from tui.widgets.ezepo.messages import AffiliatesLoaded, ListCreated, ListsLoaded, RoleChecked
 from tui.widgets.ezepo.new_list import NewListForm
+from tui.widgets.footer import KeysFooter
 from tui.widgets.safe_text import safe_content
 
 # (tab id, title, admin only)
@@ -90,7 +91,7 @@ class EzepoScreen(Screen[None]):
                         yield panes[tab].data_bind(
                             EzepoScreen.role, EzepoScreen.lists, EzepoScreen.affiliates
                         )
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         if self.ezepo is None:

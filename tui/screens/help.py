@@ -10,7 +10,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Markdown, Static
+from textual.widgets import Markdown, Static
 
 from tui.screens.ezepo import EzepoScreen
 from tui.screens.insights import InsightsScreen
@@ -23,6 +23,7 @@ from tui.widgets.ezepo.jobs import FetchJobs
 from tui.widgets.ezepo.link_builder import LinkBuilder
 from tui.widgets.ezepo.lists import ListsPane
 from tui.widgets.ezepo.new_list import NewListForm
+from tui.widgets.footer import KeysFooter
 from tui.widgets.promotions_tree import PromotionsTree
 from tui.widgets.virtual_table import VirtualTable
 
@@ -158,7 +159,7 @@ class HelpScreen(ModalScreen[None]):
                     yield Static(title, classes="help-section", markup=False)
                     yield Static(table, classes="help-table", markup=False)
             yield Markdown(HOW_TO, id="help-howto")
-        yield Footer()
+        yield KeysFooter()
 
     def action_close(self) -> None:
         self.dismiss()

@@ -16,13 +16,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from tui.api.endpoints import Collection
 from tui.messages import ApiFailed
 from tui.session import Progress, session_of
 from tui.store import insights as figures
 from tui.widgets import tcss_beside
+from tui.widgets.footer import KeysFooter
 from tui.widgets.insights_view import InsightsView
 from tui.widgets.safe_text import clean
 from tui.widgets.words import shortened
@@ -70,7 +71,7 @@ class InsightsScreen(Screen[None]):
         yield Static(Content.styled(heading, "bold"), id="insights-title")
         yield Static(Content("Counting…"), id="insights-status")
         yield InsightsView(id="insights")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self._fit(self.app.size.width)  # before the first layout: the charts are drawn once

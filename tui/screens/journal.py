@@ -11,11 +11,12 @@ from typing import Any, cast
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from tui.api.journal import JournalEntry
 from tui.declarations import short_time
 from tui.session import session_of
+from tui.widgets.footer import KeysFooter
 from tui.widgets.row_source import Column, ListRowSource
 from tui.widgets.safe_text import safe_content
 from tui.widgets.virtual_table import VirtualTable
@@ -56,7 +57,7 @@ class JournalScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static("Coin journal", id="journal-title")
         yield VirtualTable(id="journal-table", empty_text="No coin transaction sent yet")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.reload()

@@ -14,7 +14,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, Static
+from textual.widgets import Button, Input, Static
 
 from tui.api.easypromos import EasypromosClient
 from tui.api.errors import AuthError, ScopeError
@@ -23,6 +23,7 @@ from tui.config import DEFAULT_EASYPROMOS_URL, ConfigError, Settings, load_setti
 from tui.redact import Secret
 from tui.widgets.ezepo.base import describe_error
 from tui.widgets.ezepo.form_field import FormField, rule
+from tui.widgets.footer import KeysFooter
 from tui.widgets.safe_text import clean, safe_content
 
 CHECK_TIMEOUT = 15.0
@@ -161,7 +162,7 @@ class SetupScreen(Screen[Settings | None]):
                 yield Button("Test", id="test")
                 yield Button("Save", id="save", variant="primary")
                 yield Button("Cancel", id="cancel")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         try:

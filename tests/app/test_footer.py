@@ -1,0 +1,69 @@
+"""Every screen's footer shows each key whole or not at all, Help kept, from 80 columns up."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from textual.pilot import Pilot
+from textual.widget import Widget
+from textual.widgets import Footer
+
+from tests.app.conftest import browsing, wait_until
+from tui.app import PromoTuiApp
+from tui.config import Settings
+from tui.sandbox.server import SandboxServer
+from tui.screens.ezepo import EzepoScreen
+from tui.screens.journal import JournalScreen
+
+SIZES = [(80, 24), (100, 30), (120, 30), (140, 40), (80, 24)]  # narrower again at the end
+
+
+def shown(app: PromoTuiApp) -> list[Widget]:
+    """The footer's keys that are on screen (not the palette's, docked on the right)."""
+    footer = app.screen.query_one(Footer)
+    return [k for k in footer.children if k.display and not k.has_class("-command-palette")]
+
+
+def all_whole(app: PromoTuiApp, width: int) -> bool:
+    """The footer is laid out at `width`, and every key it shows ends before the palette's."""
+    footer = app.screen.query_one(Footer)
+    palette = footer.query_one(".-command-palette")
+    keys = shown(app)
+    return (
+        footer.region.width == width
+        and bool(keys)
+        and all(key.region.width and key.region.right <= palette.region.x for key in keys)
+    )
+
+
+def descriptions(app: PromoTuiApp) -> list[str]:
+    return [str(getattr(key, "description", "")) for key in shown(app)]
+
+
+async def walk_sizes(pilot: Pilot[Any], app: PromoTuiApp, first: str) -> None:
+    """At each size, wait for a footer of whole keys that keeps Help and `first` (the
+    focused widget's first key)."""
+    for width, height in SIZES:
+        await pilot.resize_terminal(width, height)
+        await wait_until(pilot, functools.partial(all_whole, app, width))
+        assert "Help" in descriptions(app) and first in descriptions(app), (
+            width,
+            descriptions(app),
+        )
+
+
+async def test_footer_keys_are_whole_or_left_out_on_every_screen(
+    sandbox: SandboxServer, settings_for: Callable[..., Settings]
+) -> None:
+    async with browsing(settings_for(sandbox)) as (app, _, pilot):
+        await walk_sizes(pilot, app, "Status filter")  # the tree has the focus
+        await pilot.press("J")
+        await wait_until(pilot, lambda: isinstance(app.screen, JournalScreen))
+        await walk_sizes(pilot, app, "Sort")
+        await pilot.resize_terminal(140, 40)
+        await wait_until(pilot, lambda: "Journal" in descriptions(app))  # all fit: none left out
+        await pilot.press("escape", "e")
+        await wait_until(pilot, lambda: isinstance(app.screen, EzepoScreen))
+        await walk_sizes(pilot, app, "Reload lists")
