@@ -301,7 +301,7 @@ def test_version_1_database_is_migrated(folder: Path) -> None:
     with Store.open("p", "u", "b", directory=folder) as migrated:
         assert not migrated.warnings
         assert migrated.rows("users", PID, 0, 5, "ana") == [{"id": "5", "first_name": "Ana"}]
-        assert migrated.pending("users", PID) == []
+        assert migrated.freshness("users", PID).pending == ()
         sweep = migrated.begin_sweep("users", PID)
         assert migrated.end_sweep("users", PID, sweep) == ["5"]
     conn = sqlite3.connect(str(path))

@@ -178,7 +178,7 @@ def test_interrupted_refresh_resumes_without_holes(server: SandboxServer, tmp_pa
     assert [s.pages_done for s in seen] == [1, 2, 3] and seen[-1].text() == "refreshing page 3"
     assert store.count("coin_transactions", SMALL) == 300
     assert not store.freshness("coin_transactions", SMALL).complete
-    assert len(store.pending("coin_transactions", SMALL)) == 1
+    assert len(store.freshness("coin_transactions", SMALL).pending) == 1
     httpx.post(
         f"{server.base_url}/_sandbox/promotions/{SMALL}/coin_transactions", json={"count": 30}
     )
@@ -187,7 +187,7 @@ def test_interrupted_refresh_resumes_without_holes(server: SandboxServer, tmp_pa
     )
     # Newest first: the 30 new end on the first page (1 call), then pages 4-8 resumed.
     assert counted == report.calls == 1 + 5 and report.added == 750 - 300
-    assert report.complete and store.pending("coin_transactions", SMALL) == []
+    assert report.complete and store.freshness("coin_transactions", SMALL).pending == ()
     assert (
         cached(store, "coin_transactions", SMALL).keys()
         == api_records(server, Collection.COIN_TRANSACTIONS, SMALL).keys()

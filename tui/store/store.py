@@ -170,7 +170,8 @@ class Store:
         return self.freshness(collection, promotion_id).version
 
     def freshness(self, collection: object, promotion_id: object) -> Scope:
-        """Count, last refresh, completeness and known total of a cached collection."""
+        """Count, last refresh, completeness, known total and resume cursors of a cached
+        collection."""
         with self._db.locked() as conn:
             return scope_of(conn, collection, promotion_id) or Scope()
 
@@ -391,15 +392,6 @@ class Store:
             )
 
     # -- sync bookkeeping (see sync.py) ----------------------------------------------------
-
-    def pending(self, collection: object, promotion_id: object) -> list[str]:
-        """Cursors where interrupted reads of the collection must resume."""
-        with self._db.locked() as conn:
-            row = conn.execute(
-                "SELECT pending FROM scopes WHERE collection = ? AND promotion_id = ?",
-                (collection_name(collection), pid_text(promotion_id)),
-            ).fetchone()
-        return [] if row is None else [str(c) for c in json.loads(row[0])]
 
     def replace_pending(
         self, collection: object, promotion_id: object, old: str | None, new: str | None

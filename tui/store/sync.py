@@ -5,7 +5,7 @@ transactions, promotions) are refreshed incrementally: read from the newest page
 at the page where the cached records begin, once it reaches past the newest cached record on it
 (records created in the same second as that one, in whatever order, are then all read): N new
 records cost N // 100 + 1 pages. That is only safe if the cached records below it have no
-holes, so every read saves its next cursor as it goes (`Store.pending`): an interrupted read
+holes, so every read saves its next cursor as it goes (`Scope.pending`): an interrupted read
 leaves that cursor behind and the next refresh resumes there, again until it meets cached
 records. Other collections, and a full re-sync, read everything, then delete what the read
 did not see (records deleted upstream) and report it.
@@ -169,11 +169,11 @@ async def refresh(
             report.deleted_ids = store.end_sweep(spec.name, pid, sweep)
     else:
         # Overlap proves "nothing older is missing" only if the cache came from refreshes.
-        trusted = before.complete or bool(store.pending(spec.name, pid))
+        trusted = before.complete or bool(before.pending)
         ended = await run.read(None, stop_on_overlap=trusted, sweep=None)
-        while pending := store.pending(spec.name, pid):
+        while pending := store.freshness(spec.name, pid).pending:
             ended = await run.read(pending[0], stop_on_overlap=True, sweep=None) or ended
-    report.complete = not store.pending(spec.name, pid) and (ended or before.complete)
+    report.complete = not store.freshness(spec.name, pid).pending and (ended or before.complete)
     total = store.count(spec.name, pid) if report.complete else None
     store.mark_refreshed(spec.name, pid, complete=report.complete, total_items=total)
     report.seconds = time.monotonic() - started

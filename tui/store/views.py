@@ -15,6 +15,7 @@ matching a filter. Every sort column has an index on (sid, column), which holds 
 from __future__ import annotations
 
 import itertools
+import json
 import logging
 import sqlite3
 import threading
@@ -56,12 +57,16 @@ class Scope:
     written_at: float | None = None  # last page written
     total_items: int | None = None  # records counted when the last refresh finished
     complete: bool = False  # every record was read and no interrupted read is left to resume
+    pending: tuple[str, ...] = ()  # cursors where interrupted reads must resume (sync.py)
 
 
 def scopes_where(conn: sqlite3.Connection, where: str, params: tuple[object, ...]) -> list[Scope]:
     columns = ", ".join(f.name for f in fields(Scope))
     sql = f"SELECT {columns} FROM scopes WHERE {where} ORDER BY promotion_id, collection"
-    return [replace(Scope(*row), complete=bool(row[-1])) for row in conn.execute(sql, params)]
+    return [
+        replace(Scope(*row), complete=bool(row[-2]), pending=tuple(map(str, json.loads(row[-1]))))
+        for row in conn.execute(sql, params)
+    ]
 
 
 def scope_of(conn: sqlite3.Connection, collection: object, promotion_id: object) -> Scope | None:
