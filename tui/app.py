@@ -50,6 +50,10 @@ class PromoTuiApp(App[None]):
         Binding("J", "journal", "Journal"),
         Binding("exclamation_mark", "show_error", "Last error in full", show=False),
         Binding("ctrl+q", "quit", "Quit", priority=True),  # in dialogs and inputs too
+        # Focus moves as the Tab arrives, so the keys typed right behind it go to the new field
+        # (as a screen binding, a burst already queued for the old field went there too).
+        Binding("tab", "focus_next", show=False, priority=True),
+        Binding("shift+tab", "focus_previous", show=False, priority=True),
     ]
 
     def __init__(

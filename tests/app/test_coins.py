@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
+from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Button, Input, Static
 
@@ -158,6 +159,26 @@ async def test_add_coins_and_see_the_new_balance(
         await wait_until(pilot, lambda: "1 entry" in str(title.render()))
     concept = sandbox.state.journal[0]["concept"]
     assert concept.startswith("Goodwill for ticket 881 · ref ") and posts(sandbox) == 1
+
+
+async def test_keys_right_behind_a_tab_go_to_the_field_it_moved_to(
+    sandbox: SandboxServer, settings_for: Callable[..., Settings]
+) -> None:
+    """A fast typist's burst: `-4`, Tab, `Goodwill` arrive before the app has handled the Tab.
+    The letters belong in the concept field, not after the amount (where `-4Goodwill` would
+    be refused, or worse, a digit typed after the Tab would change the amount)."""
+    app = PromoTuiApp(settings_for(sandbox))
+    async with app.run_test(size=SIZE) as pilot:
+        dialog = await open_dialog(app, pilot, first_user_id(sandbox, PROMOTION))
+        amount = dialog.query_one("#coin-amount", Input)
+        concept = dialog.query_one("#coin-concept", Input)
+        await wait_until(pilot, lambda: amount.has_focus)
+        burst = ["-", "4", "tab", *"Goodwill", "shift+tab"]
+        for key in burst:  # posted at once, as a terminal delivers a burst: no pause between
+            character = key if len(key) == 1 else None
+            app.post_message(events.Key(key, character))
+        await wait_until(pilot, lambda: amount.has_focus and concept.value == "Goodwill")
+        assert (amount.value, concept.value) == ("-4", "Goodwill")
 
 
 async def test_bad_inputs_are_rejected_with_a_message(
