@@ -85,9 +85,8 @@ def main() -> None:
     app = [str(script)] if script.exists() else [PYTHON, "-m", "tui"]
     bare = [PYTHON, str(BENCH_DIR / "_bare_app.py")]
     repeats = 1 if args.short else 7
-    if not args.short:
-        first_frame(bare, BARE_FOOTER)  # warm the file cache and the bytecode of both
-        first_frame([*app, "--demo"])
+    first_frame(bare, BARE_FOOTER)  # warm the file cache and the bytecode of both, --short too:
+    first_frame([*app, "--demo"])  # cold, a fresh venv's first pair said 3.8-4.3 (compiling)
     demo = pairs_of([*app, "--demo"], bare, repeats, "promo-tui --demo")
     with sandbox_process() as sandbox:
         write_config(root, sandbox.easypromos_url, sandbox.ezepo_endpoint)
