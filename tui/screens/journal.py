@@ -1,15 +1,21 @@
 """The local coin-transaction journal: every transaction sent from this machine and its state.
 
 Open entries (sent, outcome not known yet) are checked when the app starts; `c` checks them again.
+The highlighted entry's concept and note are shown whole under the table (a server's message
+is longer than its column).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict
 from typing import Any, cast
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Static
 
@@ -46,6 +52,14 @@ def entry_record(entry: JournalEntry) -> dict[str, Any]:
     return record
 
 
+def entry_text(record: Mapping[str, Any]) -> Content:
+    """An entry's concept and note in full, each after its label (inert, wrapped on screen)."""
+    lines = [("Concept", record.get("concept")), ("Note", record.get("note") or "none")]
+    return Content("\n").join(
+        Content.assemble((f"{label}: ", "bold"), safe_content(value)) for label, value in lines
+    )
+
+
 class JournalScreen(Screen[None]):
     """The journal, newest first (short: held in memory)."""
 
@@ -57,6 +71,8 @@ class JournalScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static("Coin journal", id="journal-title")
         yield VirtualTable(id="journal-table", empty_text="No coin transaction sent yet")
+        with VerticalScroll(id="journal-entry"):
+            yield Static(id="journal-entry-text")
         yield KeysFooter()
 
     def on_mount(self) -> None:
@@ -77,6 +93,12 @@ class JournalScreen(Screen[None]):
         self.query_one("#journal-title", Static).update(
             safe_content(f"Coin journal · {counted} · {path}")
         )
+
+    @on(VirtualTable.RowHighlighted)
+    def _show_entry(self, event: VirtualTable.RowHighlighted) -> None:
+        self.query_one("#journal-entry").display = event.record is not None
+        if event.record is not None:
+            self.query_one("#journal-entry-text", Static).update(entry_text(event.record))
 
     def action_check(self) -> None:
         if not any(entry.is_open for entry in session_of(self).journal_entries()):
