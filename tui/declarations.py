@@ -82,6 +82,11 @@ class Declaration:
         return Collection[self.name.upper()]
 
     @property
+    def kind(self) -> str:
+        """Its name on the command line (`promo-tui export prize-types`)."""
+        return self.name.removeprefix("organizing_").replace("_", "-")
+
+    @property
     def default_descending(self) -> bool:
         """Newest first by default; any other default sort ascending."""
         return self.default_sort == "created"

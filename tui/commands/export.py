@@ -22,7 +22,7 @@ from tui.commands._common import (
     run_async,
     say,
 )
-from tui.declarations import first
+from tui.declarations import DECLARATIONS, first
 from tui.store.schema import UPGRADE_NOTE
 from tui.store.specs import extract, parse_time, spec_for
 from tui.store.store import Store, StoreError
@@ -33,18 +33,7 @@ if TYPE_CHECKING:
     from tui.commands._progress import Progress
     from tui.config import Settings
 
-# KIND on the command line -> Collection member name.
-KINDS = {
-    "brands": "ORGANIZING_BRANDS",
-    "promotions": "PROMOTIONS",
-    "stages": "STAGES",
-    "users": "USERS",
-    "participations": "PARTICIPATIONS",
-    "prizes": "PRIZES",
-    "prize-types": "PRIZE_TYPES",
-    "ranking": "RANKING",
-    "coin-transactions": "COIN_TRANSACTIONS",
-}
+KINDS = {DECLARATIONS[collection].kind: collection for collection in Collection}
 PROMOTION_STATUSES = ("all", "draft", "active", "expired")
 STATUS_KINDS = ("promotions", "users")
 
@@ -136,7 +125,7 @@ def run(args: argparse.Namespace) -> int:
 def validate(args: argparse.Namespace) -> Request:
     """Check the arguments before anything is sent or written (UsageError otherwise)."""
     kind: str = args.kind
-    collection = Collection[KINDS[kind]]
+    collection = KINDS[kind]
     if collection.per_promotion and args.promotion_id is None:
         raise UsageError(f"export {kind} needs a PROMOTION_ID")
     if not collection.per_promotion and args.promotion_id is not None:
