@@ -42,7 +42,7 @@ async def test_cache_is_browsed_offline_after_the_api_goes_away(
     # A refused connection is not retried here, so the test need not sit through the backoff.
     quick = functools.partial(clients.EasypromosClient, retry=RetryPolicy(attempts=1))
     monkeypatch.setattr(clients, "EasypromosClient", quick)
-    async with browsing(settings) as (_, screen, pilot):
+    async with browsing(settings) as (app, screen, pilot):
         assert len(screen.promotions_tree.promotions) == promotions
         status = screen.query_one(StatusBar)
         await wait_until(pilot, lambda: "offline · cached just now" in str(status.render()))
@@ -57,6 +57,11 @@ async def test_cache_is_browsed_offline_after_the_api_goes_away(
         await wait_until(pilot, lambda: table.row_count == cached_rows)
         line = str(screen.query_one("#view-status", Static).render())
         assert "offline: showing the cache" in line
+        await pilot.pause()  # the messages the load posted are handled
+        # Said by the status bar and this line (and once at start), not by an error as well.
+        notes = [(n.title, n.message) for n in app._notifications]
+        assert [title for title, _ in notes] == ["Offline"], notes
+        assert not status.last_error
 
 
 async def test_a_refused_start_shows_the_cache_without_waiting_out_the_retries(
