@@ -6,6 +6,7 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from textual.pilot import Pilot
 from textual.widget import Widget
 from textual.widgets import Footer
@@ -13,9 +14,11 @@ from textual.widgets import Footer
 from tests.app.conftest import browsing, wait_until
 from tui.app import PromoTuiApp
 from tui.config import Settings
+from tui.messages import FirstFrameShown
 from tui.sandbox.server import SandboxServer
 from tui.screens.ezepo import EzepoScreen
 from tui.screens.journal import JournalScreen
+from tui.widgets import footer as footer_module
 
 SIZES = [(80, 24), (100, 30), (120, 30), (140, 40), (80, 24)]  # narrower again at the end
 
@@ -67,3 +70,22 @@ async def test_footer_keys_are_whole_or_left_out_on_every_screen(
         await pilot.press("escape", "e")
         await wait_until(pilot, lambda: isinstance(app.screen, EzepoScreen))
         await walk_sizes(pilot, app, "Reload lists")
+
+
+async def test_the_first_frame_has_the_footer_keys(
+    monkeypatch: pytest.MonkeyPatch, sandbox: SandboxServer, settings_for: Callable[..., Settings]
+) -> None:
+    """The footer is filled before its first layout, 0 columns wide: fitted to that, every key
+    was hidden, the first frame went out without them (and announced itself complete), and a
+    second frame brought them ~20 ms later."""
+    app = PromoTuiApp(settings_for(sandbox))
+    announced: list[list[str]] = []
+
+    def first_frame_shown() -> FirstFrameShown:
+        announced.append(descriptions(app))  # the keys of the frame being painted
+        return FirstFrameShown()
+
+    monkeypatch.setattr(footer_module, "FirstFrameShown", first_frame_shown)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_until(pilot, lambda: announced)
+        assert "Help" in announced[0] and "Status filter" in announced[0], announced

@@ -53,7 +53,10 @@ class KeysFooter(Footer):
         """Show the keys that fit whole in the footer's width, the most needed first."""
         docked = [child for child in self.children if child.has_class("-command-palette")]
         keys = [child for child in self.children if child not in docked]
-        room = self.size.width - sum(self._width(child) for child in docked)
+        # Before its first layout (recomposed at start-up) the row is 0 wide: it will span the
+        # screen. Fitting to 0 hid every key, and the first frame went out without them.
+        width = self.size.width or self.screen.size.width or self.app.size.width
+        room = width - sum(self._width(child) for child in docked)
         first = [key for key in keys if getattr(key, "action", None) in KEPT_ACTIONS]
         for key in first + [key for key in keys if key not in first]:
             width = self._width(key)
