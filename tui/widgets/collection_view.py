@@ -121,12 +121,17 @@ class CollectionView(Vertical):
         session = session_of(self)  # its own to the end, even if the app's changes meanwhile
         self._freshness = None
         await self._read_freshness(session, showing)
+        known_offline = session.offline
         try:
             report = await session.refresh(
                 showing.collection, showing.promotion_id, full, on_progress
             )
-        except NetworkError:  # said once: the status bar's "offline", this line's "the cache"
-            problem, state = "", "offline"
+        except NetworkError as error:
+            problem, state = str(error), "offline"
+            if known_offline:  # said already: the status bar's "offline", this line's "the cache"
+                problem = ""
+            else:  # news: the network went, or the server stopped answering
+                self.post_message(ApiFailed(error, "Offline: "))
         except Exception as error:  # an API error: said inline and notified
             problem, state = str(error), "failed"
             self.post_message(ApiFailed(error, f"{showing.title}: "))

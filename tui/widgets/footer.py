@@ -40,6 +40,8 @@ class KeysFooter(Footer):
         return (self.compact, self.show_command_palette, footer_bindings_ready(self), bindings)
 
     async def recompose(self) -> None:
+        if not self.is_attached:  # its screen went (the setup screen, once saved)
+            return
         keys = self._keys()
         if keys != self._shown:
             self._shown = keys
