@@ -93,15 +93,21 @@ class EzepoPane(Vertical):
     @asynccontextmanager
     async def loading_table(self, action: str) -> AsyncIterator[None]:
         """The pane's table shows a loading indicator during the block, whose failure is
-        reported; a pane removed meanwhile (the session changed) is left alone."""
+        reported; a pane removed meanwhile (the session changed) is left alone.
+
+        Textual leaves a loading widget with the focus out of the screen's bindings and does
+        not say so when it stops loading: the bindings are refreshed here, or a footer filled
+        while the table loaded would go on missing the pane's keys."""
         table = self.query_one(DataTable)
         table.loading = True
+        table.refresh_bindings()
         try:
             async with self.failure(action):
                 yield
         finally:
             if table.is_attached:
                 table.loading = False
+                table.refresh_bindings()
 
 
 def fill_table(
