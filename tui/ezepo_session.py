@@ -2,20 +2,22 @@
 
 Panes hold this, never the HTTP client, and know nothing of URLs; this knows nothing of Textual.
 The key's role is asked once per session (the browser asks at start, the screen reuses the
-answer), and callers asking for the lists while a read is under way share that read.
+answer), and callers asking for the role or the lists while a call is under way share it.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:  # imported off the event loop by `Session.start`
     from tui.api.ezepo import EzepoClient
     from tui.api.fetchjob import FetchProgress, FetchResult
     from tui.api.models import Affiliate, EzepoList, LinkType, ListFormat, ListType, Role, Source
+
+T = TypeVar("T")
 
 
 class EzepoSession:
@@ -25,21 +27,21 @@ class EzepoSession:
         self._client = client
         self.role: Role | None = None
         """The key's role once checked (None before, or when the check failed)."""
+        self._role_check: asyncio.Future[Role] | None = None
         self._lists_read: asyncio.Future[list[EzepoList]] | None = None
 
     async def check_role(self) -> Role:
-        """The key's role (`/api/test/`), asked once; a bad key raises AuthError."""
+        """The key's role (`/api/test/`), asked once: a caller arriving during the check shares
+        it (the screen opened while the browser's is under way); a bad key raises AuthError."""
         if self.role is None:
-            self.role = await self._client.test()
+            self._role_check = check = _joined(self._role_check, self._client.test)
+            self.role = await asyncio.shield(check)
         return self.role
 
     async def lists(self) -> list[EzepoList]:
         """Every list the key may see; a caller arriving during a read shares it (a caller
         cancelled leaves the read to the others)."""
-        read = self._lists_read
-        if read is None or read.done():
-            read = self._lists_read = asyncio.ensure_future(self._client.lists())
-            read.add_done_callback(_retrieve)  # its failure is raised to the callers still waiting
+        self._lists_read = read = _joined(self._lists_read, self._client.lists)
         return await asyncio.shield(read)
 
     async def affiliates(self) -> list[Affiliate]:
@@ -76,7 +78,15 @@ class EzepoSession:
         await self._client.aclose()
 
 
-def _retrieve(read: asyncio.Future[list[EzepoList]]) -> None:
-    """Mark a shared read's failure as seen, so one left without callers is not logged."""
-    if not read.cancelled():
-        read.exception()
+def _joined(call: asyncio.Future[T] | None, start: Callable[[], Awaitable[T]]) -> asyncio.Future[T]:
+    """`call` while it runs, else a new call of `start`, to be shared by its callers."""
+    if call is None or call.done():
+        call = asyncio.ensure_future(start())
+        call.add_done_callback(_retrieve)  # its failure is raised to the callers still waiting
+    return call
+
+
+def _retrieve(call: asyncio.Future[Any]) -> None:
+    """Mark a shared call's failure as seen, so one left without callers is not logged."""
+    if not call.cancelled():
+        call.exception()

@@ -8,6 +8,8 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from tests.reliability._app import until
 from tests.reliability.test_hostile_errors import settings
 from tui.api.ezepo import EzepoClient
@@ -43,6 +45,32 @@ async def test_opening_the_ezepo_screen_reads_each_thing_once(
         await until(pilot, lambda: not screen.query_one("#lists-table").loading)
         assert calls(sandbox) == {"/api/test/": 1, "/api/lists/": 1, "/api/affiliates/": 1}
         assert "Ezepo key role: admin" in str(screen.query_one("#ezepo-status").render())
+
+
+async def test_ezepo_opened_during_the_browsers_key_check_reads_each_thing_once(
+    sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    """The screen opened while the browser's check of the key is under way (its answer held
+    by the sandbox) joins that check instead of asking again."""
+    from tui.app import PromoTuiApp
+    from tui.screens.ezepo import EzepoScreen
+
+    rules = [{"kind": "slow", "path": "/api/test/", "seconds": 0.5}]
+    httpx.put(f"{sandbox.base_url}/_sandbox/faults", json={"rules": rules}).raise_for_status()
+    app = PromoTuiApp(settings(sandbox, tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+
+        def checking() -> bool:
+            return any(w.group == "ezepo-role" and w.is_running for w in app.workers)
+
+        await until(pilot, checking)
+        await pilot.press("e")
+        screen = app.screen
+        assert isinstance(screen, EzepoScreen) and app.session.ezepo_role is None
+        await until(pilot, lambda: screen.lists and screen.affiliates)
+        await until(pilot, lambda: not screen.query_one("#lists-table").loading)
+        await until(pilot, lambda: not checking())
+        assert calls(sandbox) == {"/api/test/": 1, "/api/lists/": 1, "/api/affiliates/": 1}
 
 
 async def test_concurrent_callers_share_one_read_of_the_lists(sandbox: SandboxServer) -> None:
