@@ -95,3 +95,22 @@ def test_a_record_whose_arguments_do_not_fit_is_still_logged() -> None:
     finally:
         logger.handlers.clear()
     assert "unformattable arguments" in stream.getvalue()
+
+
+def test_a_record_keeps_its_arguments_for_formatters_that_read_them() -> None:
+    """uvicorn's access formatter unpacks a record's arguments: they stay a tuple, each masked
+    when it shows a secret, numbers left as numbers."""
+    install_log_redaction()
+    Secret("args-canary-5150")
+    make = logging.getLogRecordFactory()
+    fmt = '%s - "%s %s HTTP/%s" %d'
+    plain = make(
+        "uvicorn.access", logging.INFO, __file__, 1, fmt, ("c", "GET", "/v2/x", "1.1", 200), None
+    )
+    assert plain.args == ("c", "GET", "/v2/x", "1.1", 200)
+    path = "/api/test/?key=args-canary-5150"
+    secret = make(
+        "uvicorn.access", logging.INFO, __file__, 1, fmt, ("c", "GET", path, "1.1", 200), None
+    )
+    assert secret.args == ("c", "GET", f"/api/test/?key={MASK}", "1.1", 200)
+    assert secret.getMessage() == f'c - "GET /api/test/?key={MASK} HTTP/1.1" 200'

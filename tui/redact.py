@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 MASK = "***"
@@ -84,15 +84,39 @@ def redact_url(url: object) -> str:
     return redact_text(str(url))
 
 
+def _masked(value: object) -> object:
+    """An argument as given, or its text masked when that text shows a secret."""
+    if isinstance(value, (int, float)):
+        return value
+    text = str(value)
+    cleaned = redact_text(text)
+    return value if cleaned == text else cleaned
+
+
 def redact_record(record: logging.LogRecord) -> logging.LogRecord:
-    """Render a record's message once and mask secrets in it and in its traceback."""
+    """Mask secrets in a record's message and traceback. Its arguments stay arguments, each
+    masked when its text shows a secret: formatters may read them (uvicorn's access log unpacks
+    them; replaced by the rendered text, every request logged a traceback). When that is not
+    enough (a secret made by the format itself), the message is kept rendered and masked."""
     try:
         message = record.getMessage()
     except Exception:  # arguments that do not fit the format: keep neither as given
-        message = f"{record.msg!r} (unformattable arguments)"
-    cleaned = redact_text(message)
-    if cleaned != message or record.args:
-        record.msg, record.args = cleaned, None
+        record.msg = redact_text(f"{record.msg!r} (unformattable arguments)")
+        record.args = None
+        message = record.msg
+    if redact_text(message) != message:
+        args = record.args
+        if isinstance(args, Mapping):
+            record.args = {name: _masked(value) for name, value in args.items()}
+        elif args:
+            record.args = tuple(_masked(value) for value in args)
+        record.msg = _masked(record.msg)
+        try:
+            again = record.getMessage()
+        except Exception:  # a masked argument no longer fits its format (%d)
+            again = message
+        if redact_text(again) != again:
+            record.msg, record.args = redact_text(message), None
     if record.exc_info and record.exc_info[1] is not None:
         record.exc_text = redact_text(logging.Formatter().formatException(record.exc_info))
         record.exc_info = None

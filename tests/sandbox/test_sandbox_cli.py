@@ -51,11 +51,11 @@ def test_help_documents_the_fault_spec(capsys: pytest.CaptureFixture[str]) -> No
     assert "500:0.05,reset:0.02,slow:0.1:2.0" in text and "phase=before|after" in text
 
 
-def test_serves_until_interrupted() -> None:
+def test_serves_until_interrupted_and_logs_each_request_with_its_key_masked() -> None:
     process = subprocess.Popen(
         [sys.executable, "-m", "tui", "sandbox", "--port", "0", "--job-seconds", "0"],
         stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
@@ -69,4 +69,7 @@ def test_serves_until_interrupted() -> None:
         assert answer.json() == {"status": 1}
     finally:
         process.send_signal(signal.SIGINT)
-        assert process.wait(timeout=10) == 0
+        access, errors = process.communicate(timeout=10)  # uvicorn's access log is on stdout
+    assert process.returncode == 0
+    assert '"GET /api/test/?key=*** HTTP/1.1" 200' in access, access  # masked
+    assert "Logging error" not in errors and cr.EZEPO_ADMIN_KEY not in access + errors, errors
