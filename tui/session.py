@@ -269,18 +269,25 @@ class Session:
         `on_progress` is called from that thread. Cancelling stops it at its next await.
         """
         from tui.api.pacing import Lane
+        from tui.api.retry import RetryPolicy
         from tui.store import sync
 
         running: list[tuple[asyncio.AbstractEventLoop, asyncio.Task[Any]]] = []
-
-        def progress(report: sync.SyncProgress) -> None:
-            on_progress(Progress(report.pages_done, report.added, report.pages_estimate))
+        offline = self.offline
 
         async def read() -> sync.SyncReport:
             task = asyncio.current_task()
             assert task is not None
             running.append((asyncio.get_running_loop(), task))
             async with self._new_client(Lane.BULK) as client:
+                retry = client.retry
+                if offline:  # known offline: one try says whether the network is back
+                    client.retry = RetryPolicy(attempts=1)
+
+                def progress(report: sync.SyncProgress) -> None:
+                    client.retry = retry  # a page came: the next ones are retried as usual
+                    on_progress(Progress(report.pages_done, report.added, report.pages_estimate))
+
                 return await sync.refresh(
                     client, self.store, collection, promotion_id, full=full, on_progress=progress
                 )

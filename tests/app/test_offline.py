@@ -83,6 +83,30 @@ async def test_a_refused_start_shows_the_cache_without_waiting_out_the_retries(
         assert not [m for m in retried if "Easypromos" in m]  # (Ezepo's role check may retry)
 
 
+async def test_a_collection_opened_offline_says_so_without_waiting_out_the_retries(
+    sandbox_factory: Callable[..., SandboxServer],
+    settings_for: Callable[..., Settings],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Known offline, a collection's refresh tries once (it sat ~20 s on 'reading the first
+    page' through every retry); the client's policy is 5 attempts."""
+    sandbox = sandbox_factory()
+    settings = settings_for(sandbox)
+    async with browsing(settings) as (_, screen, pilot):
+        screen.collection.show(ACTIVE, Collection.USERS, "Users")
+        await wait_until(pilot, lambda: screen.collection.state == "idle")
+    sandbox.stop()
+
+    caplog.set_level(logging.INFO, logger="tui.api.retry")
+    async with browsing(settings) as (_, screen, pilot):
+        assert session_of(screen).offline
+        caplog.clear()
+        screen.collection.show(ACTIVE, Collection.USERS, "Users")
+        await wait_until(pilot, lambda: screen.collection.state == "offline")
+        retried = [r.getMessage() for r in caplog.records if "retrying" in r.getMessage()]
+        assert not [m for m in retried if "/v2/users/" in m], retried
+
+
 async def test_a_server_error_at_start_is_still_retried(
     sandbox_factory: Callable[..., SandboxServer], settings_for: Callable[..., Settings]
 ) -> None:
