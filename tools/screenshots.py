@@ -28,7 +28,42 @@ async def until(pilot: Any, condition: Callable[[], object], timeout: float = 30
     raise TimeoutError(f"screenshot step timed out: {condition}")
 
 
+def record_id(record: dict[str, Any] | None) -> object:
+    return None if record is None else record.get("id")
+
+
+def shown_id(browser: Any) -> object:
+    """The id of the record the detail pane shows."""
+    shown = browser.detail.shown
+    return None if shown is None else record_id(shown.record)
+
+
+def detail_settled(browser: Any) -> bool:
+    """The detail pane shows the highlighted user with all that relates to them (balance,
+    transactions, participations: its last line, the keys, comes last), no work is left
+    running and the status bar says so (it counts the jobs twice a second)."""
+    from tui.widgets.status_bar import StatusBar
+
+    highlighted = browser.collection.table.highlighted
+    related = browser.detail.related_text
+    return (
+        shown_id(browser) == record_id(highlighted)
+        and "c adds coins" in related
+        and not any(worker.is_running for worker in browser.app.workers)
+        and browser.query_one(StatusBar).jobs == 0
+    )
+
+
+def insights_settled(insights: Any) -> bool:
+    """Every collection loaded and counted, the status line saying so."""
+    found = insights.found
+    status = str(insights.query_one("#insights-status").render())
+    return not insights.reading and not found.partial and "loading" not in status
+
+
 async def shoot(out: Path) -> None:
+    from textual.widgets import DataTable
+
     from tui.api.endpoints import Collection
     from tui.app import PromoTuiApp
     from tui.launch import demo_settings
@@ -37,15 +72,18 @@ async def shoot(out: Path) -> None:
     from tui.screens.browser import BrowserScreen
     from tui.screens.coins import CoinDialog
     from tui.screens.ezepo import EzepoScreen
+    from tui.screens.help import HelpScreen
     from tui.screens.insights import InsightsScreen
     from tui.screens.setup import SetupScreen
+    from tui.widgets.ezepo.lists import ListsPane
 
     with SandboxServer(port=0) as sandbox, tempfile.TemporaryDirectory() as cache:
         settings = demo_settings(sandbox.easypromos_url, sandbox.ezepo_endpoint, Path(cache))
         app = PromoTuiApp(settings, demo=True)
         async with app.run_test(size=SIZE) as pilot:
 
-            def save(name: str) -> None:
+            async def save(name: str) -> None:
+                await pilot.pause()  # what the last step changed is laid out and drawn
                 app.save_screenshot(str(out / f"{name}.svg"))
                 print(f"wrote {out / name}.svg")
 
@@ -65,39 +103,40 @@ async def shoot(out: Path) -> None:
             view.table.focus()
             await until(pilot, lambda: view.state == "idle" and view.table.row_count > 0)
             await pilot.press("down", "down")
-            await until(pilot, lambda: "Coin balance" in browser.detail.related_text)
-            await pilot.pause(0.5)
-            save("main")
+            await until(pilot, lambda: detail_settled(browser))
+            await save("main")
 
+            # A big collection streaming in, stopped once a few pages are on screen.
             big = str(credentials.BIG_PROMOTION_ID)
             view.show(big, Collection.PARTICIPATIONS, "Participations")
             view.table.focus()
-            await until(pilot, lambda: view._progress is not None and view._progress.pages >= 5)
+            await until(pilot, lambda: view.table.row_count >= 500)
             await pilot.press("down", "down")
-            await pilot.pause(0.3)
-            save("table-loading")
+            await until(pilot, lambda: shown_id(browser) == record_id(view.table.record_at(2)))
+            await save("table-loading")
             view.action_stop()
 
-            view.show(str(credentials.ACTIVE_PROMOTION_ID), Collection.USERS, "Users")
+            view.show(small, Collection.USERS, "Users")
             await until(pilot, lambda: view.state == "idle" and view.table.row_count > 0)
             await pilot.press("down")
-            await pilot.pause(1.5)
-            save("detail")
+            await until(pilot, lambda: detail_settled(browser))
+            await save("detail")
 
             await pilot.press("c")
             await until(pilot, lambda: isinstance(app.screen, CoinDialog))
-            await pilot.pause(0.3)
+            dialog = app.screen
+            assert isinstance(dialog, CoinDialog)
             await pilot.press(*"+50", "tab", *"Goodwill", "enter")
-            await pilot.pause(1.5)
-            save("coin-dialog")
+            await until(pilot, lambda: dialog.step == "confirm" and dialog.confirm_seen)
+            await save("coin-dialog")
             await pilot.press("escape")
-            await pilot.pause(0.2)
+            await until(pilot, lambda: app.screen is browser)
 
             await pilot.press("question_mark")
-            await pilot.pause(0.5)
-            save("help")
+            await until(pilot, lambda: isinstance(app.screen, HelpScreen))
+            await save("help")
             await pilot.press("escape")
-            await pilot.pause(0.2)
+            await until(pilot, lambda: app.screen is browser)
 
             closed = str(credentials.CLOSED_PROMOTION_ID)
             tree = browser.promotions_tree
@@ -107,29 +146,26 @@ async def shoot(out: Path) -> None:
             assert isinstance(insights, InsightsScreen)
             await until(pilot, lambda: insights.found is not None)
             await pilot.press("l")
-            await until(pilot, lambda: insights.found and not insights.found.partial)
-            await until(pilot, lambda: not insights.reading and insights.found.people)
-            await pilot.pause(0.5)
-            save("insights")
+            await until(pilot, lambda: insights_settled(insights))
+            await save("insights")
             await pilot.press("escape")
-            await pilot.pause(0.2)
+            await until(pilot, lambda: app.screen is browser)
 
             await pilot.press("e")
             await until(pilot, lambda: isinstance(app.screen, EzepoScreen))
             ezepo = app.screen
             assert isinstance(ezepo, EzepoScreen)
-            await until(pilot, lambda: ezepo.role is not None and ezepo.lists)
-            await pilot.pause(1.0)
-            save("ezepo")
+            lists = ezepo.query_one(ListsPane).query_one(DataTable)
+            await until(pilot, lambda: ezepo.role is not None and lists.row_count > 0)
+            await save("ezepo")
             await pilot.press("escape")
-            await pilot.pause(0.2)
+            await until(pilot, lambda: app.screen is browser)
 
             # A typical path rather than this run's temporary one (nothing is saved).
             config = Path("/home/you/.config/promo-tui/config.toml")
             await app.push_screen(SetupScreen(config, "work"))
             await until(pilot, lambda: isinstance(app.screen, SetupScreen))
-            await pilot.pause(0.5)
-            save("setup")
+            await save("setup")
 
 
 def main() -> int:
