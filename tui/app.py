@@ -198,6 +198,11 @@ class PromoTuiApp(App[None]):
 
     # ---- actions --------------------------------------------------------------------------------
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The key that opens the screen shown is left out of its footer, and does nothing (J on
+        the journal stacked a second journal)."""
+        return action != getattr(self.screen, "OPENED_BY", None)
+
     def action_show_error(self) -> None:
         """The last error in full (the status bar cuts it to one line)."""
         from tui.screens.error import ErrorScreen

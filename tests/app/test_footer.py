@@ -77,12 +77,18 @@ async def test_footer_keys_are_whole_or_left_out_on_every_screen(
         await wait_until(pilot, lambda: isinstance(app.screen, JournalScreen))
         await walk_sizes(pilot, app, "Sort")
         await pilot.resize_terminal(140, 40)
-        await wait_until(pilot, lambda: "Journal" in descriptions(app))  # all fit: none left out
+        await wait_until(pilot, lambda: "Ezepo" in descriptions(app))  # all fit: none left out
+        assert "Journal" not in descriptions(app)  # but the key of the screen shown
+        await pilot.press("J")  # does nothing here (it stacked a second journal)
+        assert [type(s) for s in app.screen_stack[1:]] == [JournalScreen]
         await pilot.press("escape")
         await wait_until(pilot, lambda: isinstance(app.screen, BrowserScreen))
         await pilot.press("e")
         await wait_until(pilot, lambda: isinstance(app.screen, EzepoScreen))
         await walk_sizes(pilot, app, "Reload lists")
+        await pilot.resize_terminal(140, 40)
+        await wait_until(pilot, lambda: "Journal" in descriptions(app))
+        assert "Ezepo" not in descriptions(app)
 
 
 async def test_the_first_frame_has_the_footer_keys(

@@ -45,6 +45,7 @@ class EzepoScreen(Screen[None]):
 
     CSS_PATH = "ezepo.tcss"
     TITLE = "Ezepo"
+    OPENED_BY = "ezepo"  # the app's action that shows it: its key is left out here
     BINDINGS = [
         Binding("escape", "close", "Back"),
         *(

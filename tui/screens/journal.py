@@ -63,6 +63,7 @@ def entry_text(record: Mapping[str, Any]) -> Content:
 class JournalScreen(Screen[None]):
     """The journal, newest first (short: held in memory)."""
 
+    OPENED_BY = "journal"  # the app's action that shows it: its key is left out here
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back"),
         Binding("c", "check", "Check open entries"),
