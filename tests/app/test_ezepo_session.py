@@ -55,9 +55,12 @@ async def test_ezepo_opened_during_the_browsers_key_check_reads_each_thing_once(
     from tui.app import PromoTuiApp
     from tui.screens.ezepo import EzepoScreen
 
-    rules = [{"kind": "slow", "path": "/api/test/", "seconds": 0.5}]
+    # Held 5 s, far longer than opening the screen takes (0.5 s was over before 'e' was
+    # handled on a machine loaded 6), within the client's timeout; the test ends once the
+    # check is answered.
+    rules = [{"kind": "slow", "path": "/api/test/", "seconds": 5}]
     httpx.put(f"{sandbox.base_url}/_sandbox/faults", json={"rules": rules}).raise_for_status()
-    app = PromoTuiApp(settings(sandbox, tmp_path))
+    app = PromoTuiApp(settings(sandbox, tmp_path, timeout_seconds=15))
     async with app.run_test(size=(80, 24)) as pilot:
 
         def checking() -> bool:
