@@ -65,25 +65,32 @@ async def test_fetch_job_runs_while_browsing_and_e_opens_the_same_screen(
 async def test_a_load_answered_after_the_session_changed_is_dropped_quietly(
     sandbox: SandboxServer, settings_for: Callable[..., Settings], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """The affiliates load is waiting for its answer when the session changes; the answer then
+    comes, and nothing of it reaches the removed screen: no crash, no error, the browser shown."""
     from tui.api.ezepo import EzepoClient
 
-    answer = asyncio.Event()
+    asked, answer, ended = asyncio.Event(), asyncio.Event(), asyncio.Event()
     affiliates = EzepoClient.affiliates
 
     async def held(self: EzepoClient) -> object:  # the sandbox cannot hold one answer
-        await answer.wait()
-        return await affiliates(self)
+        asked.set()
+        try:
+            await answer.wait()
+            return await affiliates(self)
+        finally:
+            ended.set()
 
     monkeypatch.setattr(EzepoClient, "affiliates", held)
     app = PromoTuiApp(settings_for(sandbox))
     async with app.run_test(size=SIZE) as pilot:
         await wait_until(pilot, lambda: isinstance(app.screen, BrowserScreen))
         await pilot.press("e")
-        ezepo = app.screen
-        assert isinstance(ezepo, EzepoScreen)
-        await wait_until(pilot, lambda: ezepo.role is not None)
+        assert isinstance(app.screen, EzepoScreen)
+        await wait_until(pilot, asked.is_set)  # the load is waiting for its answer
         await app.start_session(app.settings)  # the screen is removed, its load still waiting
         answer.set()
-        await pilot.pause(0.3)
+        await wait_until(pilot, ended.is_set)  # answered, or cancelled with its screen
+        await pilot.pause()  # whatever the load's end posted has been handled
         assert app.is_running and isinstance(app.screen, BrowserScreen)
+        assert [n.message for n in app._notifications if n.severity == "error"] == []
     assert app.return_code in (None, 0)
