@@ -62,7 +62,10 @@ def test_api_refusal_is_one_clear_line(cli: Cli, sandbox):
     assert len(result.stderr.strip().splitlines()) == 1
 
 
-def test_confirmation_is_required_without_a_terminal(cli: Cli, sandbox):
+def test_confirmation_is_required_without_a_terminal(private_cli):
+    """Nothing is sent: counted on a sandbox of its own (on the session's, a request of an
+    earlier test still on its way was counted once, in a loaded run)."""
+    cli, sandbox = private_cli(minute_seconds=1.0)
     uid, index = some_user(sandbox, PID, 4)
     before = sandbox.state.balance(PID, index)
     result = cli.run("coins", "add", str(PID), uid, "5", "--concept", "no tty", input="y\n")
