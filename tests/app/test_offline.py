@@ -9,10 +9,11 @@ from collections.abc import Callable
 import pytest
 from textual.widgets import Static
 
-from tests.app.conftest import browsing, wait_until
+from tests.app.conftest import browser_ready, browsing, wait_until
 from tui import clients
 from tui.api.endpoints import Collection
 from tui.api.retry import RetryPolicy
+from tui.app import PromoTuiApp
 from tui.config import Settings
 from tui.sandbox import credentials
 from tui.sandbox.server import SandboxServer
@@ -114,3 +115,29 @@ async def test_a_server_error_at_start_is_still_retried(
     async with browsing(settings_for(sandbox)) as (_, screen, _):  # the second try answered
         assert screen.promotions_tree.promotions
         assert not session_of(screen).offline
+
+
+async def test_the_status_bar_says_offline_whole_at_80_columns(
+    sandbox_factory: Callable[..., SandboxServer],
+    settings_for: Callable[..., Settings],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The Ezepo role (its server up) and the budget's words give way: the bar was cut to
+    '… │ Ezepo admin │ offline · cached j…'; an error after it is cut, not its mark."""
+    easypromos, ezepo = sandbox_factory(), sandbox_factory()
+    settings = settings_for(easypromos, ezepo_endpoint=ezepo.ezepo_endpoint)
+    async with browsing(settings) as (_, screen, pilot):
+        screen.collection.show(ACTIVE, Collection.USERS, "Users")
+        await wait_until(pilot, lambda: screen.collection.state == "idle")
+    easypromos.stop()
+
+    quick = functools.partial(clients.EasypromosClient, retry=RetryPolicy(attempts=1))
+    monkeypatch.setattr(clients, "EasypromosClient", quick)
+    app = PromoTuiApp(settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        status = (await browser_ready(app, pilot)).query_one(StatusBar)
+        await wait_until(pilot, lambda: status.role and "offline" in status.render_line(0).text)
+        line = status.render_line(0).text
+        assert "offline · cached just now" in line, line
+        print(repr(line), status.size)
+        assert "of 200" in line, line  # the budget stays, in short

@@ -1,5 +1,9 @@
 """The one-line status bar: profile, API budget this minute, a countdown while calls wait for
-the budget or after a 429, Ezepo role, background jobs, offline mode and the last error."""
+the budget or after a 429, Ezepo role, background jobs, offline mode and the last error.
+
+On a narrow terminal the parts that matter less give way, so that offline mode is never cut:
+the Ezepo role goes first, then the jobs, then the budget's words ('8/200'). The last error
+comes last, cut to what is left but for its mark '⚠ [!]' (a click shows it whole)."""
 
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ from tui.widgets.words import ago
 
 GAUGE_CELLS = 10
 SEPARATOR = " │ "
+ERROR_MARK = "⚠ [!]"
 
 
 class Budget(Protocol):
@@ -45,9 +50,9 @@ def budget_wait_text(seconds: float) -> str:
     return f"budget spent: next window in {max(1, round(seconds))} s"
 
 
-def budget_text(state: Budget | None, now: float) -> Content:
+def budget_text(state: Budget | None, now: float, *, short: bool = False) -> Content:
     """The budget gauge, or the countdown while the account is rate-limited or a call has
-    waited for the budget more than a second."""
+    waited for the budget more than a second. `short`: the gauge with '8/200' only."""
     if state is None:
         return Content.styled("API idle", "dim")
     if state.waiting_until is not None and state.waiting_until > now:
@@ -57,9 +62,10 @@ def budget_text(state: Budget | None, now: float) -> Content:
         return Content.styled(f"⏳ {budget_wait_text(state.budget_wait_until - now)}", "$warning")
     style = "$error" if state.used >= state.limit else "$success"
     minute = "minute" if state.window_seconds == 60 else f"{state.window_seconds:g} s"
+    calls = f"{state.used}/{state.limit}" if short else f"{state.used} of {state.limit} calls"
     return Content.assemble(
         (gauge(state.used, state.limit), style),
-        f" {state.used} of {state.limit} calls this {minute}",
+        f" {calls}" if short else f" {calls} this {minute}",
     )
 
 
@@ -101,16 +107,31 @@ class StatusBar(Widget):
         self.set_interval(0.5, self.refresh)
 
     def render(self) -> Content:
-        parts = [Content.styled(f" {clean(self.profile) or '-'}", "bold")]
-        parts.append(budget_text(self.budget(), time.time()))
-        if self.role:
-            parts.append(Content(f"Ezepo {self.role}"))
-        if self.jobs:
-            plural = "s" if self.jobs != 1 else ""
-            parts.append(Content.styled(f"⟳ {self.jobs} job{plural}", "$accent"))
+        now, budget = time.time(), self.budget()
+        profile = Content.styled(f" {clean(self.profile) or '-'}", "bold")
+        role = Content(f"Ezepo {self.role}") if self.role else None
+        plural = "s" if self.jobs != 1 else ""
+        jobs = Content.styled(f"⟳ {self.jobs} job{plural}", "$accent") if self.jobs else None
+        offline = None
         if self.offline:
-            age = f" {ago(self.cached_at, time.time())}" if self.cached_at is not None else ""
-            parts.append(Content.styled(f"offline · cached{age}", "bold $warning"))
+            age = f" {ago(self.cached_at, now)}" if self.cached_at is not None else ""
+            offline = Content.styled(f"offline · cached{age}", "bold $warning")
+        full, short = budget_text(budget, now), budget_text(budget, now, short=True)
+        layouts = (  # the least needed part gives way first
+            [profile, full, role, jobs, offline],
+            [profile, full, jobs, offline],
+            [profile, full, offline],
+            [profile, short, offline],
+        )
+        error = mark = None
         if self.last_error:
-            parts.append(Content.styled(f"⚠ [!] {clean(self.last_error)}", "$error"))
-        return Content.styled(SEPARATOR, "dim").join(parts)
+            error = Content.styled(f"{ERROR_MARK} {clean(self.last_error)}", "$error")
+            mark = Content(ERROR_MARK)  # (an error cut to nothing made 'offline…' look cut)
+        width = self.size.width or self.app.size.width
+        fits = (p for p in layouts if joined([*p, mark]).cell_length <= width)
+        return joined([*next(fits, layouts[-1]), error])
+
+
+def joined(parts: list[Content | None]) -> Content:
+    """The parts shown, between separators."""
+    return Content.styled(SEPARATOR, "dim").join(part for part in parts if part is not None)
