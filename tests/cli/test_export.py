@@ -111,7 +111,10 @@ def test_resume_with_other_arguments_is_refused(cli: Cli, sandbox):
     assert not (cli.cwd / "u.csv").exists()
 
 
-def test_default_export_refreshes_the_cache_and_cached_reads_it_offline(cli: Cli, sandbox):
+def test_default_export_refreshes_the_cache_and_cached_reads_it_offline(private_cli):
+    """Calls counted on a sandbox of its own (the session's may still receive an earlier test's
+    request)."""
+    cli, sandbox = private_cli(minute_seconds=1.0)
     first = cli.run("export", "users", SMALL, "--format", "jsonl")
     assert first.returncode == 0, first.stderr
     assert_seeded(sandbox, cr.ACTIVE_PROMOTION_ID, "users", jsonl_ids(first.stdout))
@@ -126,7 +129,8 @@ def test_default_export_refreshes_the_cache_and_cached_reads_it_offline(cli: Cli
     assert calls.get(f"/v2/users/{SMALL}") == 1  # an unchanged collection costs one call
 
 
-def test_new_records_cost_their_pages_and_one_account_check(cli: Cli, sandbox):
+def test_new_records_cost_their_pages_and_one_account_check(private_cli):
+    cli, sandbox = private_cli(minute_seconds=1.0)
     assert cli.run("export", "participations", SMALL, "-o", "p.csv").returncode == 0
     sandbox.state.add_records(int(SMALL), "participations", 250)
     sandbox.state.reset_stats()
