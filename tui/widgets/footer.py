@@ -57,8 +57,8 @@ class KeysFooter(Footer):
         keys = [child for child in self.children if child not in docked]
         # Before its first layout (recomposed at start-up) the row is 0 wide: it will span the
         # screen. Fitting to 0 hid every key, and the first frame went out without them.
-        width = self.size.width or self.screen.size.width or self.app.size.width
-        room = width - sum(self._width(child) for child in docked)
+        row = self.size.width or self.screen.size.width or self.app.size.width
+        room = row - sum(self._width(child) for child in docked)
         first = [key for key in keys if getattr(key, "action", None) in KEPT_ACTIONS]
         for key in first + [key for key in keys if key not in first]:
             width = self._width(key)

@@ -62,11 +62,12 @@ def budget_text(state: Budget | None, now: float, *, short: bool = False) -> Con
         return Content.styled(f"⏳ {budget_wait_text(state.budget_wait_until - now)}", "$warning")
     style = "$error" if state.used >= state.limit else "$success"
     minute = "minute" if state.window_seconds == 60 else f"{state.window_seconds:g} s"
-    calls = f"{state.used}/{state.limit}" if short else f"{state.used} of {state.limit} calls"
-    return Content.assemble(
-        (gauge(state.used, state.limit), style),
-        f" {calls}" if short else f" {calls} this {minute}",
+    words = (
+        f"{state.used}/{state.limit}"
+        if short
+        else f"{state.used} of {state.limit} calls this {minute}"
     )
+    return Content.assemble((gauge(state.used, state.limit), style), f" {words}")
 
 
 class StatusBar(Widget):
