@@ -7,9 +7,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+from rich.cells import cell_len
 from textual.app import App
 from textual.pilot import Pilot
-from textual.widgets import Static
 
 from tests.app.conftest import browsing, wait_until
 from tui.api.endpoints import Collection
@@ -25,7 +26,7 @@ BIG = str(credentials.BIG_PROMOTION_ID)
 
 
 def status_text(screen: InsightsScreen) -> str:
-    return str(screen.query_one("#insights-status", Static).render())
+    return str(screen.query_one("#insights-status").render())
 
 
 async def insights_opened(app: Any, pilot: Pilot[None]) -> InsightsScreen:
@@ -50,7 +51,7 @@ async def test_the_tree_node_opens_insights_and_l_loads(
         assert "participations: not cached" in status_text(screen)
         assert "l loads the rest" in status_text(screen)
         timezone = sandbox.state.promotion(int(CLOSED))["timezone"]
-        assert f"Days in {timezone} (the promotion's timezone)" in status_text(screen)
+        assert f"Days in {timezone}" in status_text(screen)
         await pilot.press("l")
         count = sandbox.state.count(int(CLOSED), "participations")
         await wait_until(
@@ -108,8 +109,9 @@ def iso(moment: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(moment))
 
 
-def fixed_store() -> Store:
-    """Eighteen days of a promotion: users, participations and coins from a fixed formula."""
+def fixed_store(*, complete: bool = True) -> Store:
+    """Eighteen days of a promotion: users, participations and coins from a fixed formula
+    (not `complete`: the server said it has 100,000 participations)."""
     store = Store.open("t", "http://x", "b", enabled=False)
     pid = PROMOTION["id"]
     countries = ("ES", "FR", "PT", "\x1b[31mXX", None)
@@ -149,22 +151,24 @@ def fixed_store() -> Store:
     store.write_page("coin_transactions", pid, coins)
     for name in ("users", "participations", "coin_transactions"):
         store.mark_refreshed(name, pid, complete=True, total_items=None)
+    if not complete:
+        store.mark_refreshed("participations", pid, complete=False, total_items=100_000)
     return store
 
 
 class FixedSession:
     offline = True
 
-    def __init__(self) -> None:
-        self.store = fixed_store()
+    def __init__(self, *, complete: bool = True) -> None:
+        self.store = fixed_store(complete=complete)
 
 
 class InsightsHost(App[None]):
     CSS_PATH = "../../tui/app.tcss"
 
-    def __init__(self) -> None:
+    def __init__(self, *, complete: bool = True) -> None:
         super().__init__()
-        self.session = FixedSession()
+        self.session = FixedSession(complete=complete)
 
     def on_mount(self) -> None:
         self.push_screen(InsightsScreen(PROMOTION))
@@ -181,3 +185,32 @@ def test_snapshot_insights_140x40(snap_compare: Any) -> None:
 
 def test_snapshot_insights_80x24(snap_compare: Any) -> None:
     assert snap_compare(InsightsHost(), terminal_size=(80, 24), run_before=_counted)
+
+
+@pytest.mark.parametrize(
+    ("complete", "size", "said"),
+    [
+        (True, (140, 40), "Days in Europe/Madrid · participations: 1,500 (all cached) · users"),
+        (True, (100, 30), "Days in Europe/Madrid (the promotion's timezone) · all cached"),
+        (True, (80, 24), "Days in Europe/Madrid (the promotion's timezone) · all cached"),
+        (False, (140, 40), "participations cached: 1,500 of ~100,000 · l loads the rest"),
+        (False, (100, 30), "participations cached: 1,500 of ~100,000 · l loads the rest"),
+        (False, (80, 24), "Days in Europe/Madrid · partly cached · l loads the rest"),
+    ],
+)
+async def test_the_status_is_one_line_at_every_size(
+    complete: bool, size: tuple[int, int], said: str
+) -> None:
+    """The status keeps to one line, dropping what matters least, and fits again on a resize
+    (it wrapped onto a second line at 140 columns)."""
+    app = InsightsHost(complete=complete)
+    async with app.run_test(size=(200, 40)) as pilot:
+        screen = await insights_opened(app, pilot)
+        await pilot.resize_terminal(*size)
+        await pilot.pause()
+        status = screen.query_one("#insights-status")
+        text = str(status.render())
+        assert status.size.height == 1
+        assert cell_len(text) <= status.content_size.width, text
+        assert said in text
+        assert screen.query_one("#insights-title").region.bottom == status.region.y

@@ -23,6 +23,7 @@ from tui.messages import ApiFailed
 from tui.session import Progress, session_of
 from tui.store import insights as figures
 from tui.widgets import tcss_beside
+from tui.widgets.fitted_line import FittedLine
 from tui.widgets.footer import KeysFooter
 from tui.widgets.insights_view import InsightsView
 from tui.widgets.safe_text import clean
@@ -69,7 +70,7 @@ class InsightsScreen(Screen[None]):
         title = clean(self.promotion.get("title")) or "(untitled)"
         heading = f"Insights · {shortened(title, 60)} #{clean(self.promotion_id)}"
         yield Static(Content.styled(heading, "bold"), id="insights-title")
-        yield Static(Content("Counting…"), id="insights-status")
+        yield FittedLine(Content("Counting…"), id="insights-status")
         yield InsightsView(id="insights")
         yield KeysFooter()
 
@@ -139,31 +140,28 @@ class InsightsScreen(Screen[None]):
         elif self.reading:
             self._render_status()
 
-    # ---- the status lines -----------------------------------------------------------------
+    # ---- the status line -----------------------------------------------------------------
 
     def _render_status(self) -> None:
         found = self.found
         if found is None or not self.is_attached:
             return
-        zone = found.zone
-        unit = "Days" if found.by == "day" else "Hours"
-        parts = [f"{unit} in {clean(zone.name)} ({zone.why})"]
-        parts += [coverage.label() for coverage in found.coverage.values()]
         style = "$text-muted"
+        doing = ("", "")
         if self.reading:
             progress = self._progress
             pages = f", {progress.pages:,} pages" if progress else ""
-            what = self.reading.replace("_", " ")
-            parts.append(f"loading {what}{pages} · Esc stops it and goes back")
-            style = "$accent"
+            loading = f"loading {self.reading.replace('_', ' ')}{pages}"
+            doing, style = (f"{loading} · Esc stops it and goes back", loading), "$accent"
         elif found.partial:
-            parts.append("l loads the rest")
-            style = "$warning"
-        if self._problem:
-            parts.append(f"⚠ {clean(self._problem)}")
+            doing, style = ("l loads the rest", "l loads the rest"), "$warning"
+        problem = f"⚠ {clean(self._problem)}" if self._problem else ""
+        if problem:
             style = "$error"
-        status = self.query_one("#insights-status", Static)
-        status.update(Content.styled(" · ".join(parts), style))
+        forms = status_forms(found, doing, problem)
+        self.query_one("#insights-status", FittedLine).show(
+            [Content.styled(form, style) for form in forms]
+        )
 
     # ---- actions --------------------------------------------------------------------------
 
@@ -200,3 +198,31 @@ class InsightsScreen(Screen[None]):
         finally:
             self.reading = None
             self.recount()
+
+
+def status_forms(found: figures.Insights, doing: tuple[str, str], problem: str) -> list[str]:
+    """The status line's forms, fullest first. `doing` is what is being done (its full and
+    short form) and `problem` what went wrong: both are kept to the last. As the width shrinks,
+    the counts of the collections cached whole go first, then the long form of `doing`, the
+    partial collections' counts (for a word: all, partly, nothing cached), that word, and the
+    zone; the zone's reason is dropped at each step before what comes next."""
+    zone = found.zone
+    unit = "Days" if found.by == "day" else "Hours"
+    zone_short = f"{unit} in {clean(zone.name)}"
+    zone_long = f"{zone_short} ({zone.why})"
+    coverages = list(found.coverage.values())
+    every = [c.label() for c in coverages]
+    partial = [c.label() for c in coverages if c.partial] or ["all cached"]
+    word = (
+        "all cached"
+        if not found.partial
+        else "partly cached"
+        if any(c.cached for c in coverages)
+        else "nothing cached"
+    )
+    full, short = doing
+    middles = [[*every, full], [*partial, full], [*partial, short], [word, short]]
+    layouts = [[zone, *middle] for middle in middles for zone in (zone_long, zone_short)]
+    layouts += [[zone_short, short], [short]]
+    forms = [" · ".join(part for part in [*parts, problem] if part) for parts in layouts]
+    return [*forms, problem] if problem else forms
