@@ -4,6 +4,7 @@ data at 140x40 and 80x24."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from typing import Any
 
@@ -19,6 +20,7 @@ from tui.sandbox import credentials
 from tui.sandbox.server import SandboxServer
 from tui.screens.insights import InsightsScreen
 from tui.store import Store
+from tui.store import insights as figures
 from tui.widgets.promotions_tree import InsightsData
 
 CLOSED = str(credentials.CLOSED_PROMOTION_ID)
@@ -214,3 +216,19 @@ async def test_the_status_is_one_line_at_every_size(
         assert cell_len(text) <= status.content_size.width, text
         assert said in text
         assert screen.query_one("#insights-title").region.bottom == status.region.y
+
+
+async def test_a_first_count_that_fails_is_said(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The problem is shown when no figures were ever read (it stayed 'Counting…'). The fault is
+    injected: a store of ours cannot be damaged on cue."""
+
+    def damaged(*args: Any, **kwargs: Any) -> Any:
+        raise sqlite3.DatabaseError("database disk image is malformed")
+
+    monkeypatch.setattr(figures, "read", damaged)
+    app = InsightsHost()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, InsightsScreen))
+        screen = app.screen
+        await wait_until(pilot, lambda: "malformed" in status_text(screen))
+        assert status_text(screen) == "⚠ database disk image is malformed"

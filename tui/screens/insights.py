@@ -143,8 +143,13 @@ class InsightsScreen(Screen[None]):
     # ---- the status line -----------------------------------------------------------------
 
     def _render_status(self) -> None:
-        found = self.found
-        if found is None or not self.is_attached:
+        if not self.is_attached:
+            return
+        found, line = self.found, self.query_one("#insights-status", FittedLine)
+        problem = f"⚠ {clean(self._problem)}" if self._problem else ""
+        if found is None:  # the first count failed: the problem alone
+            if problem:
+                line.show([Content.styled(problem, "$error")])
             return
         style = "$text-muted"
         doing = ("", "")
@@ -155,13 +160,9 @@ class InsightsScreen(Screen[None]):
             doing, style = (f"{loading} · Esc stops it and goes back", loading), "$accent"
         elif found.partial:
             doing, style = ("l loads the rest", "l loads the rest"), "$warning"
-        problem = f"⚠ {clean(self._problem)}" if self._problem else ""
         if problem:
             style = "$error"
-        forms = status_forms(found, doing, problem)
-        self.query_one("#insights-status", FittedLine).show(
-            [Content.styled(form, style) for form in forms]
-        )
+        line.show([Content.styled(form, style) for form in status_forms(found, doing, problem)])
 
     # ---- actions --------------------------------------------------------------------------
 
