@@ -10,6 +10,7 @@ from typing import Any
 from textual.widgets import Static
 
 from tests.app.conftest import SIZE, browser_ready, browsing, wait_until
+from tui.api.endpoints import Collection
 from tui.app import PromoTuiApp
 from tui.config import Settings
 from tui.memory import FULL_EVERY
@@ -159,3 +160,23 @@ async def test_a_promotion_id_typed_fast_on_the_tree_filters_it_and_enter_opens_
         await wait_until(pilot, lambda: tree.has_focus and tree.cursor_node is brand.children[0])
         await pilot.press("enter")
         await wait_until(pilot, lambda: brand.children[0].is_expanded)
+
+
+async def test_a_long_email_breaks_after_its_at_sign(
+    sandbox: SandboxServer, settings_for: Callable[..., Settings]
+) -> None:
+    """At 140x40 a user of the table (the list's summary) has a value column narrower than a
+    long email: it breaks after the `@`, the domain whole on the next line (it was cut
+    mid-word: `...@mail.ex` / `ample.net`)."""
+    pid = credentials.ACTIVE_PROMOTION_ID
+    users, _ = sandbox.state.page(pid, "users", False, None, brief=True)
+    user = max(users, key=lambda u: len(u["email"]))
+    local, domain = user["email"].split("@")
+    async with browsing(settings_for(sandbox)) as (_, screen, pilot):
+        detail = screen.detail
+        detail.show(str(pid), Collection.USERS, user)  # as the table does on a row
+        await wait_until(pilot, lambda: "Coin balance" in detail.related_text)
+        lines = [line.strip() for line in detail.text.splitlines()]
+        at = next(i for i, line in enumerate(lines) if line.startswith("email"))
+        assert lines[at].split() == ["email", f"{local}@"]
+        assert lines[at + 1] == domain

@@ -20,6 +20,10 @@ VALUE_CELLS = 20
 """Cells a value needs beside its field (a local timestamp) for the two-column layout."""
 LABEL_CELLS = 22
 """Widest field column."""
+STRONG = "@/"
+"""Where a long word breaks first: an email's domain, a URL's path stay whole."""
+WEAK = "@/-_&=?#,;:+|\\"
+"""Where else it breaks (and before a dot)."""
 _ISO = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?")
 
 
@@ -71,9 +75,40 @@ def _fit(text: str, width: int) -> str:
     return set_cell_size(text, width - 1) + "…"
 
 
+def _breaks(word: str, width: int) -> Iterator[int]:
+    """Where a word wider than `width` cells breaks: after its last `@` or `/` that fits (if it
+    fills half the line), else at its last separator that fits (before a dot, after `-`, `_`,
+    `@`, `/`...), else at the width. An email breaks after its `@`, a URL after its slashes."""
+    start = 0
+    while cell_len(word[start:]) > width:
+        end, cells = start, 0
+        while end < len(word) and cells + cell_len(word[end]) <= width:
+            cells += cell_len(word[end])
+            end += 1
+        end = max(end, start + 1)
+        spots = range(end, start, -1)
+        strong = next((i for i in spots if word[i - 1] in STRONG), start)
+        weak = next((i for i in spots if word[i - 1] in WEAK or word[i : i + 1] == "."), start)
+        start = (
+            strong if 2 * cell_len(word[start:strong]) >= width else weak if weak > start else end
+        )
+        yield start
+
+
 def _wrapped(value: Content, width: int) -> list[Content]:
-    """`value` wrapped at word boundaries to `width` cells (long words folded)."""
-    return [line for part in value.split("\n") for line in part.wrap(max(width, 1))] or [value]
+    """`value` wrapped at word boundaries to `width` cells, a word wider than that broken at its
+    separators (`_breaks`)."""
+    width = max(width, 1)
+    lines: list[Content] = []
+    for part in value.split("\n"):
+        cuts = [
+            word.start() + offset
+            for word in re.finditer(r"\S+", part.plain)
+            for offset in _breaks(word.group(), width)
+        ]
+        for piece in part.divide(cuts) if cuts else [part]:
+            lines += piece.wrap(width)
+    return lines or [value]
 
 
 def record_table(record: Mapping[str, Any], *, width: int = 60, iso: bool = False) -> Content:
