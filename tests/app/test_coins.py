@@ -147,6 +147,9 @@ async def test_add_coins_and_see_the_new_balance(
         summary = text_of(dialog, "#coin-summary")
         current = int(summary.split("Current balance")[1].split()[0])
         assert f"New balance     {current + 25}" in summary
+        # what the reference will be, said whole: not a cut-off 'Goodwill… · ref …'
+        assert "Concept         Goodwill for ticket 881\nAt send, a new reference" in summary
+        assert "…" not in summary
         dialog.query_one("#coin-send", Button).press()
         await wait_until(pilot, lambda: "Done" in text_of(dialog, "#coin-summary"))
         assert f"new balance {current + 25}" in text_of(dialog, "#coin-summary")

@@ -20,6 +20,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
+from tui.api.journal import REFERENCE_LENGTH, REFERENCE_SEPARATOR
 from tui.coin_sender import CoinResult, CoinsChecking
 from tui.messages import ApiFailed
 from tui.session import session_of
@@ -35,6 +36,11 @@ AMOUNT = re.compile(rf"[+-][0-9]{{1,{MAX_DIGITS}}}")
 MAX_CONCEPT = 200
 READ_SECONDS = 0.6
 """How long the whole confirm block is on screen before Send can be pressed."""
+REFERENCE_NOTE = (
+    f"At send, a new reference ('{REFERENCE_SEPARATOR.strip()}' and {REFERENCE_LENGTH} "
+    "characters) is added to the concept: it finds the transaction again if the answer is lost."
+)
+"""The confirm step's word on the reference: made when the transaction is journaled, one a send."""
 BUTTONS = {  # the buttons each step shows
     "form": ("coin-review", "coin-close"),
     "confirm": ("coin-send", "coin-back", "coin-close"),
@@ -221,11 +227,7 @@ class CoinDialog(ModalScreen[CoinResult | None]):
                 (f"Amount          {request.amount:+d}\n", "$warning"),
                 (f"New balance     {clean(balance + request.amount)}\n", "bold"),
                 f"Concept         {clean(request.concept)}",
-                (" · ref …\n" if referenced else "", "$text-muted"),
-                (
-                    "The reference finds it again if the answer is lost." if referenced else "",
-                    "$text-muted",
-                ),
+                ("\n" + REFERENCE_NOTE if referenced else "", "$text-muted"),
             )
         )
         self.call_after_refresh(self._arm_send, request)
