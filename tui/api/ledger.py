@@ -3,9 +3,10 @@
 A small SQLite file (`budget.sqlite3` in the platform's cache folder) holds one row per call
 admitted in the last window: its API URL, its account (a digest of the account's brands, or ''
 until the process has read them: never the token), the process and lane that admitted it, when
-it was admitted and when it completed. A process admits a call only if the rows of its account,
-all processes together, leave room under the limit (see `tui.api.pacing` for the rule), in one
-write transaction, so two processes never take the same last slot.
+it was admitted and when it completed (a call that never left is taken out: `withdraw`). A
+process admits a call only if the rows of its account, all processes together, leave room
+under the limit (see `tui.api.pacing` for the rule), in one write transaction, so two
+processes never take the same last slot.
 
 Rows of a process that died are settled at once: its calls in flight count as completed when
 it is found dead (they may have reached the server), its waiters go. Times are
@@ -234,6 +235,11 @@ class Ledger:
     def complete(self, row: int, now: float) -> None:
         with self._transaction() as conn:
             conn.execute("UPDATE calls SET done = ? WHERE id = ? AND done IS NULL", (now, row))
+
+    def withdraw(self, row: int) -> None:
+        """An admitted call never left this machine: it takes nothing of the budget."""
+        with self._transaction() as conn:
+            conn.execute("DELETE FROM calls WHERE id = ?", (row,))
 
     def waiting(self, who: Account, pacer: str, row: int | None, retry_at: float) -> int:
         """Note (or renew) an interactive call waiting for the budget; its row id."""

@@ -5,7 +5,8 @@ Rule: a call is admitted only while `in flight + completed in the last window < 
 the calls of every process of the account. This is exact whatever the latency: the server counts
 a request at some instant between its admission and its completion, so any window of the
 server's (fixed or rolling) can only hold requests that were in flight or recently completed
-when the last of them was admitted.
+when the last of them was admitted. A call that provably never left (no connection) is taken
+out again: the server counts requests, not attempts to connect.
 
 Two lanes share the budget. INTERACTIVE calls (what the user is waiting on: the account, the
 tree, a record, a balance, coins) may use all of it, and while one waits no BULK call (collection
@@ -44,6 +45,7 @@ from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 
+from tui.api.errors import NetworkError
 from tui.api.ledger import Account, Ledger, Usage, shared_ledger
 from tui.redact import Secret
 
@@ -242,9 +244,13 @@ class Pacer:
             if waiter_row is not None:
                 self._ledger.done_waiting(waiter_row)
 
-    def release(self, ticket: int) -> None:
-        """A call admitted by `acquire` has completed (whatever its outcome)."""
-        self._ledger.complete(ticket, self._clock())
+    def release(self, ticket: int, *, sent: bool = True) -> None:
+        """A call admitted by `acquire` has completed (whatever its outcome); one that was
+        never `sent` (no connection) is not counted: the server never saw it."""
+        if sent:
+            self._ledger.complete(ticket, self._clock())
+        else:
+            self._ledger.withdraw(ticket)
         with self._lock:
             self._in_flight -= 1
             waiters, self._waiters = self._waiters, []
@@ -257,12 +263,17 @@ class Pacer:
 
     @asynccontextmanager
     async def slot(self, lane: Lane = Lane.INTERACTIVE) -> AsyncIterator[None]:
-        """`async with pacer.slot(lane): send one request`."""
+        """`async with pacer.slot(lane): send one request`; a `NetworkError` that says the
+        request never left releases its slot uncounted."""
         ticket = await self.acquire(lane)
+        sent = True
         try:
             yield
+        except NetworkError as exc:
+            sent = exc.sent
+            raise
         finally:
-            self.release(ticket)
+            self.release(ticket, sent=sent)
 
     # -- after a 429 ----------------------------------------------------------------------------
 
