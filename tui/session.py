@@ -72,7 +72,8 @@ class Session:
         """When a call of the session's clients of each service last succeeded, failed..."""
         self.offline = False
         self.cached_at: float | None = None
-        """When the account shown offline was last read (epoch seconds)."""
+        """When the account shown was read (epoch seconds; offline, from the cache); None while
+        no account is shown: offline, nothing is cached."""
 
     # ---- life cycle -----------------------------------------------------------------------------
 
@@ -208,6 +209,7 @@ class Session:
         store = self._store
         await asyncio.to_thread(store.write_page, Collection.ORGANIZING_BRANDS, None, brands)
         await asyncio.to_thread(store.write_page, Collection.PROMOTIONS, None, promotions)
+        self.cached_at = time.time()
         return brands, promotions
 
     async def _cached_account(

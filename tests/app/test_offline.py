@@ -141,3 +141,41 @@ async def test_the_status_bar_says_offline_whole_at_80_columns(
         assert "offline · cached just now" in line, line
         print(repr(line), status.size)
         assert "of 200" in line, line  # the budget stays, in short
+
+
+async def test_offline_with_nothing_cached_says_so(
+    sandbox_factory: Callable[..., SandboxServer],
+    settings_for: Callable[..., Settings],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """No cache of this profile and URL: the bar said 'offline · cached', with no age."""
+    sandbox = sandbox_factory()
+    settings = settings_for(sandbox)
+    sandbox.stop()
+    quick = functools.partial(clients.EasypromosClient, retry=RetryPolicy(attempts=1))
+    monkeypatch.setattr(clients, "EasypromosClient", quick)
+    app = PromoTuiApp(settings)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_until(pilot, lambda: session_of(app).offline)
+        status = app.screen.query_one(StatusBar)
+        await wait_until(pilot, lambda: "offline" in status.render_line(0).text)
+        line = status.render_line(0).text
+        assert "offline · nothing cached" in line, line
+
+
+async def test_gone_offline_after_reading_the_account_says_when_it_was_read(
+    sandbox_factory: Callable[..., SandboxServer],
+    settings_for: Callable[..., Settings],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The account read (and cached) online, then the network goes: what is cached is it."""
+    sandbox = sandbox_factory()
+    quick = functools.partial(clients.EasypromosClient, retry=RetryPolicy(attempts=1))
+    monkeypatch.setattr(clients, "EasypromosClient", quick)
+    async with browsing(settings_for(sandbox)) as (_, screen, pilot):
+        sandbox.stop()
+        screen.collection.show(ACTIVE, Collection.USERS, "Users")
+        status = screen.query_one(StatusBar)
+        await wait_until(pilot, lambda: "offline" in status.render_line(0).text)
+        line = status.render_line(0).text
+        assert "offline · cached just now" in line, line

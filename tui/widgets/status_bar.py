@@ -80,7 +80,7 @@ class StatusBar(Widget):
     jobs: reactive[int] = reactive(0)
     offline: reactive[bool] = reactive(False)
     cached_at: reactive[float | None] = reactive(None)
-    """When the cache shown offline was written (epoch seconds)."""
+    """When the account shown was read (epoch seconds); None: nothing is cached."""
     last_error: reactive[str] = reactive("")
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -115,8 +115,10 @@ class StatusBar(Widget):
         jobs = Content.styled(f"⟳ {self.jobs} job{plural}", "$accent") if self.jobs else None
         offline = None
         if self.offline:
-            age = f" {ago(self.cached_at, now)}" if self.cached_at is not None else ""
-            offline = Content.styled(f"offline · cached{age}", "bold $warning")
+            cached = (
+                "nothing cached" if self.cached_at is None else f"cached {ago(self.cached_at, now)}"
+            )
+            offline = Content.styled(f"offline · {cached}", "bold $warning")
         full, short = budget_text(budget, now), budget_text(budget, now, short=True)
         layouts = (  # the least needed part gives way first
             [profile, full, role, jobs, offline],
