@@ -7,14 +7,17 @@ import logging
 from collections.abc import Callable
 
 import pytest
+from textual.pilot import Pilot
 from textual.widgets import Static
 
 from tests.app.conftest import browser_ready, browsing, wait_until
 from tui import clients
+from tui.api import ezepo
 from tui.api.endpoints import Collection
 from tui.api.retry import RetryPolicy
 from tui.app import PromoTuiApp
 from tui.config import Settings
+from tui.redact import Secret
 from tui.sandbox import credentials
 from tui.sandbox.server import SandboxServer
 from tui.session import session_of
@@ -179,3 +182,60 @@ async def test_gone_offline_after_reading_the_account_says_when_it_was_read(
         await wait_until(pilot, lambda: "offline" in status.render_line(0).text)
         line = status.render_line(0).text
         assert "offline · cached just now" in line, line
+
+
+def quick_clients(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Refused connections are not retried, so the test need not sit through the backoff."""
+    once = RetryPolicy(attempts=1)
+    monkeypatch.setattr(
+        clients, "EasypromosClient", functools.partial(clients.EasypromosClient, retry=once)
+    )
+    monkeypatch.setattr(ezepo, "EzepoClient", functools.partial(ezepo.EzepoClient, retry=once))
+
+
+async def role_checked(app: PromoTuiApp, pilot: Pilot[None]) -> None:
+    """The Ezepo key's check is over, and what it posted handled."""
+    await wait_until(pilot, lambda: not [w for w in app.workers if w.group == "ezepo-role"])
+    await pilot.pause()
+
+
+async def test_the_ezepo_check_adds_no_error_to_being_offline(
+    sandbox_factory: Callable[..., SandboxServer],
+    settings_for: Callable[..., Settings],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The network down, the key check raised 'Ezepo: Could not reach Ezepo…' on top of the
+    'Offline' note and the bar's 'offline · cached …'."""
+    sandbox = sandbox_factory()
+    settings = settings_for(sandbox)
+    async with browsing(settings):
+        pass
+    sandbox.stop()
+    quick_clients(monkeypatch)
+    async with browsing(settings) as (app, screen, pilot):
+        await role_checked(app, pilot)
+        assert session_of(app).offline and session_of(app).ezepo_role is None
+        assert [n.title for n in app._notifications] == ["Offline"]
+        assert not screen.query_one(StatusBar).last_error
+
+
+@pytest.mark.parametrize("fault", ["refused key", "Ezepo down"])
+async def test_the_ezepo_check_still_says_its_problem_when_easypromos_answers(
+    fault: str,
+    sandbox_factory: Callable[..., SandboxServer],
+    settings_for: Callable[..., Settings],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    sandbox, other = sandbox_factory(), sandbox_factory()
+    if fault == "refused key":
+        settings = settings_for(sandbox, ezepo_key=Secret("0" * 32))
+    else:
+        settings = settings_for(sandbox, ezepo_endpoint=other.ezepo_endpoint)
+        other.stop()
+    quick_clients(monkeypatch)
+    async with browsing(settings) as (app, screen, pilot):
+        await role_checked(app, pilot)
+        assert not session_of(app).offline
+        expected = "refused the API key" if fault == "refused key" else "Could not reach Ezepo"
+        assert expected in screen.query_one(StatusBar).last_error
+        assert any(expected in str(n.message) for n in app._notifications)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -12,9 +13,10 @@ from textual.containers import Container, Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Input, Static
+from textual.worker import WorkerError
 
 from tui.api.endpoints import Collection
-from tui.api.errors import ScopeError
+from tui.api.errors import NetworkError, ScopeError
 from tui.memory import freeze_long_lived
 from tui.messages import (
     ApiFailed,
@@ -280,13 +282,27 @@ class BrowserScreen(Screen[None]):
 
     @work(exclusive=True, group="ezepo-role")
     async def _load_role(self) -> None:
-        ezepo = session_of(self).ezepo
+        """The Ezepo key's role, for the status bar. Ezepo unreachable while Easypromos is
+        offline too, the network is down and the bar says so already: no error on top of it
+        (a refused key, or Ezepo alone unreachable, is still said)."""
+        session = session_of(self)
+        ezepo = session.ezepo
         if ezepo is None:
             return
         try:
             await ezepo.check_role()
+        except NetworkError as error:
+            await self._account_settled()  # whether Easypromos answers
+            if not session.offline:
+                self.post_message(ApiFailed(error, "Ezepo: "))
         except Exception as error:
             self.post_message(ApiFailed(error, "Ezepo: "))
+
+    async def _account_settled(self) -> None:
+        """Wait until the account's load (if under way) has its outcome."""
+        for worker in [w for w in self.workers if w.node is self and w.group == "account"]:
+            with contextlib.suppress(WorkerError):
+                await worker.wait()
 
     @on(PromotionsTree.AccessNeeded)
     def _access_needed(self, event: PromotionsTree.AccessNeeded) -> None:
