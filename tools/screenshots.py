@@ -54,6 +54,50 @@ def detail_settled(browser: Any) -> bool:
     )
 
 
+async def open_collection(pilot: Any, browser: Any, promotion_id: str, collection: Any) -> None:
+    """Choose a promotion's collection in the tree, as a user does: that promotion alone
+    open, the collection's leaf under the cursor, the table titled by both."""
+    from tui.widgets.promotions_tree import CollectionData, PromotionData
+
+    tree = browser.promotions_tree
+
+    def nodes(node: Any) -> Any:
+        yield node
+        for child in node.children:
+            yield from nodes(child)
+
+    for node in nodes(tree.root):
+        if isinstance(node.data, PromotionData) and node.data.id != promotion_id:
+            node.collapse()
+    browser.open_promotion(promotion_id)
+
+    def leaf() -> Any:
+        return next(
+            (
+                node
+                for node in nodes(tree.root)
+                if isinstance(node.data, CollectionData)
+                and node.data.promotion_id == promotion_id
+                and node.data.collection is collection
+            ),
+            None,
+        )
+
+    await until(pilot, leaf)
+    await pilot.pause()  # the tree has scrolled its opened promotion into view
+    tree.select_node(leaf())
+    view = browser.collection
+
+    def shown() -> bool:
+        showing = view.showing
+        return showing is not None and (showing.promotion_id, showing.collection) == (
+            promotion_id,
+            collection,
+        )
+
+    await until(pilot, shown)
+
+
 def insights_settled(insights: Any) -> bool:
     """Every collection loaded and counted, the status line saying so."""
     found = insights.found
@@ -68,6 +112,7 @@ async def shoot(out: Path) -> None:
     from tui.app import PromoTuiApp
     from tui.launch import demo_settings
     from tui.sandbox import credentials
+    from tui.sandbox.ezepo_state import HOSTILE_LIST_ID
     from tui.sandbox.server import SandboxServer
     from tui.screens.browser import BrowserScreen
     from tui.screens.coins import CoinDialog
@@ -78,6 +123,10 @@ async def shoot(out: Path) -> None:
     from tui.widgets.ezepo.lists import ListsPane
 
     with SandboxServer(port=0) as sandbox, tempfile.TemporaryDirectory() as cache:
+        # What the sandbox holds to test inert text (a promotion beside the big one, a list) is
+        # no scene for the README: this private sandbox goes without it (tests rely on it).
+        del sandbox.state.dataset.specs[credentials.HOSTILE_PROMOTION_ID]
+        del sandbox.state.ezepo.lists[HOSTILE_LIST_ID]
         settings = demo_settings(sandbox.easypromos_url, sandbox.ezepo_endpoint, Path(cache))
         app = PromoTuiApp(settings, demo=True)
         async with app.run_test(size=SIZE) as pilot:
@@ -96,11 +145,7 @@ async def shoot(out: Path) -> None:
 
             # The main shot: a collection with data, a user in the detail pane, the budget.
             small = str(credentials.ACTIVE_PROMOTION_ID)
-            browser.open_promotion(small)
-            promotions = browser.promotions_tree.promotions
-            title = next(p.get("title") for p in promotions if str(p.get("id")) == small)
-            view.show(small, Collection.USERS, f"{title} · Users")
-            view.table.focus()
+            await open_collection(pilot, browser, small, Collection.USERS)
             await until(pilot, lambda: view.state == "idle" and view.table.row_count > 0)
             await pilot.press("down", "down")
             await until(pilot, lambda: detail_settled(browser))
@@ -108,15 +153,14 @@ async def shoot(out: Path) -> None:
 
             # A big collection streaming in, stopped once a few pages are on screen.
             big = str(credentials.BIG_PROMOTION_ID)
-            view.show(big, Collection.PARTICIPATIONS, "Participations")
-            view.table.focus()
+            await open_collection(pilot, browser, big, Collection.PARTICIPATIONS)
             await until(pilot, lambda: view.table.row_count >= 500)
             await pilot.press("down", "down")
             await until(pilot, lambda: shown_id(browser) == record_id(view.table.record_at(2)))
             await save("table-loading")
             view.action_stop()
 
-            view.show(small, Collection.USERS, "Users")
+            await open_collection(pilot, browser, small, Collection.USERS)
             await until(pilot, lambda: view.state == "idle" and view.table.row_count > 0)
             await pilot.press("down")
             await until(pilot, lambda: detail_settled(browser))

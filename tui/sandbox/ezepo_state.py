@@ -30,6 +30,9 @@ class EzepoJob:
     ready_at: float
 
 
+HOSTILE_LIST_ID = "4"  # its name and notes test that server text is shown inert
+
+
 class EzepoState:
     """Lists, affiliates and fetch jobs of the sandbox's Ezepo instance."""
 
@@ -68,7 +71,7 @@ class EzepoState:
                 ),
                 EzepoList("3", "Old Cumbre list", "N", "txt", 250, "00/00/0000", ""),
                 EzepoList(
-                    "4",
+                    HOSTILE_LIST_ID,
                     "[bold]Hostile[/] =SUM(A1)",
                     "Y",
                     "txt",
