@@ -27,6 +27,15 @@ from tui.widgets.virtual_table import VirtualTable
 ACTIVE = str(credentials.ACTIVE_PROMOTION_ID)
 
 
+def quick_clients(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Refused connections are not retried, so the test need not sit through the backoff."""
+    once = RetryPolicy(attempts=1)
+    monkeypatch.setattr(
+        clients, "EasypromosClient", functools.partial(clients.EasypromosClient, retry=once)
+    )
+    monkeypatch.setattr(ezepo, "EzepoClient", functools.partial(ezepo.EzepoClient, retry=once))
+
+
 async def test_cache_is_browsed_offline_after_the_api_goes_away(
     sandbox_factory: Callable[..., SandboxServer],
     settings_for: Callable[..., Settings],
@@ -43,9 +52,7 @@ async def test_cache_is_browsed_offline_after_the_api_goes_away(
         promotions = len(screen.promotions_tree.promotions)
     sandbox.stop()
 
-    # A refused connection is not retried here, so the test need not sit through the backoff.
-    quick = functools.partial(clients.EasypromosClient, retry=RetryPolicy(attempts=1))
-    monkeypatch.setattr(clients, "EasypromosClient", quick)
+    quick_clients(monkeypatch)
     async with browsing(settings) as (app, screen, pilot):
         assert len(screen.promotions_tree.promotions) == promotions
         status = screen.query_one(StatusBar)
@@ -134,15 +141,13 @@ async def test_the_status_bar_says_offline_whole_at_80_columns(
         await wait_until(pilot, lambda: screen.collection.state == "idle")
     easypromos.stop()
 
-    quick = functools.partial(clients.EasypromosClient, retry=RetryPolicy(attempts=1))
-    monkeypatch.setattr(clients, "EasypromosClient", quick)
+    quick_clients(monkeypatch)
     app = PromoTuiApp(settings)
     async with app.run_test(size=(80, 24)) as pilot:
         status = (await browser_ready(app, pilot)).query_one(StatusBar)
         await wait_until(pilot, lambda: status.role and "offline" in status.render_line(0).text)
         line = status.render_line(0).text
         assert "offline · cached just now" in line, line
-        print(repr(line), status.size)
         assert "of 200" in line, line  # the budget stays, in short
 
 
@@ -155,8 +160,7 @@ async def test_offline_with_nothing_cached_says_so(
     sandbox = sandbox_factory()
     settings = settings_for(sandbox)
     sandbox.stop()
-    quick = functools.partial(clients.EasypromosClient, retry=RetryPolicy(attempts=1))
-    monkeypatch.setattr(clients, "EasypromosClient", quick)
+    quick_clients(monkeypatch)
     app = PromoTuiApp(settings)
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_until(pilot, lambda: session_of(app).offline)
@@ -173,8 +177,7 @@ async def test_gone_offline_after_reading_the_account_says_when_it_was_read(
 ) -> None:
     """The account read (and cached) online, then the network goes: what is cached is it."""
     sandbox = sandbox_factory()
-    quick = functools.partial(clients.EasypromosClient, retry=RetryPolicy(attempts=1))
-    monkeypatch.setattr(clients, "EasypromosClient", quick)
+    quick_clients(monkeypatch)
     async with browsing(settings_for(sandbox)) as (_, screen, pilot):
         sandbox.stop()
         screen.collection.show(ACTIVE, Collection.USERS, "Users")
@@ -182,15 +185,6 @@ async def test_gone_offline_after_reading_the_account_says_when_it_was_read(
         await wait_until(pilot, lambda: "offline" in status.render_line(0).text)
         line = status.render_line(0).text
         assert "offline · cached just now" in line, line
-
-
-def quick_clients(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Refused connections are not retried, so the test need not sit through the backoff."""
-    once = RetryPolicy(attempts=1)
-    monkeypatch.setattr(
-        clients, "EasypromosClient", functools.partial(clients.EasypromosClient, retry=once)
-    )
-    monkeypatch.setattr(ezepo, "EzepoClient", functools.partial(ezepo.EzepoClient, retry=once))
 
 
 async def role_checked(app: PromoTuiApp, pilot: Pilot[None]) -> None:
