@@ -19,6 +19,7 @@ from textual.pilot import Pilot
 from textual.widgets import Button, Input, Static
 
 from tests.app.conftest import SIZE, wait_until
+from tests.notified import notifications
 from tui import paths
 from tui.api.journal import CoinOutcome, EntryState, Journal
 from tui.app import PromoTuiApp
@@ -104,7 +105,7 @@ async def send_coins(
 
 
 def notified(app: PromoTuiApp, text: str) -> bool:
-    return any(text in note.message for note in app._notifications)
+    return any(text in note.message for note in notifications(app))
 
 
 def on_screen(app: PromoTuiApp, widget: Any) -> bool:

@@ -11,6 +11,7 @@ from textual.widgets import DataTable, Select, Static
 
 from tests.app.conftest import browsing, wait_until
 from tests.app.test_ezepo import host, ready
+from tests.notified import notifications
 from tui.api.endpoints import Collection
 from tui.config import Settings
 from tui.sandbox import credentials
@@ -61,9 +62,9 @@ async def test_a_call_that_recovered_after_retries_is_noted(
         screen.collection.show(SMALL, Collection.USERS, "Small · Users")
         await wait_until(pilot, lambda: screen.collection.state == "idle")
         await wait_until(
-            pilot, lambda: any(n.title == "Recovered" for n in app._notifications), timeout=5
+            pilot, lambda: any(n.title == "Recovered" for n in notifications(app)), timeout=5
         )
-        note = next(n for n in app._notifications if n.title == "Recovered")
+        note = next(n for n in notifications(app) if n.title == "Recovered")
         assert f"/users/{SMALL}" in note.message and "2 attempts" in note.message
         assert not screen.query_one(StatusBar).last_error
 

@@ -9,6 +9,7 @@ import pytest
 from textual.app import App
 from textual.widgets import Input
 
+from tests.notified import notifications
 from tui import clipboard
 from tui.clipboard import CopyResult, copy_text, system_copy
 
@@ -65,7 +66,7 @@ async def test_a_link_sent_by_osc52_only_says_so_and_stays_selectable(
     app = host(sandbox)
     async with app.run_test(size=SIZE) as pilot:
         output = await copy_built_link(pilot)
-        messages = [n.message for n in app._notifications]
+        messages = [n.message for n in notifications(app)]
         assert any(m.startswith("Link sent to the terminal clipboard (OSC 52)") for m in messages)
         assert not any("copied" in m for m in messages)
         manual = output.query_one("#manual-copy", Input)

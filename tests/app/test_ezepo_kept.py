@@ -11,6 +11,7 @@ import pytest
 from textual.widgets import Select
 
 from tests.app.conftest import SIZE, wait_until
+from tests.notified import notifications
 from tui.app import PromoTuiApp
 from tui.config import Settings
 from tui.sandbox import credentials
@@ -96,5 +97,5 @@ async def test_a_load_answered_after_the_session_changed_is_dropped_quietly(
         await wait_until(pilot, ended.is_set)  # answered, or cancelled with its screen
         await pilot.pause()  # whatever the load's end posted has been handled
         assert app.is_running and isinstance(app.screen, BrowserScreen)
-        assert [n.message for n in app._notifications if n.severity == "error"] == []
+        assert [n.message for n in notifications(app) if n.severity == "error"] == []
     assert app.return_code in (None, 0)

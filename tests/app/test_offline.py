@@ -11,6 +11,7 @@ from textual.pilot import Pilot
 from textual.widgets import Static
 
 from tests.app.conftest import browser_ready, browsing, wait_until
+from tests.notified import notifications
 from tui import clients
 from tui.api import ezepo
 from tui.api.endpoints import Collection
@@ -70,7 +71,7 @@ async def test_cache_is_browsed_offline_after_the_api_goes_away(
         assert "offline: showing the cache" in line
         await pilot.pause()  # the messages the load posted are handled
         # Said by the status bar and this line (and once at start), not by an error as well.
-        notes = [(n.title, n.message) for n in app._notifications]
+        notes = [(n.title, n.message) for n in notifications(app)]
         assert [title for title, _ in notes] == ["Offline"], notes
         assert not status.last_error
 
@@ -209,7 +210,7 @@ async def test_the_ezepo_check_adds_no_error_to_being_offline(
     async with browsing(settings) as (app, screen, pilot):
         await role_checked(app, pilot)
         assert session_of(app).offline and session_of(app).ezepo_role is None
-        assert [n.title for n in app._notifications] == ["Offline"]
+        assert [n.title for n in notifications(app)] == ["Offline"]
         assert not screen.query_one(StatusBar).last_error
 
 
@@ -232,4 +233,4 @@ async def test_the_ezepo_check_still_says_its_problem_when_easypromos_answers(
         assert not session_of(app).offline
         expected = "refused the API key" if fault == "refused key" else "Could not reach Ezepo"
         assert expected in screen.query_one(StatusBar).last_error
-        assert any(expected in str(n.message) for n in app._notifications)
+        assert any(expected in str(n.message) for n in notifications(app))

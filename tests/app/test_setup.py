@@ -14,6 +14,7 @@ from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import Static
 
+from tests.notified import notifications
 from tui.config import Settings
 from tui.sandbox import credentials as cr
 from tui.screens.setup import SetupScreen
@@ -104,7 +105,7 @@ async def test_bad_token_is_refused_with_a_clear_message(sandbox: Any, tmp_path:
         await wait_until(pilot, lambda: "refused" in text_of(screen, "#easypromos-result"))
         await pilot.pause()
         assert "Easypromos refused the token (401)" in text_of(screen, "#easypromos-result")
-        assert any("Not saved" in note.message for note in app._notifications)
+        assert any("Not saved" in note.message for note in notifications(app))
         assert app.result is PENDING
     assert not config.exists()
 

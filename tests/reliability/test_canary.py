@@ -15,6 +15,7 @@ from unittest import mock
 import pytest
 from rich.console import Console
 
+from tests.notified import notifications
 from tests.reliability._app import SIZE, app_settings, open_collection, until
 from tests.reliability._cli import Cli
 from tests.reliability._rawserver import FaultyProxy
@@ -122,7 +123,7 @@ async def app_runs(sandbox: SandboxServer, proxy: FaultyProxy, home: Path, ev: E
         await pilot.press("e")
         await until(pilot, lambda: "Hostile" in app.export_screenshot(), 10)
         ev.add("screenshot of Ezepo", app.export_screenshot())
-        ev.add("notifications", [(n.title, n.message) for n in app._notifications])
+        ev.add("notifications", [(n.title, n.message) for n in notifications(app)])
     # The same app again; its Ezepo endpoint now breaks, and reporting that error crashes.
     proxy.arm("reset-after-headers", path="/api/test")
     crashing = PromoTuiApp(settings)
