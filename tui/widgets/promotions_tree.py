@@ -238,7 +238,14 @@ class PromotionsTree(Tree[NodeData]):
         self._add_collections(node)  # now: the scroll below must not run before NodeExpanded's
         node.expand()
 
-        def show_children() -> None:
+        def show_children(tries: int = 3) -> None:
+            last = node.children[-1].line if node.children else 0
+            if not 0 <= last < self.virtual_size.height and tries:
+                # Not laid out yet: a scroll to a line the tree's size does not hold yet stops
+                # short (seen: the last collection two lines below the view), so wait a refresh.
+                self.refresh(layout=True)
+                self.call_after_refresh(show_children, tries - 1)
+                return
             if node.children:
                 self.scroll_to_node(node.children[-1], animate=False)
             self.scroll_to_node(node, animate=False)
