@@ -172,7 +172,7 @@ class PromoTuiApp(App[None]):
     # ---- errors ---------------------------------------------------------------------------------
 
     def on_api_failed(self, message: ApiFailed) -> None:
-        self.report_error(message.error, message.context)
+        self.report_error(message.error, message.context, notify=not message.shown)
 
     def _server_warning(self, text: str) -> None:
         """The session's clients took an answer with a caveat (called from any thread)."""
@@ -181,20 +181,24 @@ class PromoTuiApp(App[None]):
     def on_server_warning(self, message: ServerWarning) -> None:
         self._show_problem(message.text, "warning")
 
-    def report_error(self, error: BaseException, context: str = "") -> None:
-        """A notification and the status bar's last error; a revoked token opens the setup."""
-        self._show_problem(f"{context}{error}", "error")
+    def report_error(self, error: BaseException, context: str = "", notify: bool = True) -> None:
+        """A notification (unless `notify` is off) and the status bar's last error; a revoked
+        token opens the setup."""
+        self._show_problem(f"{context}{error}", "error", notify)
         if isinstance(error, AuthError) and self.session.easypromos is not None:
             self.notify("The token was refused: check the profile", severity="warning")
             self.run_setup()
 
-    def _show_problem(self, text: str, severity: Literal["warning", "error"]) -> None:
-        """A notification, and the status bar's last problem."""
+    def _show_problem(
+        self, text: str, severity: Literal["warning", "error"], notify: bool = True
+    ) -> None:
+        """A notification (unless `notify` is off), and the status bar's last problem."""
         text = clean(redact_text(text))
         self.last_error = (text, time.time())
         for status in self.screen.query(StatusBar):
             status.show_error(text)
-        self.notify(text, title=severity.title(), severity=severity, markup=False, timeout=6)
+        if notify:
+            self.notify(text, title=severity.title(), severity=severity, markup=False, timeout=6)
 
     # ---- actions --------------------------------------------------------------------------------
 

@@ -74,7 +74,10 @@ class ServerWarning(Message):
 
 @dataclass
 class ApiFailed(Message):
-    """A worker's call failed; the app shows it (and handles a revoked token)."""
+    """A worker's call failed; the app shows it (and handles a revoked token). `shown`: the
+    poster already says it where the user is looking (a dialog): the app records it as the
+    last error without a notification over the dialog."""
 
     error: BaseException
     context: str = ""
+    shown: bool = False

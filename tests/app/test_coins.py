@@ -65,6 +65,7 @@ async def open_dialog(
     app: PromoTuiApp, pilot: Pilot[None], user_id: str, promotion: int = PROMOTION
 ) -> CoinDialog:
     await wait_until(pilot, lambda: isinstance(app.screen, BrowserScreen))
+    await wait_until(pilot, lambda: app.session.has_store)  # (the account is loaded)
     app.open_coin_dialog(str(promotion), user_id)
     await wait_until(
         pilot, lambda: isinstance(app.screen, CoinDialog) and app.screen.query("#coin-amount")
@@ -198,6 +199,25 @@ async def test_bad_inputs_are_rejected_with_a_message(
         await fill(pilot, dialog, "+0", "x")
         assert "zero" in text_of(dialog, "#coin-amount-error")
         assert dialog.request is None and dialog.query_one("#coin-send", Button).disabled
+
+
+async def test_an_unknown_user_is_said_in_the_dialog_without_a_toast_over_its_buttons(
+    sandbox: SandboxServer, settings_for: Callable[..., Settings]
+) -> None:
+    """At 80x24 a notification lies over the dialog's buttons for seconds: the dialog says the
+    error itself; the app keeps it as the last error (`!`)."""
+    app = PromoTuiApp(settings_for(sandbox))
+    async with app.run_test(size=(80, 24)) as pilot:
+        dialog = await open_dialog(app, pilot, "999999999")
+        dialog.query_one("#coin-amount", Input).value = "+5"
+        dialog.query_one("#coin-concept", Input).value = "Bonus"
+        dialog.query_one("#coin-review", Button).press()  # (refused at once: not `fill`)
+        await wait_until(pilot, lambda: app.last_error is not None)
+        assert "No user 999999999" in text_of(dialog, "#coin-summary")
+        assert app.last_error is not None and "No user 999999999" in app.last_error[0]
+        assert not notified(app, "No user")
+        assert dialog.step == "form" and on_screen(app, dialog.query_one("#coin-review", Button))
+    assert posts(sandbox) == 0
 
 
 async def test_closed_promotion_refusal_is_explained(

@@ -208,7 +208,7 @@ class CoinDialog(ModalScreen[CoinResult | None]):
             user = await session.user(request.promotion_id, request.user_id)
             transactions = await session.user_transactions(request.promotion_id, request.user_id)
         except Exception as error:
-            self.post_message(ApiFailed(error, f"User {request.user_id}: "))
+            self.post_message(ApiFailed(error, f"User {request.user_id}: ", shown=True))
             self._back()
             self._summary(Content.styled(clean(error), "$error"))
             return
