@@ -150,14 +150,18 @@ def test_coin_dialog_rejects_bad_input(snap_compare: Any) -> None:
     assert snap_compare(CoinHost("x1"), terminal_size=(90, 30), run_before=fill)
 
 
+CONCEPT = "Goodwill for ticket 881: the prize code was sent twice and neither one worked"
+
+
 def test_coin_dialog_confirm_step_at_80x24(snap_compare: Any) -> None:
-    """The confirm block and the Send/Back/Close buttons, all on an 80x24 screen."""
+    """The confirm block and the Send/Back/Close buttons, all on an 80x24 screen; the long
+    concept wraps beside its label."""
 
     async def review(pilot: Any) -> None:
         dialog = pilot.app.screen
         while not dialog.query("#coin-amount"):
             await pilot.pause(0.02)
-        await pilot.press(*"+25", "tab", *"Goodwill for ticket 881", "enter")
+        await pilot.press(*"+25", "tab", *CONCEPT, "enter")
         while not dialog.confirm_seen:
             await pilot.pause(0.02)
 

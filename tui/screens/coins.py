@@ -24,6 +24,7 @@ from tui.api.journal import REFERENCE_LENGTH, REFERENCE_SEPARATOR
 from tui.coin_sender import CoinResult, CoinsChecking
 from tui.messages import ApiFailed
 from tui.session import session_of
+from tui.widgets.label_rows import LabelRows, Row
 from tui.widgets.safe_text import clean
 from tui.widgets.status_bar import budget_wait_text
 
@@ -115,7 +116,7 @@ class CoinDialog(ModalScreen[CoinResult | None]):
                     yield Label("Concept")
                     yield Input(placeholder="Compensation for ticket #881", id="coin-concept")
                     yield Static(classes="field-error", id="coin-concept-error")
-                yield Static(id="coin-summary")
+                yield LabelRows(id="coin-summary")
                 yield Static(id="coin-wait")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Review", variant="primary", id="coin-review")
@@ -219,17 +220,16 @@ class CoinDialog(ModalScreen[CoinResult | None]):
         nickname = clean(user.get("nickname"))
         who = f"{nickname or name or '(no name)'} (#{clean(request.user_id)})"
         referenced = session.settings.coin_reference
-        self._summary(
-            Content.assemble(
-                ("Confirm\n", "bold"),
-                f"User            {who}\n",
-                f"Current balance {clean(balance)}\n",
-                (f"Amount          {request.amount:+d}\n", "$warning"),
-                (f"New balance     {clean(balance + request.amount)}\n", "bold"),
-                f"Concept         {clean(request.concept)}",
-                ("\n" + REFERENCE_NOTE if referenced else "", "$text-muted"),
-            )
-        )
+        rows: list[Row] = [
+            (None, "Confirm", "bold"),
+            ("User", who, ""),
+            ("Current balance", clean(balance), ""),
+            ("Amount", f"{request.amount:+d}", "$warning"),
+            ("New balance", clean(balance + request.amount), "bold"),
+            ("Concept", clean(request.concept), ""),
+        ]
+        summary = self.query_one("#coin-summary", LabelRows)
+        summary.show_rows([*rows, (None, REFERENCE_NOTE, "$text-muted")] if referenced else rows)
         self.call_after_refresh(self._arm_send, request)
 
     def _arm_send(self, request: CoinRequest) -> None:

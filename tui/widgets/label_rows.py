@@ -1,0 +1,62 @@
+"""Label-value rows whose long values wrap beside their labels, not back under them.
+
+    Concept         Compensation for the delayed ticket
+                    number 881, reported twice
+
+`LabelRows.show_rows` shows such rows (wrapped again at every width); `update` shows any other
+content as a Static does."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from textual.app import RenderResult
+from textual.content import Content
+from textual.geometry import Size
+from textual.visual import VisualType
+from textual.widgets import Static
+
+Row = tuple[str | None, str, str]
+"""(label, value, style of the whole row); a row without a label spans the width."""
+
+
+def wrapped_rows(rows: Sequence[Row], width: int) -> list[Content]:
+    """The lines of `rows` at `width` cells: values start one cell past the longest label."""
+    widths = {label: Content(label).cell_length for label, _, _ in rows if label is not None}
+    indent = 1 + max(widths.values(), default=0)
+    lines: list[Content] = []
+    for label, value, style in rows:
+        if label is None:
+            lines += Content.styled(value, style).wrap(max(width, 1))
+            continue
+        parts = Content.styled(value, style).wrap(max(width - indent, 1)) or [Content("")]
+        heads = [Content.styled(label, style).pad_right(indent - widths[label])]
+        heads += [Content(" " * indent)] * (len(parts) - 1)
+        lines += [head + part for head, part in zip(heads, parts, strict=True)]
+    return lines
+
+
+class LabelRows(Static):
+    """A Static that can show label-value rows with hanging values."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._rows: list[Row] | None = None
+
+    def show_rows(self, rows: Sequence[Row]) -> None:
+        self._rows = list(rows)
+        self.refresh(layout=True)
+
+    def update(self, content: VisualType = "", *, layout: bool = True) -> None:
+        self._rows = None
+        super().update(content, layout=layout)
+
+    def render(self) -> RenderResult:
+        if self._rows is None:
+            return super().render()
+        return Content("\n").join(wrapped_rows(self._rows, self.content_size.width))
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        if self._rows is None:
+            return super().get_content_height(container, viewport, width)
+        return len(wrapped_rows(self._rows, width))
