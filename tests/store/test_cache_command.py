@@ -80,4 +80,8 @@ def test_clear_rejects_a_bad_promotion_id(capsys: pytest.CaptureFixture[str]) ->
     with pytest.raises(SystemExit) as exit_info:
         main(["cache", "clear", "12ab"])
     assert exit_info.value.code == 2
-    assert "not a numeric id" in capsys.readouterr().err
+    err = capsys.readouterr().err  # one line, as every subcommand's bad input
+    assert (
+        err
+        == "promo-tui cache clear: argument PROMOTION_ID: not a numeric id: '12ab' (see --help)\n"
+    )

@@ -35,9 +35,19 @@ def register(subparsers: Any) -> None:
         examples=EXAMPLES,
     )
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
-    info = actions.add_parser("info", help="size, promotions, collections and their age")
+    info = command_parser(
+        actions,
+        "info",
+        summary="Size, promotions, collections and their age.",
+        examples=EXAMPLES[:2],
+    )
     info.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    clear = actions.add_parser("clear", help="delete cached records (all, or one promotion's)")
+    clear = command_parser(
+        actions,
+        "clear",
+        summary="Delete cached records (all, or one promotion's).",
+        examples=EXAMPLES[2:],
+    )
     clear.add_argument("promotion_id", metavar="PROMOTION_ID", nargs="?", type=numeric_id)
     parser.set_defaults(func=run)
 
