@@ -128,7 +128,7 @@ async def app_runs(sandbox: SandboxServer, proxy: FaultyProxy, home: Path, ev: E
     proxy.arm("reset-after-headers", path="/api/test")
     crashing = PromoTuiApp(settings)
 
-    def crash(self: object, error: BaseException, context: str = "") -> None:
+    def crash(self: object, error: BaseException, context: str = "", notify: bool = True) -> None:
         raise RuntimeError("forced crash") from error
 
     rendered = Console(file=io.StringIO(), width=160, record=True)

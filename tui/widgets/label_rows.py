@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from textual.app import RenderResult
 from textual.content import Content
 from textual.geometry import Size
-from textual.visual import VisualType
 from textual.widgets import Static
 
 Row = tuple[str | None, str, str]
@@ -37,26 +36,28 @@ def wrapped_rows(rows: Sequence[Row], width: int) -> list[Content]:
 
 
 class LabelRows(Static):
-    """A Static that can show label-value rows with hanging values."""
+    """A Static that can show label-value rows with hanging values; any `update` after
+    `show_rows` shows its content instead, as a Static does."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self._rows: list[Row] | None = None
+        self._rows: list[Row] = []
+        self._rows_shown = Content("")  # the content that stands for the rows (identity)
 
     def show_rows(self, rows: Sequence[Row]) -> None:
-        self._rows = list(rows)
-        self.refresh(layout=True)
+        stand_in = Content("")
+        self._rows, self._rows_shown = list(rows), stand_in
+        self.update(stand_in)
 
-    def update(self, content: VisualType = "", *, layout: bool = True) -> None:
-        self._rows = None
-        super().update(content, layout=layout)
+    def _showing_rows(self) -> bool:
+        return self.content is self._rows_shown
 
     def render(self) -> RenderResult:
-        if self._rows is None:
+        if not self._showing_rows():
             return super().render()
         return Content("\n").join(wrapped_rows(self._rows, self.content_size.width))
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        if self._rows is None:
+        if not self._showing_rows():
             return super().get_content_height(container, viewport, width)
         return len(wrapped_rows(self._rows, width))
