@@ -309,6 +309,30 @@ def test_version_1_database_is_migrated(folder: Path) -> None:
     conn.close()
 
 
+def test_version_6_stops_counting_edits_and_still_counts_deletions(folder: Path) -> None:
+    """Versions 2 to 6 also counted changed and deleted records in `scopes.edits`, a trigger
+    per record that nothing read: version 7 drops it."""
+    with Store.open("p", "u", "b", directory=folder) as old:
+        old.write_page("participations", PID, [participation(n) for n in range(1, 4)])
+        path = old.path
+    made_by_version(path, 6)
+    with Store.open("p", "u", "b", directory=folder) as new:
+        assert not new.warnings
+        new.write_page("participations", PID, [{**participation(1), "points": 99}])
+        sweep = new.begin_sweep("participations", PID)
+        new.write_page("participations", PID, [participation(2)], sweep=sweep)
+        assert new.end_sweep("participations", PID, sweep) == ["1", "3"]
+        assert new.count("participations", PID) == 1
+    conn = sqlite3.connect(str(path))
+    triggers = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger'").fetchall()
+    (edits,) = conn.execute("SELECT edits FROM scopes").fetchone()
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    conn.close()
+    assert version == schema.SCHEMA_VERSION == 7
+    assert triggers and not any("edits" in sql for (sql,) in triggers)
+    assert edits == 0  # (made by version 6 from a new file: nothing had counted yet)
+
+
 def test_version_4_filter_index_is_rebuilt_with_one_letter_prefixes(folder: Path) -> None:
     # Without a one-letter prefix index, each probe of a filter like "o" merged every token
     # starting with it (12 s for a first page at 1,000,000 rows).

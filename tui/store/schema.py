@@ -16,7 +16,7 @@ from collections.abc import Callable
 from tui.store import fts, summaries
 from tui.store.specs import KEY_SLOTS
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 KEY_COLUMNS = tuple(f"k{i}" for i in range(1, KEY_SLOTS + 1))
 
@@ -80,30 +80,26 @@ def _v1_to_v2(conn: sqlite3.Connection) -> None:
     conn.execute("DROP TABLE records_fts")
     conn.execute("ALTER TABLE scopes ADD COLUMN pending TEXT NOT NULL DEFAULT '[]'")
     conn.execute("ALTER TABLE scopes ADD COLUMN sweep INTEGER NOT NULL DEFAULT 0")
-    conn.execute("ALTER TABLE scopes ADD COLUMN edits INTEGER NOT NULL DEFAULT 0")
+    conn.execute("ALTER TABLE scopes ADD COLUMN edits INTEGER NOT NULL DEFAULT 0")  # (unused)
     conn.execute("ALTER TABLE records ADD COLUMN sweep INTEGER NOT NULL DEFAULT 0")
     conn.execute(
         "CREATE TRIGGER records_ai AFTER INSERT ON records BEGIN"
         " UPDATE scopes SET count = count + 1 WHERE sid = new.sid; END"
     )
-    conn.execute(
-        "CREATE TRIGGER records_ad AFTER DELETE ON records BEGIN"
-        " UPDATE scopes SET count = count - 1, edits = edits + 1 WHERE sid = old.sid; END"
-    )
-    conn.execute(
-        "CREATE TRIGGER records_au AFTER UPDATE OF ftext ON records BEGIN"
-        " UPDATE scopes SET edits = edits + 1 WHERE sid = new.sid; END"
-    )
+    _count_deletions(conn)
     for (sid,) in conn.execute("SELECT sid FROM scopes").fetchall():
         fts.rebuild(conn, sid)
 
 
-def _v2_to_v3(conn: sqlite3.Connection) -> None:
-    """`edits` also counts changed sort keys (no code reads `edits` since issue 18)."""
-    conn.execute("DROP TRIGGER records_au")
+def _count_deletions(conn: sqlite3.Connection) -> None:
+    """A deletion counts down its scope, and nothing else: versions 2 to 6 also counted deleted
+    and changed records in `scopes.edits` (a trigger per deletion and per change), which nothing
+    has read since issue 18. The column stays (DROP COLUMN needs SQLite 3.35)."""
+    conn.execute("DROP TRIGGER IF EXISTS records_ad")
+    conn.execute("DROP TRIGGER IF EXISTS records_au")
     conn.execute(
-        f"CREATE TRIGGER records_au AFTER UPDATE OF id_num, created, {', '.join(KEY_COLUMNS)},"
-        " ftext ON records BEGIN UPDATE scopes SET edits = edits + 1 WHERE sid = new.sid; END"
+        "CREATE TRIGGER records_ad AFTER DELETE ON records BEGIN"
+        " UPDATE scopes SET count = count - 1 WHERE sid = old.sid; END"
     )
 
 
@@ -123,10 +119,11 @@ def _v5_to_v6(conn: sqlite3.Connection) -> None:
 # from-version -> the step to the next version; a new database is the baseline plus every step.
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     1: _v1_to_v2,
-    2: _v2_to_v3,
+    2: _count_deletions,
     3: _rebuild_filter_indexes,
     4: _rebuild_filter_indexes,
     5: _v5_to_v6,
+    6: _count_deletions,
 }
 
 
@@ -134,7 +131,7 @@ class SchemaMismatch(Exception):
     """The file's schema is newer than this code, or too old to migrate: it is rebuilt."""
 
 
-UPGRADE_NOTE = "upgrading the cache for this version (once: ~10-35 s per 1,000,000 cached records)"
+UPGRADE_NOTE = "upgrading the cache for this version (once: at most ~35 s per 1,000,000 records)"
 
 
 def ensure_schema(conn: sqlite3.Connection, on_upgrade: Callable[[], None] | None = None) -> int:
