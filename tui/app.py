@@ -195,8 +195,9 @@ class PromoTuiApp(App[None]):
         """A notification (unless `notify` is off), and the status bar's last problem."""
         text = clean(redact_text(text))
         self.last_error = (text, time.time())
-        for status in self.screen.query(StatusBar):
-            status.show_error(text)
+        for screen in self.screen_stack:  # (the browser's, under a dialog or the Ezepo screen)
+            for status in screen.query(StatusBar):
+                status.show_error(text)
         if notify:
             self.notify(text, title=severity.title(), severity=severity, markup=False, timeout=6)
 

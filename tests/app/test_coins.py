@@ -31,6 +31,7 @@ from tui.sandbox.server import SandboxServer
 from tui.screens.browser import BrowserScreen
 from tui.screens.coins import CoinDialog, check_amount, fully_visible
 from tui.screens.confirm import ConfirmScreen
+from tui.widgets.status_bar import StatusBar
 
 PROMOTION = credentials.ACTIVE_PROMOTION_ID
 
@@ -217,6 +218,8 @@ async def test_an_unknown_user_is_said_in_the_dialog_without_a_toast_over_its_bu
         assert app.last_error is not None and "No user 999999999" in app.last_error[0]
         assert not notified(app, "No user")
         assert dialog.step == "form" and on_screen(app, dialog.query_one("#coin-review", Button))
+        status = app.screen_stack[-2].query_one(StatusBar)  # the browser's, above the dialog
+        assert "No user 999999999" in status.last_error
     assert posts(sandbox) == 0
 
 
