@@ -27,3 +27,8 @@ def test_a_row_without_a_label_spans_the_width() -> None:
 def test_wide_labels_are_measured_in_cells_and_an_empty_value_keeps_its_label() -> None:
     rows = [("名前", "", ""), ("Id", "123456", "")]
     assert lines(rows, 9) == ["名前 ", "Id   1234", "     56"]
+
+
+def test_at_width_0_nothing_is_wrapped() -> None:
+    """(Not laid out yet: read by the tests, never drawn.)"""
+    assert lines([(None, "Confirm", ""), ("Id", "7 8", "")], 0) == ["Confirm", "Id 7 8"]

@@ -9,6 +9,7 @@ from typing import Any
 from textual.app import App, ComposeResult
 from textual.widgets import Footer
 
+from tests.app.conftest import wait_until
 from tui.api.endpoints import Collection
 from tui.config import Settings
 from tui.declarations import DECLARATIONS
@@ -159,11 +160,9 @@ def test_coin_dialog_confirm_step_at_80x24(snap_compare: Any) -> None:
 
     async def review(pilot: Any) -> None:
         dialog = pilot.app.screen
-        while not dialog.query("#coin-amount"):
-            await pilot.pause(0.02)
+        await wait_until(pilot, lambda: dialog.query("#coin-amount"))
         await pilot.press(*"+25", "tab", *CONCEPT, "enter")
-        while not dialog.confirm_seen:
-            await pilot.pause(0.02)
+        await wait_until(pilot, lambda: dialog.confirm_seen)
 
     assert snap_compare(CoinHost("3001234"), terminal_size=(80, 24), run_before=review)
 

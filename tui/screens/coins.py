@@ -17,7 +17,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
+from textual.errors import NoWidget
 from textual.screen import ModalScreen
+from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Static
 
 from tui.api.journal import REFERENCE_LENGTH, REFERENCE_SEPARATOR
@@ -37,6 +39,8 @@ AMOUNT = re.compile(rf"[+-][0-9]{{1,{MAX_DIGITS}}}")
 MAX_CONCEPT = 200
 READ_SECONDS = 0.6
 """How long the whole confirm block is on screen before Send can be pressed."""
+RECHECK_SECONDS = 0.05
+"""How soon a confirm block that fits but was not on screen yet is looked at again."""
 REFERENCE_NOTE = (
     f"At send, a new reference ('{REFERENCE_SEPARATOR.strip()}' and {REFERENCE_LENGTH} "
     "characters) is added to the concept: it finds the transaction again if the answer is lost."
@@ -246,8 +250,13 @@ class CoinDialog(ModalScreen[CoinResult | None]):
         self.set_timer(READ_SECONDS, lambda: self._armed(request))
 
     def _check_visible(self, request: CoinRequest) -> None:
-        if fully_visible(self.query_one("#coin-summary", Static)):
+        summary = self.query_one("#coin-summary", Static)
+        if fully_visible(summary):
             self._arm_send(request)
+        elif fits(summary, self.query_one("#coin-body", VerticalScroll)):
+            # Not laid out yet, or the scroll to it not drawn yet (the user's reads can answer
+            # before the confirm step's first frame): looked at again shortly.
+            self.set_timer(RECHECK_SECONDS, lambda: self._arm_send(request))
         else:
             self.notify(
                 "Make the terminal taller to see the whole confirmation: Send stays off until then",
@@ -330,6 +339,17 @@ class CoinDialog(ModalScreen[CoinResult | None]):
     @on(Button.Pressed, "#coin-close")
     def action_cancel(self) -> None:
         self.dismiss(self.result)
+
+
+def fits(widget: Widget, viewport: Widget) -> bool:
+    """`widget` is short enough to be wholly in the part of `viewport` on screen, as far as can
+    be told: one not on the screen's map yet (not laid out) counts as short enough."""
+    try:
+        widget.screen.find_widget(widget)
+    except NoWidget:
+        return True
+    shown = viewport.scrollable_content_region.intersection(viewport.screen.region)
+    return widget.outer_size.height <= shown.height
 
 
 def fully_visible(widget: Static) -> bool:

@@ -20,15 +20,21 @@ Row = tuple[str | None, str, str]
 
 
 def wrapped_rows(rows: Sequence[Row], width: int) -> list[Content]:
-    """The lines of `rows` at `width` cells: values start one cell past the longest label."""
+    """The lines of `rows` at `width` cells: values start one cell past the longest label
+    (width 0, not laid out yet: nothing is wrapped)."""
     widths = {label: Content(label).cell_length for label, _, _ in rows if label is not None}
     indent = 1 + max(widths.values(), default=0)
+
+    def lines_of(text: str, style: str, cells: int) -> list[Content]:
+        content = Content.styled(text, style)
+        return (content.wrap(max(cells, 1)) if width > 0 else [content]) or [Content("")]
+
     lines: list[Content] = []
     for label, value, style in rows:
         if label is None:
-            lines += Content.styled(value, style).wrap(max(width, 1))
+            lines += lines_of(value, style, width)
             continue
-        parts = Content.styled(value, style).wrap(max(width - indent, 1)) or [Content("")]
+        parts = lines_of(value, style, width - indent)
         heads = [Content.styled(label, style).pad_right(indent - widths[label])]
         heads += [Content(" " * indent)] * (len(parts) - 1)
         lines += [head + part for head, part in zip(heads, parts, strict=True)]
