@@ -88,8 +88,7 @@ async def test_cancelling_an_export_mid_way(sb: SandboxServer, ep: EasypromosCli
 
     with pages_held(sb, after=3) as gate:
         task = asyncio.ensure_future(export())
-        while not gate.reached.is_set():
-            await asyncio.sleep(0.01)
+        assert await asyncio.to_thread(gate.reached.wait, 20)
         assert pages == 3 and ep.pacer.state().in_flight == 1  # the fourth page's request
         task.cancel()
         with pytest.raises(asyncio.CancelledError):

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import csv
 import stat
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +12,7 @@ from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import Button, DataTable, Input, Select, Static, TabbedContent
 
+from tests.app.conftest import wait_until
 from tui.api.ezepo import EzepoClient
 from tui.api.models import LinkType, Role, Source
 from tui.csv_cells import neutralise
@@ -45,13 +44,6 @@ class EzepoHost(App[None]):
     async def on_unmount(self) -> None:
         if self.client is not None:
             await self.client.aclose()
-
-
-async def wait_until(pilot: Pilot[Any], predicate: Callable[[], object], timeout: float = 10.0):
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out waiting for the app"
-        await pilot.pause(0.05)
 
 
 async def ready(pilot: Pilot[Any], *, admin: bool = True) -> EzepoScreen:

@@ -5,8 +5,6 @@ from __future__ import annotations
 import shutil
 import stat
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +12,7 @@ from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import Static
 
+from tests.app.conftest import wait_until
 from tests.notified import notifications
 from tui.config import Settings
 from tui.sandbox import credentials as cr
@@ -44,13 +43,6 @@ class SetupHost(App[None]):
 
     def _done(self, settings: Settings | None) -> None:
         self.result = settings
-
-
-async def wait_until(pilot: Pilot[Any], predicate: Callable[[], object], timeout: float = 10.0):
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out waiting for the app"
-        await pilot.pause(0.05)
 
 
 def fill(screen: SetupScreen, url: str, token: str, endpoint: str = "", key: str = "") -> None:
