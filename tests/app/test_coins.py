@@ -75,6 +75,13 @@ async def open_dialog(
     return app.screen
 
 
+def review(dialog: CoinDialog, amount: str, concept: str) -> None:
+    """Fill the form and press Review (without waiting)."""
+    dialog.query_one("#coin-amount", Input).value = amount
+    dialog.query_one("#coin-concept", Input).value = concept
+    dialog.query_one("#coin-review", Button).press()
+
+
 async def fill(pilot: Pilot[None], dialog: CoinDialog, amount: str, concept: str) -> None:
     """Fill the form (new values), press Review, and wait until it was reviewed or refused."""
     dialog.query_one("#coin-amount", Input).value = amount
@@ -210,9 +217,7 @@ async def test_an_unknown_user_is_said_in_the_dialog_without_a_toast_over_its_bu
     app = PromoTuiApp(settings_for(sandbox))
     async with app.run_test(size=(80, 24)) as pilot:
         dialog = await open_dialog(app, pilot, "999999999")
-        dialog.query_one("#coin-amount", Input).value = "+5"
-        dialog.query_one("#coin-concept", Input).value = "Bonus"
-        dialog.query_one("#coin-review", Button).press()  # (refused at once: not `fill`)
+        review(dialog, "+5", "Bonus")  # (refused at once: not `fill`)
         await wait_until(pilot, lambda: app.last_error is not None)
         assert "No user 999999999" in text_of(dialog, "#coin-summary")
         assert app.last_error is not None and "No user 999999999" in app.last_error[0]
@@ -234,10 +239,8 @@ async def test_a_block_not_laid_out_when_first_checked_is_waited_for(
     app = PromoTuiApp(settings_for(sandbox))
     async with app.run_test(size=SIZE) as pilot:
         dialog = await open_dialog(app, pilot, user_id)
-        dialog.query_one("#coin-amount", Input).value = "+1"
-        dialog.query_one("#coin-concept", Input).value = "Early check"
         summary = dialog.query_one("#coin-summary", Static)
-        dialog.query_one("#coin-review", Button).press()
+        review(dialog, "+1", "Early check")
         await wait_until(pilot, lambda: dialog.step == "confirm")
         summary.display = False  # until after the reads answer (slowed down)
         await wait_until(pilot, lambda: "Confirm" in text_of(dialog, "#coin-summary"))
