@@ -400,12 +400,15 @@ async def test_a_terminal_too_small_for_the_confirm_block_never_arms_send(
         await fill(pilot, dialog, "+3", "Tiny terminal")
         await wait_until(pilot, lambda: notified(app, "Make the terminal taller"))
         assert not dialog.confirm_seen and dialog.query_one("#coin-send", Button).disabled
+        frame = dialog.query_one("#coins")
+        assert frame.border_subtitle == "Send is off: make the terminal taller"  # (stays said)
         dialog.query_one("#coin-send", Button).press()  # a click on the disabled button
         await pilot.pause()
         assert dialog.step == "confirm" and posts(sandbox) == 0
         await pilot.resize_terminal(80, 24)
         await confirmed(pilot, dialog)
         assert fully_visible(dialog.query_one("#coin-summary", Static))
+        assert not frame.border_subtitle
 
 
 async def test_ctrl_q_quits_from_the_dialog_when_nothing_is_being_sent(

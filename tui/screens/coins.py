@@ -39,6 +39,8 @@ AMOUNT = re.compile(rf"[+-][0-9]{{1,{MAX_DIGITS}}}")
 MAX_CONCEPT = 200
 READ_SECONDS = 0.6
 """How long the whole confirm block is on screen before Send can be pressed."""
+TOO_SMALL = "Send is off: make the terminal taller"
+"""Said in the dialog's border, which takes no line of the terminal, while the block cannot fit."""
 RECHECK_SECONDS = 0.05
 """How soon a confirm block that fits but was not on screen yet is looked at again."""
 REFERENCE_NOTE = (
@@ -150,6 +152,7 @@ class CoinDialog(ModalScreen[CoinResult | None]):
     def _set_step(self, step: str) -> None:
         """Show the widgets of one step: the form only on the form, the buttons it offers."""
         self.step = step
+        self.query_one("#coins").border_subtitle = ""
         self.query_one("#coin-form").display = step == "form"
         self.query_one("#coin-summary").display = step != "form"
         for button in self.query(".dialog-buttons > Button"):
@@ -262,6 +265,7 @@ class CoinDialog(ModalScreen[CoinResult | None]):
                 "Make the terminal taller to see the whole confirmation: Send stays off until then",
                 severity="warning",
             )
+            self.query_one("#coins").border_subtitle = TOO_SMALL  # (said as long as it holds)
 
     def _armed(self, request: CoinRequest) -> None:
         if request is not self.request or self.step != "confirm":
@@ -270,6 +274,7 @@ class CoinDialog(ModalScreen[CoinResult | None]):
             self._arm_send(request)
             return
         self.confirm_seen = True
+        self.query_one("#coins").border_subtitle = ""
         send = self.query_one("#coin-send", Button)
         send.disabled = False
         send.focus()
