@@ -40,7 +40,7 @@ MAX_CONCEPT = 200
 READ_SECONDS = 0.6
 """How long the whole confirm block is on screen before Send can be pressed."""
 TOO_SMALL = "Send is off: make the terminal taller"
-"""Said in the dialog's border, which takes no line of the terminal, while the block cannot fit."""
+"""Said in the dialog's bottom border (it takes no line) while the confirm block cannot fit."""
 RECHECK_SECONDS = 0.05
 """How soon a confirm block that fits but was not on screen yet is looked at again."""
 REFERENCE_NOTE = (
@@ -260,12 +260,8 @@ class CoinDialog(ModalScreen[CoinResult | None]):
             # Not laid out yet, or the scroll to it not drawn yet (the user's reads can answer
             # before the confirm step's first frame): looked at again shortly.
             self.set_timer(RECHECK_SECONDS, lambda: self._arm_send(request))
-        else:
-            self.notify(
-                "Make the terminal taller to see the whole confirmation: Send stays off until then",
-                severity="warning",
-            )
-            self.query_one("#coins").border_subtitle = TOO_SMALL  # (said as long as it holds)
+        else:  # said for as long as it holds, where no notification covers the buttons
+            self.query_one("#coins").border_subtitle = TOO_SMALL
 
     def _armed(self, request: CoinRequest) -> None:
         if request is not self.request or self.step != "confirm":
