@@ -8,6 +8,7 @@ show neither the token nor any local, only the line naming the crash file, which
 
 from __future__ import annotations
 
+import re
 import stat
 import subprocess
 import sys
@@ -75,4 +76,6 @@ def test_a_crash_prints_one_line_and_writes_a_redacted_private_file(
     report = files[0].read_text(encoding="utf-8")
     assert "RuntimeError: forced crash holding ***" in report and "Traceback" in report
     assert CANARY not in report
-    assert "secret_local" not in report  # no locals
+    # No locals listed ('secret_local = ...'). Python 3.13 shows the source of `-c` code in a
+    # traceback, so the name alone is there, in the line that raised.
+    assert not re.search(r"secret_local\s*[=:]", report)
