@@ -60,25 +60,18 @@ async def open_collection(pilot: Any, browser: Any, promotion_id: str, collectio
     from tui.widgets.promotions_tree import CollectionData, PromotionData
 
     tree = browser.promotions_tree
-
-    def nodes(node: Any) -> Any:
-        yield node
-        for child in node.children:
-            yield from nodes(child)
-
-    for node in nodes(tree.root):
+    for node in tree._promotion_nodes():
         if isinstance(node.data, PromotionData) and node.data.id != promotion_id:
             node.collapse()
     browser.open_promotion(promotion_id)
 
     def leaf() -> Any:
+        opened = tree._promotion_node(promotion_id)
         return next(
             (
                 node
-                for node in nodes(tree.root)
-                if isinstance(node.data, CollectionData)
-                and node.data.promotion_id == promotion_id
-                and node.data.collection is collection
+                for node in (opened.children if opened is not None else [])
+                if isinstance(node.data, CollectionData) and node.data.collection is collection
             ),
             None,
         )
