@@ -37,6 +37,20 @@ def quick_clients(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(ezepo, "EzepoClient", functools.partial(ezepo.EzepoClient, retry=once))
 
 
+async def browsed_then_gone(
+    sandbox: SandboxServer, settings: Settings, *, users: bool = False
+) -> int:
+    """Browse the account once online (and its users, with `users`), then stop the sandbox:
+    the cache holds what was read. How many promotions the tree showed."""
+    async with browsing(settings) as (_, screen, pilot):
+        promotions = len(screen.promotions_tree.promotions)
+        if users:
+            screen.collection.show(ACTIVE, Collection.USERS, "Users")
+            await wait_until(pilot, lambda: screen.collection.state == "idle")
+    sandbox.stop()
+    return promotions
+
+
 async def test_cache_is_browsed_offline_after_the_api_goes_away(
     sandbox_factory: Callable[..., SandboxServer],
     settings_for: Callable[..., Settings],
@@ -83,9 +97,7 @@ async def test_a_refused_start_shows_the_cache_without_waiting_out_the_retries(
 ) -> None:
     sandbox = sandbox_factory()
     settings = settings_for(sandbox)
-    async with browsing(settings) as (_, screen, _):
-        promotions = len(screen.promotions_tree.promotions)
-    sandbox.stop()
+    promotions = await browsed_then_gone(sandbox, settings)
 
     caplog.set_level(logging.INFO, logger="tui.api.retry")
     async with browsing(settings) as (_, screen, _):  # the client's own policy: 5 attempts
@@ -104,10 +116,7 @@ async def test_a_collection_opened_offline_says_so_without_waiting_out_the_retri
     page' through every retry); the client's policy is 5 attempts."""
     sandbox = sandbox_factory()
     settings = settings_for(sandbox)
-    async with browsing(settings) as (_, screen, pilot):
-        screen.collection.show(ACTIVE, Collection.USERS, "Users")
-        await wait_until(pilot, lambda: screen.collection.state == "idle")
-    sandbox.stop()
+    await browsed_then_gone(sandbox, settings, users=True)
 
     caplog.set_level(logging.INFO, logger="tui.api.retry")
     async with browsing(settings) as (_, screen, pilot):
@@ -203,9 +212,7 @@ async def test_the_ezepo_check_adds_no_error_to_being_offline(
     'Offline' note and the bar's 'offline · cached …'."""
     sandbox = sandbox_factory()
     settings = settings_for(sandbox)
-    async with browsing(settings):
-        pass
-    sandbox.stop()
+    await browsed_then_gone(sandbox, settings)
     quick_clients(monkeypatch)
     async with browsing(settings) as (app, screen, pilot):
         await role_checked(app, pilot)
