@@ -14,3 +14,8 @@ from textual.notifications import Notification
 def notifications(app: App[Any]) -> list[Notification]:
     """The app's notifications not yet expired or dismissed, oldest first."""
     return list(app._notifications)
+
+
+def notified(app: App[Any], text: str) -> bool:
+    """Whether a notification shown now says `text`."""
+    return any(text in note.message for note in notifications(app))

@@ -19,7 +19,7 @@ from textual.pilot import Pilot
 from textual.widgets import Button, Input, Static
 
 from tests.app.conftest import SIZE, wait_until
-from tests.notified import notifications
+from tests.notified import notified
 from tui import paths
 from tui.api.journal import CoinOutcome, EntryState, Journal
 from tui.app import PromoTuiApp
@@ -111,10 +111,6 @@ async def send_coins(
     dialog.query_one("#coin-send", Button).press()
     await wait_until(pilot, lambda: app.coins.in_flight)
     return dialog
-
-
-def notified(app: PromoTuiApp, text: str) -> bool:
-    return any(text in note.message for note in notifications(app))
 
 
 def on_screen(app: PromoTuiApp, widget: Any) -> bool:

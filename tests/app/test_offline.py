@@ -11,7 +11,7 @@ from textual.pilot import Pilot
 from textual.widgets import Static
 
 from tests.app.conftest import browser_ready, browsing, wait_until
-from tests.notified import notifications
+from tests.notified import notifications, notified
 from tui import clients
 from tui.api import ezepo
 from tui.api.endpoints import Collection
@@ -240,4 +240,4 @@ async def test_the_ezepo_check_still_says_its_problem_when_easypromos_answers(
         assert not session_of(app).offline
         expected = "refused the API key" if fault == "refused key" else "Could not reach Ezepo"
         assert expected in screen.query_one(StatusBar).last_error
-        assert any(expected in str(n.message) for n in notifications(app))
+        assert notified(app, expected)

@@ -16,7 +16,7 @@ import pytest
 
 from tests.app.conftest import browser_ready, wait_until
 from tests.app.test_snapshots import FixedBudget
-from tests.notified import notifications
+from tests.notified import notified
 from tui import clients
 from tui.api.endpoints import Collection
 from tui.api.retry import RetryPolicy
@@ -229,6 +229,6 @@ def test_screen_offline(
         await wait_until(pilot, lambda: screen.table.row_count > 0)
         detail = screen.detail  # a user's balance needs the API: said, not an error
         await wait_until(pilot, lambda: "not available offline" in detail.related_text)
-        assert not any("Transactions" in n.message for n in notifications(app))
+        assert not notified(app, "Transactions")
 
     assert shot(snap_compare, settings, size, offline)

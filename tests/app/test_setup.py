@@ -13,7 +13,7 @@ from textual.pilot import Pilot
 from textual.widgets import Static
 
 from tests.app.conftest import wait_until
-from tests.notified import notifications
+from tests.notified import notified
 from tui.config import Settings
 from tui.sandbox import credentials as cr
 from tui.screens.setup import SetupScreen
@@ -97,7 +97,7 @@ async def test_bad_token_is_refused_with_a_clear_message(sandbox: Any, tmp_path:
         await wait_until(pilot, lambda: "refused" in text_of(screen, "#easypromos-result"))
         await pilot.pause()
         assert "Easypromos refused the token (401)" in text_of(screen, "#easypromos-result")
-        assert any("Not saved" in note.message for note in notifications(app))
+        assert notified(app, "Not saved")
         assert app.result is PENDING
     assert not config.exists()
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.archives import symlink, zip_of
-from tests.notified import notifications
+from tests.notified import notified
 from tests.reliability._app import SIZE, app_settings, until
 from tests.reliability._cli import Cli, Result
 from tests.reliability._rawserver import FaultyProxy
@@ -104,7 +104,7 @@ async def test_the_app_shows_the_world_readable_warning(
     config.chmod(0o644)
     app = PromoTuiApp(load_settings(config))
     async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: any("chmod 600" in n.message for n in notifications(app)), 10)
+        await until(pilot, lambda: notified(app, "chmod 600"), 10)
         assert app.is_running
 
 
