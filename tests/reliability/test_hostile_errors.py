@@ -202,8 +202,8 @@ async def refusing_coins(sandbox: SandboxServer, home: Path) -> AsyncIterator[tu
     hostile(sandbox, "/v2/coin_transactions", method="POST")
     app = PromoTuiApp(settings(sandbox, home))
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        await until(pilot, lambda: app.session.easypromos is not None)
-        yield app, pilot, str(records[0]["id"])
+        await until(pilot, lambda: app.session.has_store)  # the account is loaded (a coin
+        yield app, pilot, str(records[0]["id"])  # dialog's reads need it, as a user's do)
 
 
 async def test_journal_shows_a_hostile_refusal_inert(
